@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * Every instance setting, read once at boot from the environment (and `.env`). Documented key by key
+ * in `.env.example`. Secrets have no default: in the embedded default they are generated once and kept
+ * in the data folder (see `embedded-secrets.ts`).
+ */
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const list = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+export const instanceConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Where browsers reach the instance; used in e-mailed links. */
+  PUBLIC_URL: z.url({ message: 'must be an absolute http(s) URL' }).default('http://localhost:3000'),
+  /** Domain under which `<client>.<brand-domain>` dashboards are served when a brand sets none. */
+  BASE_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i, 'must be a host name').default('localhost'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL URL; absent means the embedded SQLite file under DATA_DIR. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** Redis URL; absent means in-process jobs and events. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  /** Prefix of every Redis key, so several instances or test runs can share one Redis. */
+  REDIS_PREFIX: z.string().regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, : _ - only').default('tero'),
+  /** Whether this server process also runs job processors when Redis is configured (always true without Redis). */
+  JOBS_IN_SERVER: bool.default(true),
+  /** Signs sessions, tokens and CSRF. At least 32 characters. Generated into DATA_DIR when absent in development. */
+  APP_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Keys that encrypt vendor credentials at rest: `id:base64key[,id:base64key…]`, 32-byte keys, the
+   * first one encrypts, all of them decrypt (rotation). Generated into DATA_DIR when absent in development.
+   */
+  ENCRYPTION_KEYS: z
+    .string()
+    .regex(/^([A-Za-z0-9_-]+:[A-Za-z0-9+/=_-]+)(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=_-]+)*$/, 'must be id:base64key[,id:base64key…]')
+    .optional(),
+  /** Plugins to enable, by manifest id. */
+  PLUGINS: list.default(['email-smtp']),
+  /** Which e-mail transport sends the instance's mail: `outbox` (files under DATA_DIR, shown in the admin portal) or an e-mail plugin id. */
+  EMAIL_TRANSPORT: z.string().min(1).default('outbox'),
+  /** Sender used when a brand sets none. */
+  EMAIL_FROM: z.string().min(3).default('Tero Voice <no-reply@localhost>'),
+  /** Seeds the demo brand, client and users on the first start. */
+  SEED_DEMO: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Trust X-Forwarded-* from the proxy in front. */
+  TRUST_PROXY: bool.default(false),
+  /** Login attempts allowed per e-mail and per IP in LOGIN_RATE_WINDOW_SECONDS. */
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(12),
+  MAGIC_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+});
+
+export type InstanceConfigInput = z.input<typeof instanceConfigSchema>;
+export type InstanceConfig = z.output<typeof instanceConfigSchema> & {
+  /** Resolved: never empty after boot (from the environment or generated into DATA_DIR). */
+  APP_SECRET: string;
+  ENCRYPTION_KEYS: string;
+};
+
+/** A bad setting: names every key at fault and why. The process exits non-zero with this message. */
+export class ConfigError extends Error {
+  constructor(readonly problems: { key: string; reason: string }[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.key}: ${p.reason}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment. Unknown keys are ignored; empty strings count as unset. */
+export function parseInstanceConfig(env: Record<string, string | undefined>): z.output<typeof instanceConfigSchema> {
+  const cleaned: Record<string, string> = {};
+  for (const key of Object.keys(instanceConfigSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') cleaned[key] = value;
+  }
+  const parsed = instanceConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? '(root)'), reason: issue.message })),
+    );
+  }
+  if (parsed.data.NODE_ENV === 'production') {
+    const missing = (['APP_SECRET', 'ENCRYPTION_KEYS'] as const).filter((key) => !parsed.data[key]);
+    if (missing.length) {
+      throw new ConfigError(missing.map((key) => ({ key, reason: 'is required in production (no generated secrets)' })));
+    }
+  }
+  return parsed.data;
+}

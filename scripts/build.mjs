@@ -1,0 +1,71 @@
+// Compiles every TypeScript source of apps/, libs/ and plugins/ to dist/ with swc (type-checking is
+// `npm run typecheck`, a separate step), rewriting the @tero/* path aliases to relative requires.
+import { transformFile } from '@swc/core';
+import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+const sourceRoots = ['apps', 'libs', 'plugins'];
+
+export function swcOptions() {
+  return {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true, useDefineForClassFields: false },
+      target: 'es2023',
+      keepClassNames: true,
+      baseUrl: root,
+      paths: {
+        '@tero/sdk': ['libs/sdk/src/index.ts'],
+        '@tero/sdk/*': ['libs/sdk/src/*'],
+        '@tero/core': ['libs/core/src/index.ts'],
+        '@tero/db': ['libs/db/src/index.ts'],
+        '@tero/accounts': ['libs/accounts/src/index.ts'],
+      },
+    },
+    module: { type: 'commonjs', strictMode: true },
+    sourceMaps: 'inline',
+  };
+}
+
+async function* sources(dir) {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.name === 'node_modules') continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* sources(path);
+    else if (path.endsWith('.ts') && !path.endsWith('.d.ts') && !path.endsWith('.spec.ts')) yield path;
+  }
+}
+
+async function build() {
+  const started = performance.now();
+  const options = swcOptions();
+  let count = 0;
+  const jobs = [];
+  for (const top of sourceRoots) {
+    const dir = join(root, top);
+    if (!(await stat(dir).catch(() => null))) continue;
+    for await (const file of sources(dir)) {
+      jobs.push(
+        (async () => {
+          const { code } = await transformFile(file, { ...options, filename: file });
+          const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
+          await mkdir(dirname(target), { recursive: true });
+          await writeFile(target, code);
+          count++;
+        })(),
+      );
+    }
+  }
+  await Promise.all(jobs);
+  console.log(`built ${count} files in ${Math.round(performance.now() - started)} ms`);
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  build().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
