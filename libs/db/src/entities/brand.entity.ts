@@ -1,0 +1,41 @@
+import { Entity, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { BaseEntity } from './base.entity';
+
+/** A white-label partner: its domains, theme and look, language, senders and currency. */
+@Entity({ tableName: 'brands' })
+export class Brand extends BaseEntity {
+  @Property({ type: 'string', length: 120 })
+  name!: string;
+
+  /** Used as the brand's sub-domain under the instance's BASE_DOMAIN when it has no domain of its own. */
+  @Unique()
+  @Property({ type: 'string', length: 63 })
+  slug!: string;
+
+  /** Host names the brand's dashboards live under: `<client>.<domain>`, and the brand's own pages at `<domain>`. */
+  @Property({ type: 'json' })
+  domains: string[] = [];
+
+  @Property({ type: 'string', length: 63 })
+  themeId = 'default';
+
+  @Property({ type: 'string', length: 500, nullable: true })
+  logoUrl?: string | null;
+
+  /** Overrides of the theme's colour tokens, e.g. `{ colorPrimary: '#0d9488' }`. */
+  @Property({ type: 'json' })
+  themeTokens: Record<string, string> = {};
+
+  @Property({ type: 'string', length: 10 })
+  defaultLocale = 'en';
+
+  @Property({ type: 'string', length: 254 })
+  supportEmail!: string;
+
+  @Property({ type: 'string', length: 254 })
+  senderEmail!: string;
+
+  /** ISO 4217, for every price the brand shows. */
+  @Property({ type: 'string', length: 3 })
+  currency = 'USD';
+}

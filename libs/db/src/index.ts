@@ -1,0 +1,5 @@
+export * from './entities';
+export * from './database';
+export * from './orm-config';
+export * from './tenant-scope';
+export { migrationsFor } from './migrations';

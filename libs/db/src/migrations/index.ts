@@ -1,0 +1,16 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261123000000Initial as PgInitial } from './postgresql/migration-20261123000000-initial';
+import { Migration20261123000000Initial as SqliteInitial } from './sqlite/migration-20261123000000-initial';
+
+/**
+ * Migrations are committed per engine (the SQL differs) and listed here in order, so nothing is found by
+ * scanning folders at run time. A test applies both lists and checks the result equals the entities' schema.
+ */
+const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
+  sqlite: [{ name: 'Migration20261123000000Initial', class: SqliteInitial }],
+  postgresql: [{ name: 'Migration20261123000000Initial', class: PgInitial }],
+};
+
+export function migrationsFor(kind: 'sqlite' | 'postgresql'): MigrationObject[] {
+  return LISTS[kind];
+}
