@@ -1,0 +1,140 @@
+import { Brand, Client, type Database, User } from '@tero/db';
+import { TeroError, type TenantContext } from '@tero/sdk';
+import {
+  type CreateBrandInput,
+  type CreateClientInput,
+  type CreateUserInput,
+  createBrandSchema,
+  createClientSchema,
+  createUserSchema,
+  updateBrandSchema,
+  updateClientSchema,
+} from './accounts.schemas';
+import { hashPassword } from './password-hasher';
+import { ValidationError, parseInput } from './validation';
+
+export class NotFoundError extends TeroError {
+  constructor(what: string) {
+    super('not_found', `${what} not found`, { what }, { status: 404 });
+  }
+}
+
+/**
+ * Brands, clients and users. Methods that act inside a tenant take its context and use a scoped
+ * EntityManager; creating a brand is instance-level work (the operator or the CLI).
+ */
+export class AccountsService {
+  constructor(
+    private readonly db: Database,
+    private readonly onChange: () => void = () => undefined,
+  ) {}
+
+  async createBrand(input: CreateBrandInput): Promise<Brand> {
+    const data = parseInput(createBrandSchema, input);
+    const em = this.db.forInstance('creating a brand is instance-level');
+    if (await em.count(Brand, { slug: data.slug })) throw new ValidationError([{ field: 'slug', reason: 'is taken' }]);
+    const brand = em.create(Brand, { ...data, logoUrl: data.logoUrl ?? null });
+    await em.flush();
+    this.onChange();
+    return brand;
+  }
+
+  async getBrand(ctx: TenantContext): Promise<Brand> {
+    const brand = await this.db.forTenant(ctx).findOne(Brand, { id: ctx.brandId });
+    if (!brand) throw new NotFoundError('brand');
+    return brand;
+  }
+
+  async updateBrand(ctx: TenantContext, input: unknown): Promise<Brand> {
+    const data = parseInput(updateBrandSchema, input);
+    const em = this.db.forTenant({ ...ctx, clientId: null });
+    const brand = await em.findOne(Brand, { id: ctx.brandId });
+    if (!brand) throw new NotFoundError('brand');
+    em.assign(brand, data);
+    await em.flush();
+    this.onChange();
+    return brand;
+  }
+
+  async createClient(ctx: TenantContext, input: CreateClientInput): Promise<Client> {
+    const data = parseInput(createClientSchema, input);
+    const em = this.db.forTenant({ ...ctx, clientId: null });
+    if (await em.count(Client, { slug: data.slug })) throw new ValidationError([{ field: 'slug', reason: 'is taken in this brand' }]);
+    const client = em.create(Client, { ...data, brand: em.getReference(Brand, ctx.brandId), status: 'active' });
+    await em.flush();
+    this.onChange();
+    return client;
+  }
+
+  async listClients(ctx: TenantContext): Promise<Client[]> {
+    return this.db.forTenant(ctx).find(Client, {}, { orderBy: { name: 'asc' }, limit: 500 });
+  }
+
+  async getClient(ctx: TenantContext, id: string): Promise<Client> {
+    const client = isUuid(id) ? await this.db.forTenant(ctx).findOne(Client, { id }) : null;
+    if (!client) throw new NotFoundError('client');
+    return client;
+  }
+
+  async updateClient(ctx: TenantContext, id: string, input: unknown): Promise<Client> {
+    const data = parseInput(updateClientSchema, input);
+    const em = this.db.forTenant(ctx);
+    const client = isUuid(id) ? await em.findOne(Client, { id }) : null;
+    if (!client) throw new NotFoundError('client');
+    em.assign(client, data);
+    await em.flush();
+    this.onChange();
+    return client;
+  }
+
+  /**
+   * Creates a user inside the context's tenant: brand admins in a brand context, owners and staff in
+   * a client context. Operators are created with `createOperator`.
+   */
+  async createUser(ctx: TenantContext, input: CreateUserInput): Promise<User> {
+    const data = parseInput(createUserSchema, input);
+    const clientRole = data.role === 'client_owner' || data.role === 'client_staff';
+    if (data.role === 'operator') throw new ValidationError([{ field: 'role', reason: 'operators are created by the instance, not a brand' }]);
+    if (clientRole !== Boolean(ctx.clientId)) {
+      throw new ValidationError([{ field: 'role', reason: clientRole ? 'needs a client' : 'is a brand role; create it outside a client' }]);
+    }
+    const em = this.db.forTenant(ctx);
+    if (await em.count(User, { email: data.email })) throw new ValidationError([{ field: 'email', reason: 'is already used in this brand' }]);
+    const user = em.create(User, {
+      brand: em.getReference(Brand, ctx.brandId),
+      client: ctx.clientId ? em.getReference(Client, ctx.clientId) : null,
+      email: data.email,
+      name: data.name,
+      role: data.role,
+      locale: data.locale ?? null,
+      passwordHash: data.password ? await hashPassword(data.password) : null,
+    });
+    await em.flush();
+    return user;
+  }
+
+  async listUsers(ctx: TenantContext): Promise<User[]> {
+    return this.db.forTenant(ctx).find(User, {}, { orderBy: { email: 'asc' }, limit: 500 });
+  }
+
+  async createOperator(input: Omit<CreateUserInput, 'role'>): Promise<User> {
+    const data = parseInput(createUserSchema, { ...input, role: 'operator' });
+    const em = this.db.forInstance('operators belong to no brand');
+    if (await em.count(User, { email: data.email, brand: null })) throw new ValidationError([{ field: 'email', reason: 'is already an operator' }]);
+    const user = em.create(User, {
+      brand: null,
+      client: null,
+      email: data.email,
+      name: data.name,
+      role: 'operator',
+      locale: data.locale ?? null,
+      passwordHash: data.password ? await hashPassword(data.password) : null,
+    });
+    await em.flush();
+    return user;
+  }
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}

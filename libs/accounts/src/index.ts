@@ -1,0 +1,6 @@
+export * from './accounts.schemas';
+export * from './accounts.service';
+export * from './auth.service';
+export * from './password-hasher';
+export * from './tenant-resolver';
+export * from './validation';
