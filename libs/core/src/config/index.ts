@@ -1,0 +1,3 @@
+export * from './instance-config';
+export * from './load-config';
+export * from './embedded-secrets';
