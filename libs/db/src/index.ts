@@ -3,3 +3,4 @@ export * from './database';
 export * from './orm-config';
 export * from './tenant-scope';
 export { migrationsFor } from './migrations';
+export * from './plugin-settings.store';
