@@ -24,7 +24,9 @@ export function sdkFileFor(specifier: string): string | null {
  * Node 24's synchronous hooks cover both `require` and `import`. Installed once per process.
  */
 export function installSdkResolution(): void {
-  if (installed) return;
+  // Jest runs modules through its own loader, where jest.config's moduleNameMapper maps @tero/sdk, and
+  // refuses registerHooks() (the hooks would attach to the loader running Jest itself).
+  if (installed || process.env.JEST_WORKER_ID !== undefined) return;
   installed = true;
   registerHooks({
     resolve(specifier, context, nextResolve) {

@@ -9,8 +9,8 @@ export interface TenantPluginConfigSource {
 }
 
 /**
- * A source held in memory, for tests and for instances without per-tenant settings. A client's own
- * settings win over its brand's.
+ * A source held in memory, for tests. As in the database-backed one, a client's settings are laid
+ * over its brand's, key by key.
  */
 export class InMemoryTenantPluginConfigSource implements TenantPluginConfigSource {
   private readonly settings = new Map<string, Record<string, unknown>>();
@@ -32,10 +32,8 @@ export class InMemoryTenantPluginConfigSource implements TenantPluginConfigSourc
 
   async get(ctx: TenantContext, pluginId: string): Promise<Record<string, unknown> | null> {
     const { key } = InMemoryTenantPluginConfigSource;
-    return (
-      (ctx.clientId !== null ? this.settings.get(key(ctx.brandId, ctx.clientId, pluginId)) : undefined) ??
-      this.settings.get(key(ctx.brandId, null, pluginId)) ??
-      null
-    );
+    const brand = this.settings.get(key(ctx.brandId, null, pluginId));
+    const client = ctx.clientId !== null ? this.settings.get(key(ctx.brandId, ctx.clientId, pluginId)) : undefined;
+    return brand || client ? { ...brand, ...client } : null;
   }
 }
