@@ -1,0 +1,2 @@
+export * from './file-storage.port';
+export * from './local-disk.file-storage';
