@@ -40,11 +40,11 @@ export interface FileStorage {
   list(ctx: TenantContext, prefix?: string): Promise<FileStat[]>;
 }
 
-export const MAX_KEY_BYTES = 512;
+export const MAX_STORAGE_KEY_BYTES = 512;
 // Leaves room under the usual 255-byte file name limit for the storage's own sidecar names.
 const MAX_SEGMENT_BYTES = 200;
 /** Names starting with this are the storage's own (temporary files, metadata), so no key may use them. */
-export const RESERVED_PREFIX = '.tero';
+export const STORAGE_RESERVED_PREFIX = '.tero';
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\u0000-\u001f\u007f\\]/;
 const TENANT_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -61,14 +61,14 @@ function invalidKey(key: string, reason: string): TeroError {
  */
 export function validateStorageKey(key: string): string[] {
   if (typeof key !== 'string' || key.length === 0) throw invalidKey(String(key ?? ''), 'must be a non-empty string');
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw invalidKey(key, `must be at most ${MAX_KEY_BYTES} bytes`);
+  if (Buffer.byteLength(key) > MAX_STORAGE_KEY_BYTES) throw invalidKey(key, `must be at most ${MAX_STORAGE_KEY_BYTES} bytes`);
   if (FORBIDDEN_CHARS.test(key)) throw invalidKey(key, 'must not contain a backslash, NUL or control character');
   if (key.startsWith('/')) throw invalidKey(key, 'must be relative (no leading /)');
   const segments = key.split('/');
   for (const segment of segments) {
     if (segment === '') throw invalidKey(key, 'must not contain an empty segment (// or a trailing /)');
     if (segment === '.' || segment === '..') throw invalidKey(key, 'must not contain . or .. segments');
-    if (segment.startsWith(RESERVED_PREFIX)) throw invalidKey(key, `segments must not start with ${RESERVED_PREFIX}`);
+    if (segment.startsWith(STORAGE_RESERVED_PREFIX)) throw invalidKey(key, `segments must not start with ${STORAGE_RESERVED_PREFIX}`);
     if (Buffer.byteLength(segment) > MAX_SEGMENT_BYTES) throw invalidKey(key, `segments must be at most ${MAX_SEGMENT_BYTES} bytes`);
   }
   return segments;

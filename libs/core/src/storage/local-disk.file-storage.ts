@@ -9,7 +9,7 @@ import {
   type FileStat,
   type FileStorage,
   type PutFileOptions,
-  RESERVED_PREFIX,
+  STORAGE_RESERVED_PREFIX,
   fileNotFound,
   tenantNamespace,
   validateStorageKey,
@@ -52,7 +52,7 @@ export class LocalDiskFileStorage implements FileStorage {
       if (errno(error) === 'EEXIST' || errno(error) === 'ENOTDIR') throw conflict(key);
       throw error;
     }
-    const temp = join(dir, `${RESERVED_PREFIX}-tmp.${randomToken(16)}`);
+    const temp = join(dir, `${STORAGE_RESERVED_PREFIX}-tmp.${randomToken(16)}`);
     try {
       const source = Buffer.isBuffer(data) ? Readable.from([data]) : data;
       await pipeline(source, createWriteStream(temp, { flags: 'wx', mode: 0o600, flush: true }));
@@ -114,7 +114,7 @@ export class LocalDiskFileStorage implements FileStorage {
         throw error;
       }
       for (const entry of entries) {
-        if (entry.name.startsWith(RESERVED_PREFIX)) continue;
+        if (entry.name.startsWith(STORAGE_RESERVED_PREFIX)) continue;
         const full = join(dir, entry.name);
         const key = relative(tenantRoot, full).split(sep).join('/');
         if (entry.isDirectory()) {
@@ -161,7 +161,7 @@ export class LocalDiskFileStorage implements FileStorage {
 }
 
 function metaPathOf(path: string): string {
-  return join(dirname(path), `${RESERVED_PREFIX}-meta.${basename(path)}.json`);
+  return join(dirname(path), `${STORAGE_RESERVED_PREFIX}-meta.${basename(path)}.json`);
 }
 
 async function readContentType(path: string): Promise<string> {
