@@ -1,0 +1,195 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  TeroError,
+  type EmailMessage,
+  type EmailReceipt,
+  type EmailTransport,
+  type TenantContext,
+} from '@tero/sdk';
+
+/** One message the embedded default "sent": a JSON file under `<DATA_DIR>/outbox/`, shown on the operator's outbox page. */
+export interface OutboxEmail {
+  /** Also the file name without `.json`; sorts newest first. */
+  id: string;
+  /** ISO 8601. */
+  createdAt: string;
+  brandId: string;
+  clientId: string | null;
+  from: string;
+  /** The recipients that were accepted (valid addresses). */
+  to: string[];
+  replyTo?: string;
+  subject: string;
+  text: string;
+  html?: string;
+  headers: Record<string, string>;
+}
+
+/** A page of the outbox, newest first. */
+export interface OutboxPage {
+  items: OutboxEmail[];
+  /** Pass as `before` to get the next (older) page; absent on the last page. */
+  next?: string;
+}
+
+/** `<DATA_DIR>/outbox`. */
+export function outboxDir(dataDir: string): string {
+  return join(dataDir, 'outbox');
+}
+
+const ID_PATTERN = /^\d{16}-[0-9a-f]{8}$/;
+const MAX_PAGE = 200;
+/** Larger than any `Date.now() * 1000` for millennia, and below 2^53 so the arithmetic stays exact. */
+const STAMP_CEILING = 9_999_999_999_999_999;
+
+let lastStamp = 0;
+
+/**
+ * An id whose lexical order is newest first: the inverted microsecond-ish stamp (strictly increasing within
+ * this process, so two messages in the same millisecond keep their order), then random bits so that two
+ * processes writing the same folder never collide.
+ */
+function newId(now: number): string {
+  lastStamp = Math.max(now * 1000, lastStamp + 1);
+  return `${String(STAMP_CEILING - lastStamp).padStart(16, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * The address part of `Name <address>` or a bare address, or `undefined` when it is not a usable address.
+ * Deliberately loose (no TLD required, so `admin@localhost` works in development) but it refuses what no
+ * mail server would take: no `@`, spaces, several `@`, empty parts.
+ */
+function addressOf(value: string): string | undefined {
+  const match = /<([^<>]*)>\s*$/.exec(value);
+  const address = (match ? match[1] : value).trim();
+  return /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:"]+$/.test(address) && !/^\.|\.$|\.\./.test(address.split('@')[1])
+    ? address
+    : undefined;
+}
+
+function unavailable(dir: string, error: unknown): TeroError {
+  const reason = (error as NodeJS.ErrnoException)?.code ?? String(error);
+  return new TeroError('email.unavailable', `outbox ${dir} is not writable: ${reason}`, { reason }, { cause: error, retryable: true });
+}
+
+/**
+ * The embedded default's e-mail transport, used when no e-mail plugin is configured: nothing leaves the
+ * machine, each message becomes a file the operator reads in the admin portal (magic links included,
+ * which is how the first sign-in works without SMTP).
+ */
+export class OutboxEmailTransport implements EmailTransport {
+  private readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = outboxDir(dataDir);
+  }
+
+  async send(ctx: TenantContext, message: EmailMessage): Promise<EmailReceipt> {
+    if (!addressOf(message.from)) {
+      throw new TeroError('email.rejected', `outbox refused the sender "${message.from}"`, { reason: 'invalid_sender' });
+    }
+    const accepted = message.to.filter((to) => addressOf(to));
+    const rejected = message.to.filter((to) => !addressOf(to));
+    if (!accepted.length) {
+      throw new TeroError('email.rejected', 'outbox refused every recipient', { reason: 'invalid_recipients' });
+    }
+    const createdAt = new Date();
+    const id = newId(createdAt.getTime());
+    const email: OutboxEmail = {
+      id,
+      createdAt: createdAt.toISOString(),
+      brandId: ctx.brandId,
+      clientId: ctx.clientId,
+      from: message.from,
+      to: accepted,
+      ...(message.replyTo ? { replyTo: message.replyTo } : {}),
+      subject: message.subject,
+      text: message.text,
+      ...(message.html !== undefined ? { html: message.html } : {}),
+      headers: { ...message.headers },
+    };
+    try {
+      await mkdir(this.dir, { recursive: true });
+      // Written aside then renamed, so the outbox page never reads a half-written file.
+      const temporary = join(this.dir, `.${id}.tmp`);
+      await writeFile(temporary, JSON.stringify(email, null, 2), { encoding: 'utf8', mode: 0o600 });
+      await rename(temporary, join(this.dir, `${id}.json`));
+    } catch (error) {
+      throw unavailable(this.dir, error);
+    }
+    return { messageId: `<${id}@outbox>`, accepted, rejected };
+  }
+
+  async verify(_ctx: TenantContext): Promise<void> {
+    const probe = join(this.dir, `.verify-${randomBytes(4).toString('hex')}`);
+    try {
+      await mkdir(this.dir, { recursive: true });
+      await writeFile(probe, '');
+      await rm(probe);
+    } catch (error) {
+      throw unavailable(this.dir, error);
+    }
+  }
+}
+
+/** Reads the outbox for the operator's page. */
+export class OutboxReader {
+  private readonly dir: string;
+
+  constructor(dataDir: string) {
+    this.dir = outboxDir(dataDir);
+  }
+
+  /** Newest first, `limit` (1–200) at a time; `before` is the `next` of the previous page. */
+  async list(options: { limit: number; before?: string }): Promise<OutboxPage> {
+    const limit = Math.min(Math.max(Math.trunc(options.limit) || 1, 1), MAX_PAGE);
+    if (options.before !== undefined) assertId(options.before);
+    const ids = (await this.ids()).filter((id) => options.before === undefined || id > options.before!);
+    const items: OutboxEmail[] = [];
+    let index = 0;
+    for (; index < ids.length && items.length < limit; index++) {
+      const email = await this.read(ids[index]);
+      if (email) items.push(email);
+    }
+    return index < ids.length && items.length ? { items, next: items[items.length - 1].id } : { items };
+  }
+
+  /** One message, or `null` when there is none with that id. Throws `email.outbox_invalid_id` (400) for a malformed id. */
+  async get(id: string): Promise<OutboxEmail | null> {
+    assertId(id);
+    return this.read(id);
+  }
+
+  private async ids(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []; // nothing sent yet
+      throw error;
+    }
+    return names
+      .filter((name) => name.endsWith('.json'))
+      .map((name) => name.slice(0, -'.json'.length))
+      .filter((id) => ID_PATTERN.test(id))
+      .sort();
+  }
+
+  private async read(id: string): Promise<OutboxEmail | null> {
+    try {
+      return JSON.parse(await readFile(join(this.dir, `${id}.json`), 'utf8')) as OutboxEmail;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null; // removed meanwhile
+      throw error;
+    }
+  }
+}
+
+/** Only ids this transport generates reach the file system: no `..`, no separators. */
+function assertId(id: string): void {
+  if (!ID_PATTERN.test(id)) {
+    throw new TeroError('email.outbox_invalid_id', `"${id}" is not an outbox message id`, { id }, { status: 400 });
+  }
+}
