@@ -19,11 +19,11 @@ function asReceived(email: OutboxEmail): ReceivedEmail {
 runEmailTransportContract('outbox', {
   async setup() {
     dataDir = await mkdtemp(join(tmpdir(), 'tero-outbox-'));
-    const reader = new OutboxReader(dataDir);
+    const reader = new OutboxReader(outboxDir(dataDir));
     return {
-      transport: new OutboxEmailTransport(dataDir),
+      transport: new OutboxEmailTransport(outboxDir(dataDir)),
       ctx,
-      received: async () => (await reader.list({ limit: 200 })).items.reverse().map(asReceived),
+      received: async () => (await reader.list({ limit: 200 })).reverse().map(asReceived),
     };
   },
   async teardown() {
@@ -33,7 +33,7 @@ runEmailTransportContract('outbox', {
     // DATA_DIR is a file: the outbox folder under it can never be created.
     const file = join(dataDir, 'not-a-folder');
     await writeFile(file, '');
-    return new OutboxEmailTransport(file);
+    return new OutboxEmailTransport(outboxDir(file));
   },
   rejectingRecipient: 'not an address',
 });
@@ -47,7 +47,7 @@ describe('OutboxEmailTransport and OutboxReader', () => {
   });
 
   it('writes one JSON file per message with the tenant, and nothing else in the folder', async () => {
-    const transport = new OutboxEmailTransport(dataDir);
+    const transport = new OutboxEmailTransport(outboxDir(dataDir));
 
     const receipt = await transport.send(ctx, { ...message, replyTo: 'owner@example.test', headers: { 'X-A': '1' } });
 
@@ -71,7 +71,7 @@ describe('OutboxEmailTransport and OutboxReader', () => {
   });
 
   it('accepts display-name recipients and local development domains, refuses malformed ones', async () => {
-    const transport = new OutboxEmailTransport(dataDir);
+    const transport = new OutboxEmailTransport(outboxDir(dataDir));
 
     const receipt = await transport.send(ctx, {
       ...message,
@@ -83,43 +83,43 @@ describe('OutboxEmailTransport and OutboxReader', () => {
   });
 
   it('refuses a malformed sender with email.rejected and writes nothing', async () => {
-    const error = await new OutboxEmailTransport(dataDir).send(ctx, { ...message, from: 'nobody' }).catch((e: unknown) => e);
+    const error = await new OutboxEmailTransport(outboxDir(dataDir)).send(ctx, { ...message, from: 'nobody' }).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(TeroError);
     expect((error as TeroError).code).toBe('email.rejected');
-    expect((await new OutboxReader(dataDir).list({ limit: 10 })).items).toEqual([]);
+    expect(await new OutboxReader(outboxDir(dataDir)).list({ limit: 10 })).toEqual([]);
   });
 
   it('lists newest first, page by page, even within one millisecond', async () => {
-    const transport = new OutboxEmailTransport(dataDir);
+    const transport = new OutboxEmailTransport(outboxDir(dataDir));
     for (let i = 1; i <= 5; i++) await transport.send(ctx, { ...message, subject: `m${i}` });
-    const reader = new OutboxReader(dataDir);
+    const reader = new OutboxReader(outboxDir(dataDir));
 
     const first = await reader.list({ limit: 2 });
-    const second = await reader.list({ limit: 2, before: first.next });
-    const third = await reader.list({ limit: 2, before: second.next });
+    const second = await reader.list({ limit: 2, before: first[1].id });
+    const third = await reader.list({ limit: 2, before: second[1].id });
 
-    expect(first.items.map((m) => m.subject)).toEqual(['m5', 'm4']);
-    expect(second.items.map((m) => m.subject)).toEqual(['m3', 'm2']);
-    expect(third.items.map((m) => m.subject)).toEqual(['m1']);
-    expect(third.next).toBeUndefined();
+    expect(first.map((m) => m.subject)).toEqual(['m5', 'm4']);
+    expect(second.map((m) => m.subject)).toEqual(['m3', 'm2']);
+    expect(third.map((m) => m.subject)).toEqual(['m1']);
+    expect(await reader.list({ limit: 2, before: third[0].id })).toEqual([]);
   });
 
   it('lists nothing before the first message, and ignores files it did not write', async () => {
-    const reader = new OutboxReader(dataDir);
-    expect(await reader.list({ limit: 10 })).toEqual({ items: [] });
+    const reader = new OutboxReader(outboxDir(dataDir));
+    expect(await reader.list({ limit: 10 })).toEqual([]);
 
-    await new OutboxEmailTransport(dataDir).verify(ctx);
+    await new OutboxEmailTransport(outboxDir(dataDir)).verify(ctx);
     await writeFile(join(outboxDir(dataDir), 'notes.json'), '{}');
 
-    expect(await reader.list({ limit: 10 })).toEqual({ items: [] });
+    expect(await reader.list({ limit: 10 })).toEqual([]);
   });
 
   it('gets one message by id, null for an unknown id, and refuses ids that could leave the folder', async () => {
-    const transport = new OutboxEmailTransport(dataDir);
+    const transport = new OutboxEmailTransport(outboxDir(dataDir));
     await transport.send(ctx, message);
-    const reader = new OutboxReader(dataDir);
-    const [stored] = (await reader.list({ limit: 1 })).items;
+    const reader = new OutboxReader(outboxDir(dataDir));
+    const [stored] = await reader.list({ limit: 1 });
     await writeFile(join(dataDir, 'secret.json'), '{"secret":true}');
 
     expect(await reader.get(stored.id)).toEqual(stored);
@@ -134,7 +134,7 @@ describe('OutboxEmailTransport and OutboxReader', () => {
   });
 
   it('verify() leaves no file behind', async () => {
-    await new OutboxEmailTransport(dataDir).verify(ctx);
+    await new OutboxEmailTransport(outboxDir(dataDir)).verify(ctx);
 
     expect(await readdir(outboxDir(dataDir))).toEqual([]);
   });

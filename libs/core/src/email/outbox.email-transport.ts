@@ -27,13 +27,6 @@ export interface OutboxEmail {
   headers: Record<string, string>;
 }
 
-/** A page of the outbox, newest first. */
-export interface OutboxPage {
-  items: OutboxEmail[];
-  /** Pass as `before` to get the next (older) page; absent on the last page. */
-  next?: string;
-}
-
 /** `<DATA_DIR>/outbox`. */
 export function outboxDir(dataDir: string): string {
   return join(dataDir, 'outbox');
@@ -80,11 +73,8 @@ function unavailable(dir: string, error: unknown): TeroError {
  * which is how the first sign-in works without SMTP).
  */
 export class OutboxEmailTransport implements EmailTransport {
-  private readonly dir: string;
-
-  constructor(dataDir: string) {
-    this.dir = outboxDir(dataDir);
-  }
+  /** @param dir the outbox folder, normally {@link outboxDir}`(DATA_DIR)`; created on the first send. */
+  constructor(private readonly dir: string) {}
 
   async send(ctx: TenantContext, message: EmailMessage): Promise<EmailReceipt> {
     if (!addressOf(message.from)) {
@@ -136,24 +126,25 @@ export class OutboxEmailTransport implements EmailTransport {
 
 /** Reads the outbox for the operator's page. */
 export class OutboxReader {
-  private readonly dir: string;
+  /** @param dir the folder {@link OutboxEmailTransport} writes to. */
+  constructor(private readonly dir: string) {}
 
-  constructor(dataDir: string) {
-    this.dir = outboxDir(dataDir);
-  }
-
-  /** Newest first, `limit` (1–200) at a time; `before` is the `next` of the previous page. */
-  async list(options: { limit: number; before?: string }): Promise<OutboxPage> {
+  /**
+   * Up to `limit` (1–200) messages, newest first. `before` is an id: only older messages are listed, so the
+   * next page is `list({ limit, before: page[page.length - 1].id })`.
+   */
+  async list(options: { limit: number; before?: string }): Promise<OutboxEmail[]> {
     const limit = Math.min(Math.max(Math.trunc(options.limit) || 1, 1), MAX_PAGE);
-    if (options.before !== undefined) assertId(options.before);
-    const ids = (await this.ids()).filter((id) => options.before === undefined || id > options.before!);
+    const before = options.before;
+    if (before !== undefined) assertId(before);
     const items: OutboxEmail[] = [];
-    let index = 0;
-    for (; index < ids.length && items.length < limit; index++) {
-      const email = await this.read(ids[index]);
+    for (const id of await this.ids()) {
+      if (items.length >= limit) break;
+      if (before !== undefined && id <= before) continue;
+      const email = await this.read(id);
       if (email) items.push(email);
     }
-    return index < ids.length && items.length ? { items, next: items[items.length - 1].id } : { items };
+    return items;
   }
 
   /** One message, or `null` when there is none with that id. Throws `email.outbox_invalid_id` (400) for a malformed id. */
