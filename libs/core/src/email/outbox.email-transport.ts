@@ -34,8 +34,8 @@ export function outboxDir(dataDir: string): string {
 
 const ID_PATTERN = /^\d{16}-[0-9a-f]{8}$/;
 const MAX_PAGE = 200;
-/** Larger than any `Date.now() * 1000` for millennia, and below 2^53 so the arithmetic stays exact. */
-const STAMP_CEILING = 9_999_999_999_999_999;
+/** Above `Date.now() * 1000` until the 23rd century, and below 2^53 so the arithmetic stays exact. */
+const STAMP_CEILING = 9_000_000_000_000_000;
 
 let lastStamp = 0;
 
