@@ -21,6 +21,7 @@ module.exports = {
     '^@tero/core$': resolve(root, 'libs/core/src/index.ts'),
     '^@tero/db$': resolve(root, 'libs/db/src/index.ts'),
     '^@tero/accounts$': resolve(root, 'libs/accounts/src/index.ts'),
+    '^@tero/notifications$': resolve(root, 'libs/notifications/src/index.ts'),
   },
   testMatch: ['<rootDir>/{apps,libs,plugins,scripts}/**/*.spec.ts'],
 };

@@ -23,6 +23,7 @@ export function swcOptions() {
         '@tero/core': ['libs/core/src/index.ts'],
         '@tero/db': ['libs/db/src/index.ts'],
         '@tero/accounts': ['libs/accounts/src/index.ts'],
+        '@tero/notifications': ['libs/notifications/src/index.ts'],
       },
     },
     module: { type: 'commonjs', strictMode: true },

@@ -27,7 +27,7 @@ export const createBrandSchema = z.object({
   domains: z.array(domain).max(20).default([]),
   themeId: z.string().regex(/^[a-z0-9-]+$/).default('default'),
   logoUrl: z.url().max(500).optional(),
-  themeTokens: z.record(z.enum(['colorPrimary', 'colorPrimaryText', 'colorAccent', 'colorBackground', 'colorSurface', 'colorText', 'colorMuted']), color).default({}),
+  themeTokens: z.partialRecord(z.enum(['colorPrimary', 'colorPrimaryText', 'colorAccent', 'colorBackground', 'colorSurface', 'colorText', 'colorMuted']), color).default({}),
   defaultLocale: locale.default('en'),
   supportEmail: z.email(),
   senderEmail: z.email(),

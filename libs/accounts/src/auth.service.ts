@@ -205,7 +205,12 @@ export class AuthService {
     return { accessToken, tokenType: 'Bearer', expiresIn };
   }
 
-  /** Verifies a bearer token and that its user still exists with the same tenant and role. */
+  /** The key and checks passport-jwt verifies bearer tokens with. */
+  get jwtVerification() {
+    return { secretOrKey: this.jwtKey, algorithms: ['HS256'] as jwt.Algorithm[], issuer: 'tero', audience: 'tero-api' };
+  }
+
+  /** Verifies a bearer token (outside passport: the CLI, tests) and maps it to its principal. */
   async principalFromAccessToken(raw: string): Promise<Principal> {
     let claims: jwt.JwtPayload;
     try {
@@ -213,7 +218,12 @@ export class AuthService {
     } catch (error) {
       throw new AuthError('auth.token_invalid', `invalid token: ${(error as Error).message}`);
     }
-    const user = await this.db.forInstance('token subject look-up').findOne(User, { id: String(claims.sub) });
+    return this.principalFromClaims(claims);
+  }
+
+  /** A verified token's claims → its principal, if its user still exists with the same tenant and role. */
+  async principalFromClaims(claims: jwt.JwtPayload): Promise<Principal> {
+    const user = typeof claims.sub === 'string' ? await this.db.forInstance('token subject look-up').findOne(User, { id: claims.sub }) : null;
     if (!user || (user.brand?.id ?? null) !== (claims.brand ?? null) || (user.client?.id ?? null) !== (claims.client ?? null) || user.role !== claims.role) {
       throw new AuthError('auth.token_invalid', 'invalid token: its user no longer matches');
     }

@@ -4,3 +4,4 @@ export * from './auth.service';
 export * from './password-hasher';
 export * from './tenant-resolver';
 export * from './validation';
+export * from './demo-seed';

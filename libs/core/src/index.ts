@@ -6,3 +6,6 @@ export * from './i18n/i18n';
 export * from './views/theme-renderer';
 export * from './jobs';
 export * from './storage';
+export * from './events';
+export * from './data-packages';
+export * from './email';

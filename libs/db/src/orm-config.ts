@@ -47,7 +47,7 @@ export function ormOptions(settings: DatabaseSettings): Options {
   } satisfies Partial<Options>;
 
   if (kind === 'postgresql') {
-    return { ...common, driver: PostgreSqlDriver, clientUrl: settings.databaseUrl, pool: { min: 0, max: 10 } } as Options;
+    return { ...common, driver: PostgreSqlDriver, clientUrl: settings.databaseUrl, pool: { min: 0, max: 10 } } as unknown as Options;
   }
   const file = settings.sqliteFile ?? join(settings.dataDir, 'tero.sqlite');
   if (file !== ':memory:') mkdirSync(settings.dataDir, { recursive: true });
@@ -56,7 +56,7 @@ export function ormOptions(settings: DatabaseSettings): Options {
     driver: SqliteDriver,
     dbName: file,
     driverOptions: new NodeSqliteDialect(file),
-  } as Options;
+  } as unknown as Options;
 }
 
 export async function initOrm(settings: DatabaseSettings): Promise<MikroORM> {

@@ -1,3 +1,4 @@
+import type { Opt } from '@mikro-orm/core';
 import { Entity, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from './base.entity';
 
@@ -14,20 +15,20 @@ export class Brand extends BaseEntity {
 
   /** Host names the brand's dashboards live under: `<client>.<domain>`, and the brand's own pages at `<domain>`. */
   @Property({ type: 'json' })
-  domains: string[] = [];
+  domains: string[] & Opt = [];
 
   @Property({ type: 'string', length: 63 })
-  themeId = 'default';
+  themeId: string & Opt = 'default';
 
   @Property({ type: 'string', length: 500, nullable: true })
   logoUrl?: string | null;
 
   /** Overrides of the theme's colour tokens, e.g. `{ colorPrimary: '#0d9488' }`. */
   @Property({ type: 'json' })
-  themeTokens: Record<string, string> = {};
+  themeTokens: Record<string, string> & Opt = {};
 
   @Property({ type: 'string', length: 10 })
-  defaultLocale = 'en';
+  defaultLocale: string & Opt = 'en';
 
   @Property({ type: 'string', length: 254 })
   supportEmail!: string;
@@ -37,5 +38,5 @@ export class Brand extends BaseEntity {
 
   /** ISO 4217, for every price the brand shows. */
   @Property({ type: 'string', length: 3 })
-  currency = 'USD';
+  currency: string & Opt = 'USD';
 }

@@ -1,3 +1,4 @@
+import type { Opt } from '@mikro-orm/core';
 import { Entity, Enum, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from './base.entity';
 import { Brand } from './brand.entity';
@@ -24,11 +25,11 @@ export class Client extends BaseEntity {
 
   /** IANA time zone: hours, holidays and reports are in it. */
   @Property({ type: 'string', length: 64 })
-  timezone = 'America/New_York';
+  timezone: string & Opt = 'America/New_York';
 
   @Property({ type: 'string', length: 10 })
-  locale = 'en';
+  locale: string & Opt = 'en';
 
   @Enum({ items: () => CLIENT_STATUSES, type: 'string', length: 20 })
-  status: ClientStatus = 'active';
+  status: ClientStatus & Opt = 'active';
 }

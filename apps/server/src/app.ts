@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import fastifyCookie from '@fastify/cookie';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PassportModule } from '@nestjs/passport';
+import { pluginModules } from '@tero/core';
+import { ApiAuthController, ApiController } from './api/api.controller';
+import { JwtStrategy } from './api/jwt.strategy';
+import { HealthController } from './health/health.controller';
+import { ErrorsFilter } from './http/errors.filter';
+import { requestContextHook } from './http/request-context';
+import { KERNEL } from './http/tokens';
+import type { Kernel } from './kernel';
+import { PagesController } from './pages/pages.controller';
+
+function appModule(kernel: Kernel): DynamicModule {
+  @Module({})
+  class AppModule {}
+  return {
+    module: AppModule,
+    imports: [PassportModule, ...pluginModules(kernel.plugins)],
+    controllers: [HealthController, PagesController, ApiAuthController, ApiController],
+    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy],
+  };
+}
+
+/** Builds the HTTP application on Fastify around a kernel (the server's main and the e2e tests share it). */
+export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ trustProxy: kernel.config.TRUST_PROXY, bodyLimit: 1_048_576, loggerInstance: kernel.logger });
+  const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
+  await app.register(fastifyCookie as never);
+  app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
+  app.useGlobalFilters(new ErrorsFilter(kernel));
+  app.enableShutdownHooks();
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return app;
+}

@@ -1,0 +1,149 @@
+import { join } from 'node:path';
+import { AccountsService, AuthService, CsrfTokens, TenantResolver } from '@tero/accounts';
+import {
+  type InstanceConfig,
+  type JobQueue,
+  Keyring,
+  type LoadedPlugins,
+  MemoryRateLimiter,
+  PluginRegistry,
+  type RateLimiter,
+  RedisRateLimiter,
+  ThemeRenderer,
+  createI18n,
+  createJobQueue,
+  loadPlugins,
+  readCoreVersion,
+} from '@tero/core';
+import { OutboxEmailTransport, OutboxReader } from '@tero/core';
+import { createEventBus, type EventBus } from '@tero/core';
+import { Brand, Database, PluginSettingsStore } from '@tero/db';
+import { MailService, magicLinkEmail } from '@tero/notifications';
+import { Redis } from 'ioredis';
+import type { i18n as I18nInstance } from 'i18next';
+import pino, { type Logger } from 'pino';
+
+/**
+ * The composition root: every long-lived service of a server or worker process, built once from the
+ * validated configuration. Nest controllers receive it; nothing else builds these services.
+ */
+export interface Kernel {
+  config: InstanceConfig;
+  rootDir: string;
+  logger: Logger;
+  db: Database;
+  redis: Redis | null;
+  keyring: Keyring;
+  plugins: LoadedPlugins;
+  registry: PluginRegistry;
+  pluginSettings: PluginSettingsStore;
+  jobs: JobQueue;
+  events: EventBus;
+  limiter: RateLimiter;
+  resolver: TenantResolver;
+  accounts: AccountsService;
+  auth: AuthService;
+  csrf: CsrfTokens;
+  i18n: I18nInstance;
+  views: ThemeRenderer;
+  mail: MailService;
+  outbox: OutboxReader;
+  close(): Promise<void>;
+}
+
+export interface KernelOptions {
+  rootDir: string;
+  /** Environment for plugin settings (`EMAIL_SMTP_URL`…). */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Whether this process runs job processors. */
+  processJobs: boolean;
+}
+
+export async function createKernel(config: InstanceConfig, options: KernelOptions): Promise<Kernel> {
+  const { rootDir } = options;
+  const logger = options.logger ?? pino({ level: config.LOG_LEVEL, base: { app: 'tero' } });
+  const keyring = Keyring.fromConfig(config.ENCRYPTION_KEYS);
+  const plugins = loadPlugins({
+    rootDir,
+    enabled: config.PLUGINS,
+    env: options.env ?? process.env,
+    coreVersion: readCoreVersion(rootDir),
+    logger: logger.child({ part: 'plugins' }),
+  });
+
+  const db = await Database.open({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
+  const closers: (() => Promise<unknown>)[] = [() => db.close()];
+  try {
+    const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true }) : null;
+    if (redis) {
+      await redis.connect();
+      closers.push(() => redis.quit());
+    }
+    const pluginSettings = new PluginSettingsStore(db, keyring);
+    const registry = new PluginRegistry(plugins, pluginSettings);
+    const jobs = await createJobQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'jobs' }) });
+    closers.unshift(() => jobs.close());
+    const events = await createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'events' }) });
+    closers.unshift(() => events.close());
+    const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.REDIS_PREFIX) : new MemoryRateLimiter();
+
+    const i18n = await createI18n(join(rootDir, 'locales'));
+    const views = ThemeRenderer.load(join(rootDir, 'themes'), i18n);
+    const outboxDir = join(config.DATA_DIR, 'outbox');
+    const mail = new MailService(jobs, registry, new OutboxEmailTransport(outboxDir), config.EMAIL_TRANSPORT);
+    mail.register();
+
+    const resolver = new TenantResolver(db, config.BASE_DOMAIN);
+    const accounts = new AccountsService(db, () => resolver.invalidate());
+    const auth = new AuthService(
+      db,
+      resolver,
+      limiter,
+      {
+        appSecret: config.APP_SECRET,
+        sessionTtlHours: config.SESSION_TTL_HOURS,
+        magicLinkTtlMinutes: config.MAGIC_LINK_TTL_MINUTES,
+        loginRateLimit: config.LOGIN_RATE_LIMIT,
+        loginRateWindowSeconds: config.LOGIN_RATE_WINDOW_SECONDS,
+        publicUrl: config.PUBLIC_URL,
+      },
+      async (ctx, to, url) => {
+        const brand = ctx.clientId !== undefined && ctx.brandId !== '__instance__' ? await db.forTenant(ctx).findOne(Brand, { id: ctx.brandId }) : null;
+        const from = brand ? `${brand.name} <${brand.senderEmail}>` : config.EMAIL_FROM;
+        await mail.send(ctx, magicLinkEmail(i18n, { name: brand?.name ?? 'Tero Voice', from }, to, url, config.MAGIC_LINK_TTL_MINUTES));
+      },
+    );
+
+    await jobs.start({ process: options.processJobs });
+
+    return {
+      config,
+      rootDir,
+      logger,
+      db,
+      redis,
+      keyring,
+      plugins,
+      registry,
+      pluginSettings,
+      jobs,
+      events,
+      limiter,
+      resolver,
+      accounts,
+      auth,
+      csrf: new CsrfTokens(config.APP_SECRET),
+      i18n,
+      views,
+      mail,
+      outbox: new OutboxReader(outboxDir),
+      close: async () => {
+        for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,193 @@
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { AuthError, NotFoundError, RateLimitedError, ValidationError } from '@tero/accounts';
+import { TeroError } from '@tero/sdk';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { KERNEL } from '../http/tokens';
+import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
+import type { Kernel } from '../kernel';
+import { prepareLook, renderPage } from './render';
+
+class CsrfError extends TeroError {
+  constructor() {
+    super('auth.csrf', 'CSRF token missing or wrong', {}, { status: 403 });
+  }
+}
+class ForbiddenError extends TeroError {
+  constructor() {
+    super('auth.forbidden', 'you do not have access to this page', {}, { status: 403 });
+  }
+}
+
+/**
+ * Server-rendered pages: sign-in (password and magic link), the client dashboard shell, the brand
+ * admin's client list, and the operator's plugins and outbox. Every form is CSRF-checked.
+ */
+@Controller()
+export class PagesController {
+  constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
+
+  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown> = {}, status = 200) {
+    await prepareLook(this.kernel, request);
+    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
+  }
+
+  private checkCsrf(request: FastifyRequest): Record<string, unknown> {
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
+    return body;
+  }
+
+  private async signIn(request: FastifyRequest, reply: FastifyReply, user: Parameters<Kernel['auth']['createSession']>[0]) {
+    const target = await this.kernel.auth.homeUrl(user);
+    const here = `${request.protocol}://${request.headers.host}`;
+    if (new URL(target).host !== request.headers.host) {
+      // Cookies are per host: hand the sign-in over to the user's own host with a one-minute link.
+      return reply.redirect(await this.kernel.auth.issueMagicLink(user, 60), 303);
+    }
+    const session = await this.kernel.auth.createSession(user, request.headers['user-agent']);
+    reply.setCookie(SESSION_COOKIE, session.token, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: here.startsWith('https'),
+      expires: session.expiresAt,
+    });
+    return reply.redirect('/', 303);
+  }
+
+  @Get('/')
+  async home(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const { principal, host } = request.tero;
+    if (!principal) return reply.redirect('/login', 303);
+    if (host.kind === 'client') return this.dashboard(request, reply);
+    if (host.kind === 'brand') return reply.redirect('/admin/clients', 303);
+    return reply.redirect('/operator/plugins', 303);
+  }
+
+  @Get('/login')
+  async loginPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (request.tero.principal) return reply.redirect('/', 303);
+    return this.html(request, reply, 'login', { title: this.kernel.i18n.t('ui:login.title', { lng: request.tero.locale }) });
+  }
+
+  @Post('/login')
+  async login(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const t = (key: string, vars = {}) => this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
+    let body: Record<string, unknown> = {};
+    try {
+      body = this.checkCsrf(request);
+      const user = await this.kernel.auth.login(request.tero.host, body, request.ip);
+      return await this.signIn(request, reply, user);
+    } catch (error) {
+      const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
+      if (error instanceof CsrfError) return this.html(request, reply, 'login', { error: t('ui:login.csrf'), email }, 403);
+      if (error instanceof RateLimitedError) {
+        reply.header('retry-after', String(error.retryAfterSeconds));
+        return this.html(request, reply, 'login', { error: t('ui:login.rateLimited', { seconds: error.retryAfterSeconds }), email }, 429);
+      }
+      if (error instanceof AuthError || error instanceof ValidationError) return this.html(request, reply, 'login', { error: t('ui:login.invalid'), email }, error instanceof AuthError ? 401 : 400);
+      throw error;
+    }
+  }
+
+  @Get('/magic-link')
+  async magicLinkPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.html(request, reply, 'magic-link');
+  }
+
+  @Post('/magic-link')
+  async requestMagicLink(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const t = (key: string, vars = {}) => this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
+    try {
+      const body = this.checkCsrf(request);
+      await this.kernel.auth.requestMagicLink(request.tero.host, body, request.ip);
+      return this.html(request, reply, 'magic-link-sent', { ttlMinutes: this.kernel.config.MAGIC_LINK_TTL_MINUTES });
+    } catch (error) {
+      if (error instanceof CsrfError) return this.html(request, reply, 'magic-link', { error: t('ui:login.csrf') }, 403);
+      if (error instanceof ValidationError) return this.html(request, reply, 'magic-link', { error: error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ') }, 400);
+      if (error instanceof RateLimitedError) return this.html(request, reply, 'magic-link', { error: t('ui:login.rateLimited', { seconds: error.retryAfterSeconds }) }, 429);
+      throw error;
+    }
+  }
+
+  @Get('/auth/magic')
+  async consumeMagicLink(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    try {
+      const user = await this.kernel.auth.consumeMagicLink(request.tero.host, (request.query as Record<string, unknown>).token);
+      return await this.signIn(request, reply, user);
+    } catch (error) {
+      if (error instanceof AuthError) {
+        return this.html(request, reply, 'magic-link', { error: this.kernel.i18n.t('ui:magicLink.invalid', { lng: request.tero.locale }) }, 400);
+      }
+      throw error;
+    }
+  }
+
+  @Post('/logout')
+  async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    this.checkCsrf(request);
+    await this.kernel.auth.revokeSession(request.cookies[SESSION_COOKIE]);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  }
+
+  private requireRole(request: FastifyRequest, kinds: string[], roles: string[]) {
+    const { principal, host } = request.tero;
+    if (!principal) return false;
+    if (!kinds.includes(host.kind) || !roles.includes(principal.role)) throw new ForbiddenError();
+    return true;
+  }
+
+  @Get('/dashboard')
+  async dashboard(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.requireRole(request, ['client'], ['client_owner', 'client_staff', 'brand_admin'])) return reply.redirect('/login', 303);
+    const host = request.tero.host as Extract<typeof request.tero.host, { kind: 'client' }>;
+    const client = await this.kernel.accounts.getClient(tenantContextOf(request.tero), host.client.id);
+    return this.html(request, reply, 'dashboard', {
+      title: client.name,
+      client: { name: client.name, slug: client.slug, timezone: client.timezone, status: client.status, professionName: client.professionPack },
+      statusKey: `ui:status.${client.status}`,
+      dashboardHost: request.headers.host,
+    });
+  }
+
+  @Get('/admin/clients')
+  async brandClients(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.requireRole(request, ['brand'], ['brand_admin'])) return reply.redirect('/login', 303);
+    const host = request.tero.host as Extract<typeof request.tero.host, { kind: 'brand' }>;
+    const clients = await this.kernel.accounts.listClients(tenantContextOf(request.tero));
+    const port = new URL(this.kernel.config.PUBLIC_URL).port;
+    return this.html(request, reply, 'brand-clients', {
+      clients: clients.map((c) => {
+        const clientHost = this.kernel.resolver.clientHost(host.brand, c.slug);
+        return { name: c.name, slug: c.slug, status: c.status, professionPack: c.professionPack, host: clientHost, url: `${request.protocol}://${clientHost}${port ? `:${port}` : ''}/` };
+      }),
+    });
+  }
+
+  @Get('/operator/plugins')
+  async operatorPlugins(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.requireRole(request, ['instance'], ['operator'])) return reply.redirect('/login', 303);
+    const report = this.kernel.plugins.report;
+    return this.html(request, reply, 'operator-plugins', { discovered: report.discovered, rejected: report.rejected });
+  }
+
+  @Get('/operator/outbox')
+  async operatorOutbox(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.requireRole(request, ['instance'], ['operator'])) return reply.redirect('/login', 303);
+    return this.html(request, reply, 'operator-outbox', { messages: await this.outboxList(), selected: null });
+  }
+
+  @Get('/operator/outbox/:id')
+  async operatorOutboxMessage(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    if (!this.requireRole(request, ['instance'], ['operator'])) return reply.redirect('/login', 303);
+    const selected = await this.kernel.outbox.get(id);
+    if (!selected) throw new NotFoundError('message');
+    return this.html(request, reply, 'operator-outbox', { messages: await this.outboxList(), selected: { ...selected, to: selected.to.join(', ') } });
+  }
+
+  private async outboxList() {
+    const messages = await this.kernel.outbox.list({ limit: 100 });
+    return messages.map((m) => ({ ...m, to: m.to.join(', ') }));
+  }
+}
