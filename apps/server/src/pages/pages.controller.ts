@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { AuthError, NotFoundError, RateLimitedError, ValidationError } from '@tero/accounts';
+import { AuthError, NotFoundError, RateLimitedError, ValidationError, hostOf } from '@tero/accounts';
 import { TeroError } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KERNEL } from '../http/tokens';
@@ -40,7 +40,7 @@ export class PagesController {
   private async signIn(request: FastifyRequest, reply: FastifyReply, user: Parameters<Kernel['auth']['createSession']>[0]) {
     const target = await this.kernel.auth.homeUrl(user);
     const here = `${request.protocol}://${request.headers.host}`;
-    if (new URL(target).host !== request.headers.host) {
+    if (new URL(target).hostname !== hostOf(request.headers.host)) {
       // Cookies are per host: hand the sign-in over to the user's own host with a one-minute link.
       return reply.redirect(await this.kernel.auth.issueMagicLink(user, 60), 303);
     }
