@@ -216,10 +216,10 @@ export type ThemeSetting =
 
 /**
  * `themes/<id>/theme.json`. Beside it:
- * - `layouts/main.hbs` (required) and other layouts;
+ * - `layouts/main.hbs` (required): wraps every page, which it receives as `{{{body}}}`;
  * - `pages/<name>.hbs`, at least {@link REQUIRED_THEME_PAGES};
- * - `partials/<name>.hbs` (sub-folders allowed: `partials/cards/client.hbs` is `{{> cards/client}}`);
- * - `assets/theme.css` (optional).
+ * - `partials/<name>.hbs`, included as `{{> name}}` (top-level files only: sub-folders are ignored);
+ * - `assets/theme.css` (optional), inlined by the layout from `{{{themeCss}}}`.
  *
  * Templates may call only {@link THEME_HELPERS} (THEME013), and include only partials that exist (THEME012).
  * A block (`{{#name}}`) must be a helper: implicit sections over data are refused, so that a typo is
@@ -256,9 +256,12 @@ export const REQUIRED_THEME_PAGES = [
  * - Built-ins: `if`, `unless`, `each`, `with`, `lookup`, `log`.
  * - `t key [var=value…]`: translation from the `ui` namespace (or `ns:key`) in the request's locale.
  * - `eq a b`, `not a`, `and a b…`, `or a b…`: logic for `{{#if (and a (not b))}}`.
- * - `json value`: JSON text, for embedding data in a `<script type="application/json">`.
- * - `formatDate date [style="short"|"medium"|"long"]`, `formatNumber n [style="currency" currency="USD"]`:
- *   `Intl` formatting in the request's locale.
+ * - `json value`: JSON text (with `<` escaped), for embedding data in a `<script type="application/json">`.
+ * - `formatDate value`, `formatNumber value`: `Intl` formatting in the request's locale.
+ *
+ * Variables are page-specific and not checked by the linter; every page and the layout also receive
+ * `locale`, `tokens` (the theme's {@link ThemeTokens} with the brand's overrides) and `themeCss`, and
+ * the layout receives `body` and `title`.
  */
 export const THEME_HELPERS = [
   'if',

@@ -8,7 +8,7 @@ const of = async (name: string, rule: string) =>
   (await lint(name)).findings.filter((f) => f.rule === rule).map((f) => `${f.file.split('/').slice(5).join('/') || '.'}: ${f.message}`);
 
 describe('lintTheme', () => {
-  it('finds nothing wrong in a valid theme (nested partials, block params, sub-expressions, settings)', async () => {
+  it('finds nothing wrong in a valid theme (partials with arguments, block params, sub-expressions, settings)', async () => {
     expect(await lint('valid')).toEqual({ findings: [], errors: 0, warnings: 0 });
   });
 

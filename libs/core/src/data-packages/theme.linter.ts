@@ -73,7 +73,8 @@ async function checkTemplates(absDir: string, root: string, sink: FindingSink) {
   const partialNames = new Set<string>();
   for (const folder of ['layouts', 'pages', 'partials']) {
     for (const name of await listFiles(join(absDir, folder))) {
-      if (!name.endsWith('.hbs')) continue;
+      // Only top-level `<folder>/*.hbs` are templates: that is what the theme engine registers.
+      if (!name.endsWith('.hbs') || name.includes('/')) continue;
       templates.set(`${folder}/${name}`, displayPath(root, join(absDir, folder, name)));
       if (folder === 'partials') partialNames.add(name.slice(0, -'.hbs'.length));
     }
