@@ -23,5 +23,6 @@ module.exports = {
     '^@tero/accounts$': resolve(root, 'libs/accounts/src/index.ts'),
     '^@tero/notifications$': resolve(root, 'libs/notifications/src/index.ts'),
   },
-  testMatch: ['<rootDir>/{apps,libs,plugins,scripts}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,plugins,scripts,deploy}/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
 };
