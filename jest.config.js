@@ -25,4 +25,6 @@ module.exports = {
   },
   testMatch: ['<rootDir>/{apps,libs,plugins,scripts,deploy}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // A leaked socket in one suite must not hang CI until its time limit; Jest still reports open handles.
+  forceExit: true,
 };
