@@ -1,7 +1,8 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { instanceConfigSchema } from '../libs/core/src/config/instance-config';
+import { parse as parseDotenv } from 'dotenv';
+import { instanceConfigSchema, parseInstanceConfig } from '../libs/core/src/config/instance-config';
 import { envKeyFor } from '../libs/core/src/plugins/plugin-config';
 
 // The deployment files are read by tools we cannot run here (docker, compose, helm), so these checks
@@ -93,6 +94,10 @@ describe('.env.example', () => {
 
   it('leaves every value empty, so that no secret or stale default is ever committed', () => {
     expect(envEntries.filter((entry) => entry.value !== '').map((entry) => entry.key)).toEqual([]);
+  });
+
+  it('copied as it is to .env, gives the embedded default', () => {
+    expect(parseInstanceConfig(parseDotenv(read('.env.example')))).toEqual(parseInstanceConfig({}));
   });
 
   it('documents each core setting with the default the schema applies', () => {
