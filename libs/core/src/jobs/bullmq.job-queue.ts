@@ -56,11 +56,13 @@ export class BullMqJobQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly registrations = new Map<string, { processor: JobProcessor<unknown>; policy: ResolvedPolicy }>();
   private readonly workers = new Map<string, Worker>();
+  /** Shared by the workers (each duplicates it for its blocking commands); created by the first worker. */
+  private workerConnection: Redis | null = null;
   private processing = false;
   private closed = false;
 
   private constructor(
-    /** Shared by the queues; each worker duplicates it for its blocking commands. */
+    /** Shared by the queues. Commands fail after ioredis's retries, so an enqueue during an outage errors instead of hanging. */
     private readonly connection: Redis,
     private readonly prefix: string,
     private readonly logger: Logger,
@@ -68,8 +70,7 @@ export class BullMqJobQueue implements JobQueue {
 
   /** Connects first, so that an unreachable Redis stops the boot with a clear message. */
   static async connect(options: BullMqJobQueueOptions): Promise<BullMqJobQueue> {
-    // BullMQ requires maxRetriesPerRequest: null on connections its workers use for blocking commands.
-    const connection = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: true });
+    const connection = new Redis(options.redisUrl, { lazyConnect: true });
     connection.on('error', (err) => options.logger.error({ err }, 'job queue: Redis connection error'));
     try {
       await connection.connect();
@@ -157,14 +158,16 @@ export class BullMqJobQueue implements JobQueue {
     // Workers first: they finish their active jobs, which still need the queues' connection.
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
-    await this.connection.quit();
+    await Promise.all([this.connection.quit(), this.workerConnection?.quit()]);
   }
 
   private startWorker(name: string): void {
     if (this.workers.has(name)) return;
     const { processor, policy } = this.registrations.get(name)!;
+    // BullMQ requires maxRetriesPerRequest: null on worker connections: a worker waits out an outage.
+    this.workerConnection ??= this.connection.duplicate({ maxRetriesPerRequest: null });
     const worker = new Worker(name, (job: Job) => run(processor, job), {
-      connection: this.connection,
+      connection: this.workerConnection,
       prefix: this.prefix,
       concurrency: policy.concurrency,
     });
