@@ -2,22 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Handlebars from 'handlebars';
 import type { i18n as I18nInstance } from 'i18next';
+import type { ThemeTokens } from '@tero/sdk';
 
-/** The engine version themes declare compatibility with (`theme.json` `engine`). */
-export const THEME_ENGINE_VERSION = '1.0.0';
-
-export interface ThemeTokens {
-  colorPrimary: string;
-  colorPrimaryText: string;
-  colorAccent: string;
-  colorBackground: string;
-  colorSurface: string;
-  colorText: string;
-  colorMuted: string;
-  fontFamily: string;
-  radius: string;
-  [key: string]: string;
-}
+export { THEME_ENGINE_VERSION } from '@tero/sdk';
 
 interface CompiledTheme {
   id: string;
