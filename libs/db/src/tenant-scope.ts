@@ -27,6 +27,15 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned'> = {
   Session: 'owned',
   MagicLink: 'owned',
   PluginSetting: 'owned',
+  PhoneNumber: 'owned',
+  JambonzAccount: 'owned',
+  AgentProfile: 'owned',
+  Call: 'owned',
+  CallTurn: 'owned',
+  CallEvent: 'owned',
+  Booking: 'owned',
+  BookingSlot: 'owned',
+  CallerMessage: 'owned',
 };
 
 export class TenantViolationError extends TeroError {

@@ -1,14 +1,22 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261123000000Initial as PgInitial } from './postgresql/migration-20261123000000-initial';
 import { Migration20261123000000Initial as SqliteInitial } from './sqlite/migration-20261123000000-initial';
+import { Migration20261124000000Calls as PgCalls } from './postgresql/migration-20261124000000-calls';
+import { Migration20261124000000Calls as SqliteCalls } from './sqlite/migration-20261124000000-calls';
 
 /**
  * Migrations are committed per engine (the SQL differs) and listed here in order, so nothing is found by
  * scanning folders at run time. A test applies both lists and checks the result equals the entities' schema.
  */
 const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
-  sqlite: [{ name: 'Migration20261123000000Initial', class: SqliteInitial }],
-  postgresql: [{ name: 'Migration20261123000000Initial', class: PgInitial }],
+  sqlite: [
+    { name: 'Migration20261123000000Initial', class: SqliteInitial },
+    { name: 'Migration20261124000000Calls', class: SqliteCalls },
+  ],
+  postgresql: [
+    { name: 'Migration20261123000000Initial', class: PgInitial },
+    { name: 'Migration20261124000000Calls', class: PgCalls },
+  ],
 };
 
 export function migrationsFor(kind: 'sqlite' | 'postgresql'): MigrationObject[] {

@@ -1,0 +1,50 @@
+import type { Opt } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { BaseEntity } from './base.entity';
+import { Brand } from './brand.entity';
+import { Call } from './call.entity';
+import { Client } from './client.entity';
+
+export const TURN_SPEAKERS = ['caller', 'agent'] as const;
+export type TurnSpeaker = (typeof TURN_SPEAKERS)[number];
+
+/** One utterance in a call, the caller's (as transcribed) or the agent's. */
+@Entity({ tableName: 'call_turns' })
+@Unique({ properties: ['call', 'seq'] })
+export class CallTurn extends BaseEntity {
+  @ManyToOne(() => Brand, { deleteRule: 'cascade' })
+  brand!: Brand;
+
+  @ManyToOne(() => Client, { deleteRule: 'cascade' })
+  client!: Client;
+
+  @ManyToOne(() => Call, { deleteRule: 'cascade' })
+  call!: Call;
+
+  /** Order within the call, from 0. */
+  @Property({ type: 'integer' })
+  seq!: number;
+
+  @Enum({ items: () => TURN_SPEAKERS, type: 'string', length: 10 })
+  speaker!: TurnSpeaker;
+
+  @Property({ type: 'text' })
+  text!: string;
+
+  @Property({ type: 'float', nullable: true })
+  confidence?: number | null;
+
+  /** What the engine understood (caller turns). */
+  @Property({ type: 'string', length: 30, nullable: true })
+  intent?: string | null;
+
+  @Property({ type: 'datetime' })
+  at!: Date;
+
+  /** Speech-to-text latency jambonz reported, in ms. */
+  @Property({ type: 'integer', nullable: true })
+  sttLatencyMs?: number | null;
+
+  @Property({ type: 'boolean' })
+  bargedIn: boolean & Opt = false;
+}
