@@ -1,6 +1,17 @@
 // Unit tests (`*.spec.ts` beside the code). e2e lives in test/e2e with its own config.
 const { resolve } = require('node:path');
 const root = __dirname;
+
+/** The @tero/* aliases, read from tsconfig.json's `paths` so they are written down once. */
+function aliasMapper() {
+  const { paths } = JSON.parse(require('node:fs').readFileSync(resolve(root, 'tsconfig.json'), 'utf8')).compilerOptions;
+  const mapper = {};
+  for (const [alias, [target]] of Object.entries(paths)) {
+    const escaped = alias.replace(/[.*+?^${}()|[\]\\/]/g, (c) => (c === '*' ? '(.*)' : `\\${c}`));
+    mapper[`^${escaped}$`] = resolve(root, target.replace('*', '$1'));
+  }
+  return mapper;
+}
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -15,14 +26,7 @@ module.exports = {
   rootDir: root,
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
-  moduleNameMapper: {
-    '^@tero/sdk$': resolve(root, 'libs/sdk/src/index.ts'),
-    '^@tero/sdk/(.*)$': resolve(root, 'libs/sdk/src/$1'),
-    '^@tero/core$': resolve(root, 'libs/core/src/index.ts'),
-    '^@tero/db$': resolve(root, 'libs/db/src/index.ts'),
-    '^@tero/accounts$': resolve(root, 'libs/accounts/src/index.ts'),
-    '^@tero/notifications$': resolve(root, 'libs/notifications/src/index.ts'),
-  },
+  moduleNameMapper: aliasMapper(),
   testMatch: ['<rootDir>/{apps,libs,plugins,scripts,deploy}/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // A leaked socket in one suite must not hang CI until its time limit; Jest still reports open handles.

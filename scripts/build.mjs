@@ -1,6 +1,7 @@
 // Compiles every TypeScript source of apps/, libs/ and plugins/ to dist/ with swc (type-checking is
 // `npm run typecheck`, a separate step), rewriting the @tero/* path aliases to relative requires.
 import { transformFile } from '@swc/core';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,14 +18,7 @@ export function swcOptions() {
       target: 'es2023',
       keepClassNames: true,
       baseUrl: root,
-      paths: {
-        '@tero/sdk': ['libs/sdk/src/index.ts'],
-        '@tero/sdk/*': ['libs/sdk/src/*'],
-        '@tero/core': ['libs/core/src/index.ts'],
-        '@tero/db': ['libs/db/src/index.ts'],
-        '@tero/accounts': ['libs/accounts/src/index.ts'],
-        '@tero/notifications': ['libs/notifications/src/index.ts'],
-      },
+      paths: JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions.paths,
     },
     module: { type: 'commonjs', strictMode: true },
     sourceMaps: 'inline',
