@@ -49,6 +49,10 @@ export interface PackService {
   currency?: string;
   /** Whether the agent may book it on the phone; when false it only describes it and takes a message. */
   bookable: boolean;
+  /** Minutes kept free after a booking of it (clean-up, travel). Absent: 0. */
+  bufferMinutes?: number;
+  /** Other words callers use for it, per locale, lower case: `{ "en": ["hygiene", "polish"] }`. */
+  keywords?: Record<LocaleCode, string[]>;
 }
 
 /** A question callers often ask, with the answer the agent gives. */
@@ -57,6 +61,23 @@ export interface PackFaqEntry {
   id: string;
   question: LocalizedText;
   answer: LocalizedText;
+  /** Words that, in a caller's question, point at this answer, per locale, lower case (PACK032). */
+  keywords: Record<LocaleCode, string[]>;
+}
+
+/**
+ * What a caller may want; the built-in engine recognises them from a generic lexicon per locale plus
+ * the pack's {@link ProfessionPackManifest.intents} phrasings.
+ */
+export const PACK_INTENTS = ['book', 'reschedule', 'cancel', 'hours', 'faq', 'location', 'emergency', 'message', 'human'] as const;
+export type PackIntent = (typeof PACK_INTENTS)[number];
+
+/** What the agent does when a caller says an emergency keyword. */
+export interface PackEmergencyPolicy {
+  /** `transfer`: to the client's on-call number (a message when it has none); `message`: an urgent message. */
+  action: 'transfer' | 'message';
+  /** What the agent says first, per locale: "I'm putting you through to our on-call technician now." */
+  say: LocalizedText;
 }
 
 /**
@@ -91,10 +112,50 @@ export interface ProfessionPackManifest {
   hours: WeeklyHours;
   /** Path of the prompt template per locale, relative to the pack folder, under `prompts/`: `prompts/en.hbs`. */
   prompts: Record<LocaleCode, string>;
+  /**
+   * The agent's first words per locale, a Handlebars template over the same {@link PROMPT_VARIABLES}:
+   * "Thank you for calling {{business.name}}, this is {{agent.name}}, a virtual assistant. How can I help?"
+   */
+  greeting: LocalizedText;
+  /** Example phrasings per intent and locale that this profession's callers use (PACK033: each locale, each listed intent non-empty). */
+  intents: Partial<Record<PackIntent, Record<LocaleCode, string[]>>>;
+  emergencyPolicy: PackEmergencyPolicy;
+  /** How many bookings can run at the same time by default (chairs, vans, staff): an integer ≥ 1. */
+  capacity: number;
 }
 
 /** What a scenario turn expects the agent to have understood. */
-export type ScenarioIntent = 'book' | 'faq' | 'message' | 'transfer' | 'hours' | 'emergency';
+export type ScenarioIntent = PackIntent;
+
+/** Outcomes a scenario may expect; the same words as a call record's outcome. */
+export const SCENARIO_OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'message_taken', 'transferred', 'answered'] as const;
+export type ScenarioOutcomeKind = (typeof SCENARIO_OUTCOMES)[number];
+
+/** What the whole call must have produced; checked against the call record, the ledger and the messages. */
+export interface ScenarioOutcome {
+  outcome: ScenarioOutcomeKind;
+  /** `booked`/`rescheduled`: the service id booked. */
+  service?: string;
+  /** `booked`/`rescheduled`: local start `YYYY-MM-DDTHH:MM` in the client's time zone. */
+  start?: string;
+  /** `message_taken`: the callback number stored, E.164. */
+  callbackNumber?: string;
+  /** `answered`: the FAQ entry whose answer the agent gave. */
+  faq?: string;
+  /** `transferred`: which of the client's numbers the call went to. */
+  transferTo?: 'onCall' | 'transfer';
+  /** The agent ended the call politely (said goodbye and hung up) rather than the caller hanging up. */
+  endedByAgent?: boolean;
+}
+
+/** Bookings that exist before a scenario's call (for reschedule/cancel scenarios, or a busy calendar). */
+export interface ScenarioExistingBooking {
+  service: string;
+  /** Local `YYYY-MM-DDTHH:MM`. */
+  start: string;
+  callerName: string;
+  callerPhone: string;
+}
 
 /** One caller utterance and what the agent's reply must show. */
 export interface ScenarioTurn {
@@ -117,7 +178,15 @@ export interface PackScenario {
   locale: LocaleCode;
   /** What the scenario checks, for people. */
   description: string;
+  /** Caller id jambonz sends (`from`, E.164) and, optionally, `caller_name`. */
+  caller: { number: string; name?: string };
+  /** When the call happens, local `YYYY-MM-DDTHH:MM` in the client's time zone: relative dates ("tomorrow") resolve from it. */
+  at: string;
+  /** Bookings already in the calendar when the call starts. */
+  existingBookings?: ScenarioExistingBooking[];
   turns: ScenarioTurn[];
+  /** What the call must have produced. */
+  expect: ScenarioOutcome;
 }
 
 /** An amount of money as prompt templates receive it: format it with `{{formatMoney price}}`. */
