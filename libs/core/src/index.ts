@@ -9,3 +9,4 @@ export * from './storage';
 export * from './events';
 export * from './data-packages';
 export * from './email';
+export * from './time';
