@@ -54,6 +54,24 @@ export const instanceConfigSchema = z.object({
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(12),
   MAGIC_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
+  /**
+   * Whether jambonz webhooks must carry a valid `Jambonz-Signature` (`on`). `off` accepts unsigned hooks
+   * for local development only: refused in production, logged loudly at boot.
+   */
+  JAMBONZ_SIGNATURES: z.enum(['on', 'off']).default('on'),
+  /** Seconds a signed hook stays acceptable (and a replayed one is refused). */
+  JAMBONZ_SIGNATURE_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  /** jambonz synthesizer vendor for agents without a voice of their own. */
+  TTS_DEFAULT_VENDOR: z.string().regex(/^[a-z0-9:_-]+$/i, 'must be a jambonz vendor name').default('google'),
+  /** Default voice per call locale for that vendor: `en:en-US-Neural2-F,es:…`. */
+  TTS_DEFAULT_VOICES: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Z]{2})?:[^,:]+(,[a-z]{2,3}(-[A-Z]{2})?:[^,:]+)*$/, 'must be locale:voice[,locale:voice…]')
+    .default('en:en-US-Neural2-F,es:es-US-Neural2-A,fr:fr-FR-Neural2-A'),
+  /** Speech transcripts below this confidence (0-1) count as not understood. */
+  STT_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.4),
+  /** Where recorded calls are streamed (`listen` to a ws:// or wss:// recorder); absent: calls are not recorded. */
+  CALL_RECORDING_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
 });
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>;
@@ -88,6 +106,9 @@ export function parseInstanceConfig(env: Record<string, string | undefined>): z.
     const missing = (['APP_SECRET', 'ENCRYPTION_KEYS'] as const).filter((key) => !parsed.data[key]);
     if (missing.length) {
       throw new ConfigError(missing.map((key) => ({ key, reason: 'is required in production (no generated secrets)' })));
+    }
+    if (parsed.data.JAMBONZ_SIGNATURES === 'off') {
+      throw new ConfigError([{ key: 'JAMBONZ_SIGNATURES', reason: 'cannot be off in production (unsigned webhooks could drive any call)' }]);
     }
   }
   return parsed.data;
