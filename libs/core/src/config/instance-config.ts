@@ -70,8 +70,8 @@ export const instanceConfigSchema = z.object({
     .default('en:en-US-Neural2-F,es:es-US-Neural2-A,fr:fr-FR-Neural2-A'),
   /** Speech transcripts below this confidence (0-1) count as not understood. */
   STT_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.4),
-  /** Where recorded calls are streamed (`listen` to a ws:// or wss:// recorder); absent: calls are not recorded. */
-  CALL_RECORDING_URL: z.string().regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL').optional(),
+  /** SIPREC recording server jambonz sends recorded calls to (`config.record`); absent: calls are not recorded. */
+  CALL_RECORDING_URL: z.string().regex(/^sips?:[^\s]+$/, 'must be a sip: or sips: URI').optional(),
 });
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>;
