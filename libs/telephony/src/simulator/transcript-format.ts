@@ -1,0 +1,25 @@
+import type { SimulatedCall } from './simulator.types';
+
+const ENDINGS: Record<SimulatedCall['outcome']['endedBy'], string> = {
+  agent: 'the agent hung up',
+  caller: 'the caller hung up',
+  application: 'the application had nothing more to do',
+  transfer: 'the call was put through',
+  declined: 'the call was declined',
+  rejected: 'jambonz rejected the call (SIP 480)',
+};
+
+/** A simulated call as people read it: who said what, then how it ended. */
+export function formatTranscript(call: SimulatedCall): string {
+  const lines = call.transcript.map((entry) => {
+    const who = entry.speaker === 'system' ? '  ·' : entry.speaker.padEnd(6);
+    const text = entry.kind === 'silence' ? '(silence)' : entry.kind === 'dtmf' ? `(presses ${entry.text})` : entry.text;
+    return `${who} ${text}`;
+  });
+  const { outcome } = call;
+  const facts = [ENDINGS[outcome.endedBy], `${outcome.durationSeconds} s`, `${outcome.callerTurns} caller turn(s)`];
+  if (outcome.voicemail !== null) facts.push('voicemail left');
+  if (outcome.recording.started) facts.push(`recording started after ${outcome.recording.agentLinesBefore} agent line(s)`);
+  lines.push(`— ${facts.join(', ')}`);
+  return lines.join('\n');
+}
