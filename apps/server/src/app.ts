@@ -4,6 +4,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { PassportModule } from '@nestjs/passport';
+import { WsAdapter } from '@nestjs/platform-ws';
 import { pluginModules } from '@tero/core';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
@@ -12,6 +13,7 @@ import { ErrorsFilter } from './http/errors.filter';
 import { requestContextHook } from './http/request-context';
 import { KERNEL } from './http/tokens';
 import type { Kernel } from './kernel';
+import { LiveGateway } from './live/live.gateway';
 import { PagesController } from './pages/pages.controller';
 
 function appModule(kernel: Kernel): DynamicModule {
@@ -21,7 +23,7 @@ function appModule(kernel: Kernel): DynamicModule {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
     controllers: [HealthController, PagesController, ApiAuthController, ApiController],
-    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy],
+    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway],
   };
 }
 
@@ -32,6 +34,8 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   await app.register(fastifyCookie as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
   app.useGlobalFilters(new ErrorsFilter(kernel));
+  // WebSockets on Fastify's own HTTP server (the adapter listens for its `upgrade` events): /live.
+  app.useWebSocketAdapter(new WsAdapter(app));
   app.enableShutdownHooks();
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
