@@ -4,6 +4,7 @@ import { ConfigError, discoverPlugins, lintAll, formatLintReport, loadInstanceCo
 import { Brand, Client, Database } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import { projectRoot } from '../../server/src/project-root';
+import { CALL_HELP, runCallCommand, terminalReader } from './call.command';
 
 const HELP = `tero — Tero Voice administration
 
@@ -14,6 +15,7 @@ const HELP = `tero — Tero Voice administration
   tero user create --email E --name N --role R [--brand SLUG] [--client SLUG] [--password P]
   tero plugins                         list discovered, enabled and rejected plugins
   tero lint [--fatal]                  lint profession packs, themes and locales
+${CALL_HELP}
 `;
 
 function flags(args: string[]): Record<string, string> {
@@ -108,6 +110,16 @@ export async function run(argv: string[]): Promise<number> {
         print(`user ${user.email} (${user.role}) created`);
         return 0;
       });
+    case 'call': {
+      const args = [sub, ...rest].filter((a) => a !== undefined);
+      const interactive = !args.includes('--text') && !args.includes('--scenario');
+      const reader = interactive ? terminalReader() : null;
+      try {
+        return await runCallCommand(args, { env: process.env, cwd: projectRoot(), print, readLine: reader?.readLine });
+      } finally {
+        reader?.close();
+      }
+    }
     case 'plugins': {
       const rootDir = projectRoot();
       const config = loadInstanceConfig(process.env, { cwd: rootDir });

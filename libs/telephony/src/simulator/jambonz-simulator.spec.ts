@@ -1,83 +1,11 @@
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseCallerLine, scenarioCallerLines, scriptedCaller } from './caller-scripts';
 import { JambonzSimulator } from './jambonz-simulator';
 import { SimulatorError } from './simulator.error';
 import type { JambonzSimulatorOptions } from './simulator.types';
+import { ScriptedWebhookApp } from './testing/scripted-webhook-app';
 import { formatTranscript } from './transcript-format';
 
-/** jambonz's own verifier, from the package its app generator uses: the simulator's signatures must pass it. */
-const { WebhookResponse } = require('@jambonz/node-client') as {
-  WebhookResponse: { verifyJambonzSignature(secret: string | string[]): (req: unknown, res: unknown, next: () => void) => void };
-};
-
 const SECRET = 'wh_secret_simulator_spec';
-
-interface Received {
-  path: string;
-  body: Record<string, unknown>;
-  signature: string | undefined;
-  signatureValid: boolean;
-}
-
-type Answer = unknown[] | { status: number; body?: string; contentType?: string };
-
-/** A tiny application: answers each path from a script, records every request and whether jambonz's verifier accepted its signature. */
-class FakeApp {
-  readonly received: Received[] = [];
-  private server!: Server;
-  port = 0;
-
-  constructor(
-    private readonly answer: (path: string, body: Record<string, unknown>, count: number) => Answer,
-    private readonly verifySecret: string = SECRET,
-  ) {}
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  paths(): string[] {
-    return this.received.map((r) => r.path);
-  }
-
-  statuses(): string[] {
-    return this.received.filter((r) => r.path === '/hooks/jambonz/status').map((r) => String(r.body.call_status));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const raw = Buffer.concat(chunks).toString('utf8');
-    let signatureValid = true;
-    try {
-      WebhookResponse.verifyJambonzSignature(this.verifySecret)({ get: (name: string) => req.headers[name.toLowerCase()], body: raw, url: req.url }, res, () => undefined);
-    } catch {
-      signatureValid = false;
-    }
-    const body = JSON.parse(raw) as Record<string, unknown>;
-    const path = req.url ?? '';
-    this.received.push({ path, body, signature: req.headers['jambonz-signature'] as string | undefined, signatureValid });
-    if (!signatureValid) {
-      res.writeHead(401).end();
-      return;
-    }
-    const count = this.received.filter((r) => r.path === path).length;
-    const answer = path === '/hooks/jambonz/status' ? { status: 204 } : this.answer(path, body, count);
-    if (Array.isArray(answer)) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
-    } else {
-      res.writeHead(answer.status, answer.contentType ? { 'content-type': answer.contentType } : {}).end(answer.body ?? '');
-    }
-  }
-}
 
 const gather = (prompt: string, extra: Record<string, unknown> = {}) => ({
   verb: 'gather',
@@ -88,16 +16,15 @@ const gather = (prompt: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('JambonzSimulator', () => {
-  let app: FakeApp;
+  let app: ScriptedWebhookApp;
   let now: number;
 
   function simulator(options: Partial<JambonzSimulatorOptions> = {}) {
-    return new JambonzSimulator({ baseUrl: `http://127.0.0.1:${app.port}`, secret: SECRET, accountSid: 'acct-1', clock: () => now, ...options });
+    return new JambonzSimulator({ baseUrl: app.url, secret: SECRET, accountSid: 'acct-1', clock: () => now, ...options });
   }
 
-  async function withApp(answer: ConstructorParameters<typeof FakeApp>[0], verifySecret?: string) {
-    app = new FakeApp(answer, verifySecret);
-    await app.start();
+  async function withApp(answer: ConstructorParameters<typeof ScriptedWebhookApp>[0], verifySecret = SECRET) {
+    app = await new ScriptedWebhookApp(answer, verifySecret).start();
   }
 
   beforeEach(() => {

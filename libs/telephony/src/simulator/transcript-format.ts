@@ -1,4 +1,4 @@
-import type { SimulatedCall } from './simulator.types';
+import type { SimulatedCall, TranscriptEntry } from './simulator.types';
 
 const ENDINGS: Record<SimulatedCall['outcome']['endedBy'], string> = {
   agent: 'the agent hung up',
@@ -9,17 +9,23 @@ const ENDINGS: Record<SimulatedCall['outcome']['endedBy'], string> = {
   rejected: 'jambonz rejected the call (SIP 480)',
 };
 
-/** A simulated call as people read it: who said what, then how it ended. */
-export function formatTranscript(call: SimulatedCall): string {
-  const lines = call.transcript.map((entry) => {
-    const who = entry.speaker === 'system' ? '  ·' : entry.speaker.padEnd(6);
-    const text = entry.kind === 'silence' ? '(silence)' : entry.kind === 'dtmf' ? `(presses ${entry.text})` : entry.text;
-    return `${who} ${text}`;
-  });
+/** One transcript line as people read it: `agent  Hello…`, `caller (silence)`, `  · transfer to …`. */
+export function formatTranscriptEntry(entry: TranscriptEntry): string {
+  const who = entry.speaker === 'system' ? '  ·' : entry.speaker.padEnd(6);
+  const text = entry.kind === 'silence' ? '(silence)' : entry.kind === 'dtmf' ? `(presses ${entry.text})` : entry.text;
+  return `${who} ${text}`;
+}
+
+/** How the call ended, on one line: who ended it, how long it lasted, what it left behind. */
+export function formatOutcome(call: SimulatedCall): string {
   const { outcome } = call;
   const facts = [ENDINGS[outcome.endedBy], `${outcome.durationSeconds} s`, `${outcome.callerTurns} caller turn(s)`];
   if (outcome.voicemail !== null) facts.push('voicemail left');
   if (outcome.recording.started) facts.push(`recording started after ${outcome.recording.agentLinesBefore} agent line(s)`);
-  lines.push(`— ${facts.join(', ')}`);
-  return lines.join('\n');
+  return `— ${facts.join(', ')}`;
+}
+
+/** A simulated call as people read it: who said what, then how it ended. */
+export function formatTranscript(call: SimulatedCall): string {
+  return [...call.transcript.map(formatTranscriptEntry), formatOutcome(call)].join('\n');
 }
