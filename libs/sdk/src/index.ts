@@ -7,4 +7,5 @@ export * from './errors';
 export * from './port';
 export * from './plugin';
 export * from './ports/email.port';
+export * from './ports/llm.port';
 export * from './manifests';

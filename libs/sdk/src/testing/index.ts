@@ -3,4 +3,5 @@
  * vendor, and the helpers those fakes need. Import it from specs only: it uses Jest's globals.
  */
 export * from './email-transport.contract';
+export * from './llm-provider.contract';
 export * from './raw-email.parser';
