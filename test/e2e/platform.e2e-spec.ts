@@ -21,6 +21,37 @@ describe('themes, jobs and plugins on the running app', () => {
     expect((await t.http(t.logins.brandAdmin.host).patch('/api/v1/brand').set('Authorization', auth).send({ themeId: 'no-such-theme' })).status).toBe(400);
   });
 
+  it('shows the client’s profession by its pack’s translated name, on the dashboard and the brand’s client list', async () => {
+    const owner = await signIn(t, t.logins.owner);
+    const en = await t.http(t.logins.owner.host).get('/').set('Cookie', owner).set('Accept', 'text/html');
+    expect(en.text).toContain('<dd>Dental practice</dd>');
+    const es = await t.http(t.logins.owner.host).get('/?lang=es').set('Cookie', owner).set('Accept', 'text/html');
+    expect(es.text).toContain('<dd>Clínica dental</dd>');
+    const admin = await signIn(t, t.logins.brandAdmin);
+    const list = await t.http(t.logins.brandAdmin.host).get('/admin/clients?lang=fr').set('Cookie', admin).set('Accept', 'text/html');
+    expect(list.text).toContain('<td>Cabinet dentaire</td>');
+    expect(list.text).not.toContain('<td>dentist</td>');
+  });
+
+  it('serves theme stylesheets: harbor links the default base and then its own overrides', async () => {
+    const cookie = await signIn(t, t.logins.harborOwner);
+    const page = await t.http(t.logins.harborOwner.host).get('/').set('Cookie', cookie).set('Accept', 'text/html');
+    const links = [...page.text.matchAll(/<link rel="stylesheet" href="([^"]+)">/g)].map((m) => m[1]);
+    expect(links).toEqual(['/themes/default/theme.css', '/themes/harbor/theme.css']);
+    const base = await t.http(t.logins.harborOwner.host).get(links[0]);
+    expect(base.status).toBe(200);
+    expect(base.headers['content-type']).toBe('text/css; charset=utf-8');
+    expect(base.text).toContain('.topbar');
+    const harbor = await t.http(t.logins.harborOwner.host).get(links[1]);
+    expect(harbor.text).toContain('.rail');
+    expect(harbor.text).not.toContain('button.primary');
+    const revalidated = await t.http(t.logins.harborOwner.host).get(links[1]).set('If-None-Match', harbor.headers.etag);
+    expect(revalidated.status).toBe(304);
+    for (const path of ['/themes/nope/theme.css', '/themes/default/theme.json', '/themes/default/..%2F..%2Fpackage.json']) {
+      expect((await t.http('localhost').get(path)).status).toBe(404);
+    }
+  });
+
   it('runs jobs on the configured backend (BullMQ with Redis, in-process without)', () => {
     expect(t.kernel.jobs.constructor.name).toBe(testBackend().redis ? 'BullMqJobQueue' : 'InProcessJobQueue');
   });

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError, hostOf } from '@tero/accounts';
 import { TeroError } from '@tero/sdk';
@@ -5,7 +6,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { KERNEL } from '../http/tokens';
 import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
 import type { Kernel } from '../kernel';
+import { ProfessionNames } from './profession-names';
 import { prepareLook, renderPage } from './render';
+import { ThemeAssets } from './theme-assets';
 
 class CsrfError extends TeroError {
   constructor() {
@@ -24,7 +27,13 @@ class ForbiddenError extends TeroError {
  */
 @Controller()
 export class PagesController {
-  constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
+  private readonly professions: ProfessionNames;
+  private readonly themeAssets: ThemeAssets;
+
+  constructor(@Inject(KERNEL) private readonly kernel: Kernel) {
+    this.professions = new ProfessionNames(join(kernel.rootDir, 'profession-packs'));
+    this.themeAssets = new ThemeAssets(join(kernel.rootDir, 'themes'), (themeId) => kernel.views.has(themeId));
+  }
 
   private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown> = {}, status = 200) {
     await prepareLook(this.kernel, request);
@@ -145,7 +154,13 @@ export class PagesController {
     const client = await this.kernel.accounts.getClient(tenantContextOf(request.tero), host.client.id);
     return this.html(request, reply, 'dashboard', {
       title: client.name,
-      client: { name: client.name, slug: client.slug, timezone: client.timezone, status: client.status, professionName: client.professionPack },
+      client: {
+        name: client.name,
+        slug: client.slug,
+        timezone: client.timezone,
+        status: client.status,
+        professionName: await this.professions.nameOf(client.professionPack, request.tero.locale),
+      },
       statusKey: `ui:status.${client.status}`,
       dashboardHost: request.headers.host,
     });
@@ -157,12 +172,24 @@ export class PagesController {
     const host = request.tero.host as Extract<typeof request.tero.host, { kind: 'brand' }>;
     const clients = await this.kernel.accounts.listClients(tenantContextOf(request.tero));
     const port = new URL(this.kernel.config.PUBLIC_URL).port;
-    return this.html(request, reply, 'brand-clients', {
-      clients: clients.map((c) => {
-        const clientHost = this.kernel.resolver.clientHost(host.brand, c.slug);
-        return { name: c.name, slug: c.slug, status: c.status, professionPack: c.professionPack, host: clientHost, url: `${request.protocol}://${clientHost}${port ? `:${port}` : ''}/` };
-      }),
-    });
+    const rows = [];
+    for (const c of clients) {
+      const clientHost = this.kernel.resolver.clientHost(host.brand, c.slug);
+      const professionName = await this.professions.nameOf(c.professionPack, request.tero.locale);
+      rows.push({ name: c.name, slug: c.slug, status: c.status, professionName, host: clientHost, url: `${request.protocol}://${clientHost}${port ? `:${port}` : ''}/` });
+    }
+    return this.html(request, reply, 'brand-clients', { clients: rows });
+  }
+
+  /** A theme's stylesheet (`themes/<id>/assets/<file>.css`), linked by the theme layouts. */
+  @Get('/themes/:themeId/:file')
+  async themeAsset(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('themeId') themeId: string, @Param('file') file: string) {
+    const asset = await this.themeAssets.get(themeId, file);
+    if (!asset) throw new NotFoundError('theme file');
+    // Private: the response may carry the browser's CSRF cookie, which no shared cache may keep.
+    reply.header('etag', asset.etag).header('cache-control', 'private, max-age=300');
+    if (request.headers['if-none-match'] === asset.etag) return reply.code(304).send();
+    return reply.type(asset.contentType).send(asset.body);
   }
 
   @Get('/operator/plugins')
