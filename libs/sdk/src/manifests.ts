@@ -49,7 +49,7 @@ export interface PackService {
   currency?: string;
   /** Whether the agent may book it on the phone; when false it only describes it and takes a message. */
   bookable: boolean;
-  /** Minutes kept free after a booking of it (clean-up, travel). Absent: 0. */
+  /** Minutes kept free after a booking of it (clean-up, travel): an integer ≥ 0 (PACK024). Absent: 0. */
   bufferMinutes?: number;
   /** Other words callers use for it, per locale, lower case: `{ "en": ["hygiene", "polish"] }`. */
   keywords?: Record<LocaleCode, string[]>;
@@ -87,7 +87,8 @@ export interface PackEmergencyPolicy {
  * - `prompts/<locale>.hbs`: the agent's system prompt per locale, a Handlebars template that may use only
  *   {@link PROMPT_VARIABLES} and {@link PROMPT_HELPERS} (PACK012). It is rendered with a {@link PromptContext}.
  * - `scenarios/*.json`: scripted calls ({@link PackScenario}) that the conversation tests replay; at least
- *   one per supported locale (PACK041).
+ *   8 (PACK044), showing each of booked, message_taken, transferred and answered (PACK048), and at least
+ *   one per supported locale (PACK041). Their conventions are in `profession-packs/README.md`.
  */
 export interface ProfessionPackManifest {
   /** Optional pointer to a JSON Schema, for editors; ignored. */
@@ -120,7 +121,7 @@ export interface ProfessionPackManifest {
   /** Example phrasings per intent and locale that this profession's callers use (PACK033: each locale, each listed intent non-empty). */
   intents: Partial<Record<PackIntent, Record<LocaleCode, string[]>>>;
   emergencyPolicy: PackEmergencyPolicy;
-  /** How many bookings can run at the same time by default (chairs, vans, staff): an integer ≥ 1. */
+  /** How many bookings can run at the same time by default (chairs, vans, staff): an integer ≥ 1 (PACK025). */
   capacity: number;
 }
 
@@ -389,12 +390,34 @@ const dayHours = { type: 'array', items: { type: 'array', items: time, minItems:
 const colorPattern = '^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$';
 const color = { type: 'string', pattern: colorPattern } as const;
 
+const keywordList = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true } as const;
+const keywordsPerLocale = { type: 'object', propertyNames: localeCode, additionalProperties: keywordList } as const;
+/** A local date-time `YYYY-MM-DDTHH:MM` (the linter checks that the date exists, PACK046). */
+const localDateTime = { type: 'string', pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}$' } as const;
+/** E.164: `+` and 7 to 15 digits, the first not 0 (PACK046). */
+const e164 = { type: 'string', pattern: '^\\+[1-9]\\d{6,14}$' } as const;
+
 /** JSON Schema of {@link ProfessionPackManifest}. */
 export const professionPackManifestSchema = {
   $id: 'https://tero.voice/schemas/profession-pack.json',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'version', 'name', 'locales', 'description', 'services', 'faq', 'emergencyKeywords', 'hours', 'prompts'],
+  required: [
+    'id',
+    'version',
+    'name',
+    'locales',
+    'description',
+    'services',
+    'faq',
+    'emergencyKeywords',
+    'hours',
+    'prompts',
+    'greeting',
+    'intents',
+    'emergencyPolicy',
+    'capacity',
+  ],
   properties: {
     $schema: { type: 'string' },
     id: kebabId,
@@ -415,6 +438,8 @@ export const professionPackManifestSchema = {
           priceMinor: { type: 'integer', minimum: 0 },
           currency: { type: 'string', pattern: '^[A-Z]{3}$' },
           bookable: { type: 'boolean' },
+          bufferMinutes: { type: 'integer', minimum: 0, maximum: 1440 },
+          keywords: keywordsPerLocale,
         },
       },
     },
@@ -423,15 +448,11 @@ export const professionPackManifestSchema = {
       items: {
         type: 'object',
         additionalProperties: false,
-        required: ['id', 'question', 'answer'],
-        properties: { id: kebabId, question: localizedText, answer: localizedText },
+        required: ['id', 'question', 'answer', 'keywords'],
+        properties: { id: kebabId, question: localizedText, answer: localizedText, keywords: keywordsPerLocale },
       },
     },
-    emergencyKeywords: {
-      type: 'object',
-      propertyNames: localeCode,
-      additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
-    },
+    emergencyKeywords: keywordsPerLocale,
     hours: {
       type: 'object',
       additionalProperties: false,
@@ -443,6 +464,35 @@ export const professionPackManifestSchema = {
       propertyNames: localeCode,
       additionalProperties: { type: 'string', pattern: '^prompts/[A-Za-z0-9._/-]+\\.hbs$' },
     },
+    greeting: localizedText,
+    intents: {
+      type: 'object',
+      propertyNames: { enum: [...PACK_INTENTS] },
+      additionalProperties: {
+        type: 'object',
+        propertyNames: localeCode,
+        additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
+      },
+    },
+    emergencyPolicy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action', 'say'],
+      properties: { action: { enum: ['transfer', 'message'] }, say: localizedText },
+    },
+    capacity: { type: 'integer', minimum: 1, maximum: 1000 },
+  },
+} as const;
+
+const existingBooking = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['service', 'start', 'callerName', 'callerPhone'],
+  properties: {
+    service: kebabId,
+    start: localDateTime,
+    callerName: { type: 'string', minLength: 1 },
+    callerPhone: e164,
   },
 } as const;
 
@@ -451,12 +501,20 @@ export const packScenarioSchema = {
   $id: 'https://tero.voice/schemas/pack-scenario.json',
   type: 'object',
   additionalProperties: false,
-  required: ['id', 'locale', 'description', 'turns'],
+  required: ['id', 'locale', 'description', 'caller', 'at', 'turns', 'expect'],
   properties: {
     $schema: { type: 'string' },
     id: kebabId,
     locale: localeCode,
     description: { type: 'string', minLength: 1 },
+    caller: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['number'],
+      properties: { number: e164, name: { type: 'string', minLength: 1 } },
+    },
+    at: localDateTime,
+    existingBookings: { type: 'array', items: existingBooking },
     turns: {
       type: 'array',
       minItems: 1,
@@ -469,13 +527,26 @@ export const packScenarioSchema = {
           expect: {
             type: 'object',
             additionalProperties: false,
-            minProperties: 1,
             properties: {
-              intent: { enum: ['book', 'faq', 'message', 'transfer', 'hours', 'emergency'] },
+              intent: { enum: [...PACK_INTENTS] },
               contains: { type: 'array', minItems: 1, items: { type: 'string', minLength: 1 } },
             },
           },
         },
+      },
+    },
+    expect: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['outcome'],
+      properties: {
+        outcome: { enum: [...SCENARIO_OUTCOMES] },
+        service: kebabId,
+        start: localDateTime,
+        callbackNumber: e164,
+        faq: kebabId,
+        transferTo: { enum: ['onCall', 'transfer'] },
+        endedByAgent: { type: 'boolean' },
       },
     },
   },

@@ -5,21 +5,25 @@ import Handlebars from 'handlebars';
 import { PROMPT_HELPERS, WEEKDAYS, type Money, type PromptContext } from '@tero/sdk';
 import { discoverDataPackages, lintAll, loadPack } from './data-packages';
 import { formatLintReport, LintError } from './lint-report';
+import { writePackFixture } from './testing/pack-fixture';
 
 const repo = resolve(__dirname, '../../../..');
 const fixtures = resolve(repo, 'test/fixtures/data-packages');
+const PACK_IDS = ['dentist'];
 
 describe('lintAll and discoverDataPackages', () => {
   let root: string;
 
   beforeAll(async () => {
-    // A root laid out like the repository, from fixtures: two good packs, one bad; one good theme,
+    // A root laid out like the repository, from fixtures: three good packs (two with warnings), one bad; one good theme,
     // one bad; locales with errors in es and fr.
     root = await mkdtemp(join(tmpdir(), 'tero-data-packages-'));
+    const packs = join(root, 'profession-packs');
+    await writePackFixture(packs, 'valid');
+    await writePackFixture(packs, 'pack037-no-phrasings', (f) => delete f['pack.json'].intents.location);
+    await writePackFixture(packs, 'pack049-words', (f) => (f['scenarios/en-faq-parking.json'].turns[0].caller = 'Where do I leave the car?'));
+    await writePackFixture(packs, 'pack021-price', (f) => (f['pack.json'].services[0].priceMinor = -1));
     for (const [from, to] of [
-      ['packs/valid', 'profession-packs/valid'],
-      ['packs/pack030-missing-locale', 'profession-packs/pack030-missing-locale'],
-      ['packs/pack021-price', 'profession-packs/pack021-price'],
       ['themes/valid', 'themes/valid'],
       ['themes/theme004-engine', 'themes/theme004-engine'],
       ['locales/broken', 'locales'],
@@ -37,10 +41,11 @@ describe('lintAll and discoverDataPackages', () => {
       'locales/es',
       'locales/fr',
       'profession-packs/pack021-price',
-      'profession-packs/pack030-missing-locale',
+      'profession-packs/pack037-no-phrasings',
+      'profession-packs/pack049-words',
       'themes/theme004-engine',
     ]);
-    expect(report.warnings).toBe(3); // two PACK030, one LOCALE011
+    expect(report.warnings).toBe(3); // PACK037, PACK049, LOCALE011
     expect(report.errors).toBe(report.findings.length - 3);
     expect(formatLintReport(report).split('\n')).toContain(
       'themes/theme004-engine/theme.json THEME004 error engine "^2.0.0" does not accept theme engine 1.0.0',
@@ -49,8 +54,8 @@ describe('lintAll and discoverDataPackages', () => {
 
   it('discovers only the packages without errors (warnings allowed)', async () => {
     const found = await discoverDataPackages(root);
-    expect(found.packs.map((p) => p.id)).toEqual(['pack030-missing-locale', 'valid']);
-    expect(found.packs[1]).toMatchObject({ dir: join(root, 'profession-packs/valid'), manifest: { id: 'valid', version: '1.0.0' } });
+    expect(found.packs.map((p) => p.id)).toEqual(['pack037-no-phrasings', 'pack049-words', 'valid']);
+    expect(found.packs[2]).toMatchObject({ dir: join(root, 'profession-packs/valid'), manifest: { id: 'valid', version: '1.0.0' } });
     expect(found.themes.map((t) => [t.id, t.manifest.tokens.colorPrimary])).toEqual([['valid', '#1a56db']]);
     expect(found.locales).toEqual(['en']);
   });
@@ -68,9 +73,15 @@ describe('lintAll and discoverDataPackages', () => {
 
 describe('loadPack', () => {
   it('throws a LintError listing the errors of an invalid pack', async () => {
-    const error = await loadPack(join(fixtures, 'packs/pack020-duplicate-service'), { root: repo }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(LintError);
-    expect((error as LintError).findings.map((f) => f.rule)).toEqual(['PACK020']);
+    const dir = await mkdtemp(join(tmpdir(), 'tero-load-pack-'));
+    try {
+      const pack = await writePackFixture(dir, 'pack020-duplicate-service', (f) => f['pack.json'].services.push(f['pack.json'].services[0]));
+      const error = await loadPack(pack, { root: dir }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LintError);
+      expect((error as LintError).findings.map((f) => f.rule)).toEqual(['PACK020']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('loads the dentist pack: manifest, prompt sources and scenarios in en, es and fr', async () => {
@@ -96,19 +107,20 @@ describe('loadPack', () => {
   });
 });
 
-describe('dentist prompts render with exactly the documented context and helpers', () => {
+describe('pack prompts and greetings render with exactly the documented context and helpers', () => {
   // Not the production renderer: a strict one (every variable must exist, only known helpers) to show
   // that what the linter accepts renders into a sensible prompt.
   const money = (m: Money, locale: string) => new Intl.NumberFormat(locale, { style: 'currency', currency: m.currency }).format(m.amountMinor / 100);
+  const cases = PACK_IDS.flatMap((id) => ['en', 'es', 'fr'].map((locale) => [id, locale]));
 
-  it.each(['en', 'es', 'fr'])('%s', async (locale) => {
-    const pack = await loadPack(resolve(repo, 'profession-packs/dentist'));
+  it.each(cases)('%s in %s', async (id, locale) => {
+    const pack = await loadPack(resolve(repo, 'profession-packs', id));
     const hbs = Handlebars.create();
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('formatMoney', (m: Money) => money(m, locale));
     hbs.registerHelper('formatHours', (h: PromptContext['hours']) => h.map((d) => `${d.day}: ${d.closed ? '-' : d.intervals.map((i) => i.join('-')).join(', ')}`).join('\n'));
     const context: PromptContext = {
-      business: { name: 'Bright Smile Dental', phone: '+1 555 010 0000', address: '12 Main St, Springfield', timezone: 'America/Chicago' },
+      business: { name: 'Northside Services', phone: '+1 555 010 0000', address: '12 Main St, Springfield', timezone: 'America/Chicago' },
       hours: WEEKDAYS.map((d) => ({ day: d, closed: pack.manifest.hours[d].length === 0, intervals: pack.manifest.hours[d] })),
       services: pack.manifest.services.map((s) => ({ name: s.name[locale], durationMinutes: s.durationMinutes, price: { amountMinor: s.priceMinor, currency: s.currency ?? 'USD' } })),
       faq: pack.manifest.faq.map((f) => ({ question: f.question[locale], answer: f.answer[locale] })),
@@ -116,15 +128,22 @@ describe('dentist prompts render with exactly the documented context and helpers
       locale,
     };
     const knownHelpers = Object.fromEntries(PROMPT_HELPERS.map((h) => [h, true]));
-    const text = hbs.compile(pack.prompts[locale], { strict: true, knownHelpers, knownHelpersOnly: true, noEscape: true })(context);
+    const render = (source: string) => hbs.compile(source, { strict: true, knownHelpers, knownHelpersOnly: true, noEscape: true })(context);
 
+    const text = render(pack.prompts[locale]);
     expect(text).toContain('Ava');
-    expect(text).toContain('Bright Smile Dental');
+    expect(text).toContain('Northside Services');
     expect(text).toContain('12 Main St, Springfield');
-    expect(text).toContain('sat: 09:00-13:00');
+    const firstOpen = WEEKDAYS.find((d) => pack.manifest.hours[d].length > 0)!;
+    expect(text).toContain(`${firstOpen}: ${pack.manifest.hours[firstOpen].map((i) => i.join('-')).join(', ')}`);
     for (const service of context.services) expect(text).toContain(`${service.name}`);
-    expect(text).toContain(money({ amountMinor: 12000, currency: 'USD' }, locale));
+    expect(text).toContain(money(context.services[0].price, locale));
     for (const entry of context.faq) expect(text).toContain(entry.answer);
     expect(text).not.toMatch(/undefined|\[object Object\]|\{\{/);
+
+    const greeting = render(pack.manifest.greeting[locale]);
+    expect(greeting).toContain('Northside Services');
+    expect(greeting).toContain('Ava');
+    expect(greeting).not.toMatch(/undefined|\{\{/);
   });
 });

@@ -1,8 +1,10 @@
 import { basename, join, normalize, resolve } from 'node:path';
-import { PROMPT_HELPERS, PROMPT_VARIABLES, WEEKDAYS } from '@tero/sdk';
+import { PACK_INTENTS, PROMPT_HELPERS, PROMPT_VARIABLES, WEEKDAYS } from '@tero/sdk';
 import type { LocalizedText, PackScenario, ProfessionPackManifest } from '@tero/sdk';
+import { normalizeSpeech } from './keyword-match';
 import { FindingSink, toReport, type LintReport } from './lint-report';
 import { displayPath, listFiles, readJsonFile, readText } from './package-files';
+import { checkScenario, checkScenarioSet, scenarioSchemaRule } from './scenario.checks';
 import { validatePackManifest, validateScenario } from './schema-validation';
 import { scanTemplate, typeFromPaths } from './template.scanner';
 
@@ -24,7 +26,12 @@ export interface PackInspection {
 
 const promptContext = typeFromPaths(PROMPT_VARIABLES);
 const promptHelpers: ReadonlySet<string> = new Set(PROMPT_HELPERS);
-const PRICE_POINTER = /^\/services\/\d+\/priceMinor$/;
+/** Schema problems that have a rule of their own rather than PACK002. */
+const POINTER_RULES: [RegExp, 'PACK021' | 'PACK024' | 'PACK025', string][] = [
+  [/^\/services\/\d+\/priceMinor$/, 'PACK021', 'price must be an integer number of minor units (cents), 0 or more'],
+  [/^\/services\/\d+\/bufferMinutes$/, 'PACK024', 'buffer must be an integer number of minutes, 0 or more'],
+  [/^\/capacity$/, 'PACK025', 'capacity must be an integer, 1 or more'],
+];
 
 /** Lints `profession-packs/<id>/`: pack.json, its prompt templates and its scenarios (rules PACK0xx). */
 export async function lintPack(dir: string, options: LintOptions = {}): Promise<LintReport> {
@@ -46,8 +53,9 @@ export async function inspectPack(dir: string, options: LintOptions = {}): Promi
   }
   let structural = false;
   for (const problem of validatePackManifest(read.value)) {
-    if (PRICE_POINTER.test(problem.pointer)) {
-      sink.add(manifestFile, 'PACK021', `${problem.pointer}: price must be an integer number of minor units (cents), 0 or more`);
+    const own = POINTER_RULES.find(([pointer]) => pointer.test(problem.pointer));
+    if (own) {
+      sink.add(manifestFile, own[1], `${problem.pointer}: ${own[2]}`);
     } else {
       sink.add(manifestFile, 'PACK002', problem.message);
       structural = true;
@@ -64,11 +72,13 @@ export async function inspectPack(dir: string, options: LintOptions = {}): Promi
   checkUniqueIds(manifest.services, 'services', 'PACK020', manifestFile, sink);
   checkUniqueIds(manifest.faq, 'faq', 'PACK022', manifestFile, sink);
   checkHours(manifest, manifestFile, sink);
+  checkKeywords(manifest, manifestFile, sink);
+  checkIntents(manifest, manifestFile, sink);
+  checkGreeting(manifest, manifestFile, sink);
 
   for (const locale of manifest.locales) {
-    const keywords = manifest.emergencyKeywords[locale];
-    if (!keywords || keywords.length === 0) {
-      sink.add(manifestFile, 'PACK031', `emergencyKeywords has no keywords for supported locale "${locale}"`);
+    if (!manifest.emergencyPolicy.say[locale]?.trim()) {
+      sink.add(manifestFile, 'PACK035', `emergencyPolicy.say has no text for supported locale "${locale}"`);
     }
     const promptPath = manifest.prompts[locale];
     if (!promptPath) {
@@ -138,6 +148,60 @@ function checkHours(manifest: ProfessionPackManifest, file: string, sink: Findin
   }
 }
 
+/** Emergency, FAQ and service keywords: present per locale where required (PACK031, PACK032, PACK038), lower case and trimmed (PACK036). */
+function checkKeywords(manifest: ProfessionPackManifest, file: string, sink: FindingSink) {
+  const lists: [string, Record<string, string[]> | undefined, 'PACK031' | 'PACK032' | 'PACK038'][] = [
+    ['emergencyKeywords', manifest.emergencyKeywords, 'PACK031'],
+    ...manifest.faq.map((f, i): [string, Record<string, string[]>, 'PACK032'] => [`faq[${i}] (${f.id}).keywords`, f.keywords, 'PACK032']),
+    ...manifest.services.map((s, i): [string, Record<string, string[]> | undefined, 'PACK038'] => [`services[${i}] (${s.id}).keywords`, s.keywords, 'PACK038']),
+  ];
+  for (const [where, perLocale, missingRule] of lists) {
+    // Service keywords are optional; once given, they are expected in every locale.
+    if (perLocale === undefined) continue;
+    for (const locale of manifest.locales) {
+      if (!perLocale[locale]?.length) sink.add(file, missingRule, `${where} has no keywords for supported locale "${locale}"`);
+    }
+    for (const [locale, keywords] of Object.entries(perLocale)) {
+      for (const keyword of keywords) {
+        if (keyword !== normalizeSpeech(keyword, locale)) {
+          sink.add(file, 'PACK036', `${where}.${locale}: "${keyword}" must be lower case, without extra spaces (callers' words are compared in lower case)`);
+        }
+      }
+    }
+  }
+}
+
+/** Every listed intent has phrasings in every supported locale (PACK033); every known intent is listed (PACK037). */
+function checkIntents(manifest: ProfessionPackManifest, file: string, sink: FindingSink) {
+  for (const intent of PACK_INTENTS) {
+    const perLocale = manifest.intents[intent];
+    if (!perLocale) {
+      sink.add(file, 'PACK037', `intents.${intent} has no example phrasings; the agent falls back on its generic lexicon`);
+      continue;
+    }
+    for (const locale of manifest.locales) {
+      if (!perLocale[locale]?.length) sink.add(file, 'PACK033', `intents.${intent} has no phrasings for supported locale "${locale}"`);
+    }
+  }
+}
+
+/** The greeting exists in every supported locale and is a template over the prompt variables and helpers only (PACK034). */
+function checkGreeting(manifest: ProfessionPackManifest, file: string, sink: FindingSink) {
+  for (const locale of manifest.locales) {
+    const greeting = manifest.greeting[locale];
+    if (!greeting?.trim()) {
+      sink.add(file, 'PACK034', `greeting has no text for supported locale "${locale}"`);
+      continue;
+    }
+    const scan = scanTemplate(greeting, { helpers: promptHelpers, context: promptContext, allowPartials: false });
+    if (!scan.ok) {
+      sink.add(file, 'PACK034', `greeting.${locale}: ${scan.syntaxError.message}`);
+      continue;
+    }
+    for (const issue of scan.issues) sink.add(file, 'PACK034', `greeting.${locale}: ${issue.message}`);
+  }
+}
+
 async function checkScenarios(absDir: string, root: string, manifest: ProfessionPackManifest, inspection: PackInspection) {
   const { sink } = inspection;
   const scenarioDir = join(absDir, 'scenarios');
@@ -155,7 +219,7 @@ async function checkScenarios(absDir: string, root: string, manifest: Profession
     }
     const problems = validateScenario(read.value);
     if (problems.length > 0) {
-      for (const problem of problems) sink.add(file, 'PACK040', problem.message);
+      for (const problem of problems) sink.add(file, scenarioSchemaRule(problem.pointer), problem.message);
       continue;
     }
     const scenario = read.value as PackScenario;
@@ -169,8 +233,10 @@ async function checkScenarios(absDir: string, root: string, manifest: Profession
       continue;
     }
     seenIds.set(scenario.id, file);
+    checkScenario(scenario, manifest, file, sink);
     inspection.scenarios.push(scenario);
   }
+  checkScenarioSet(inspection.scenarios, displayPath(root, scenarioDir), sink);
   for (const locale of manifest.locales) {
     if (!inspection.scenarios.some((s) => s.locale === locale)) {
       sink.add(displayPath(root, scenarioDir), 'PACK041', `no scenario for supported locale "${locale}"`);

@@ -39,7 +39,7 @@ function problems(validate: ValidateFunction, value: unknown): SchemaProblem[] {
   const seen = new Set<string>();
   return (validate.errors ?? [])
     // `propertyNames` reports both the key's own failure and a wrapper; the wrapper says more.
-    .filter((e) => !(e.propertyName !== undefined && e.keyword !== 'propertyNames' && e.instancePath === ''))
+    .filter((e) => !(e.propertyName !== undefined && e.keyword !== 'propertyNames'))
     .map(describe)
     .filter((p) => !seen.has(p.message) && seen.add(p.message));
 }
