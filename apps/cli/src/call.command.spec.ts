@@ -5,6 +5,7 @@ import { Brand, Client, JambonzAccount, PhoneNumber } from '@tero/db';
 import { createTestDatabase, type TestDatabase } from '../../../libs/db/src/testing';
 import { ScriptedWebhookApp } from '../../../libs/telephony/src/simulator/testing/scripted-webhook-app';
 import { runCallCommand } from './call.command';
+import { findCallTarget } from './jambonz-account-lookup';
 
 const SECRET = 'wh_cli_spec_secret';
 const NUMBER = '+15551230000';
@@ -99,6 +100,11 @@ describe('tero call', () => {
     expect(await runCallCommand(['--to', NUMBER, '--url', app.url, '--text', 'hi'], io())).toBe(1);
     expect(output).toContain('caller hi');
     expect(output.at(-1)).toMatch(/^tero call: action hook .*\/hooks\/jambonz\/turn answered 500/);
+  });
+
+  it('finds the number assigned to a client and its newest secret when no number is named (the benchmark does)', async () => {
+    const config = loadInstanceConfig(env, { cwd: database.dataDir });
+    expect(await findCallTarget(config)).toEqual({ number: NUMBER, accountSid: 'acct-acme', secret: SECRET });
   });
 
   it('refuses bad numbers, unknown numbers, unknown options and half of --secret/--account-sid, placing no call', async () => {

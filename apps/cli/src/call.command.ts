@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
-import { Keyring, loadInstanceConfig } from '@tero/core';
-import { Database, JambonzAccount, PhoneNumber } from '@tero/db';
+import { loadInstanceConfig } from '@tero/core';
 import { TeroError } from '@tero/sdk';
 import {
   type CallerInputSource,
@@ -15,6 +14,7 @@ import {
   scenarioCallerLines,
   scriptedCaller,
 } from '../../../libs/telephony/src/simulator';
+import { findCallTarget } from './jambonz-account-lookup';
 
 export const CALL_HELP = `  tero call --to NUMBER [--from NUMBER] [--name CALLER] [--url http://localhost:3000]
             [--scenario file.json | --text "utterance" ...] [--language en-US] [--secret S --account-sid SID]
@@ -70,27 +70,6 @@ function parseArgs(args: string[]): CallArgs {
   return out;
 }
 
-/** The account a number's calls come in on, and its newest webhook secret, read from the database. */
-async function accountOf(io: CallCommandIo, number: string): Promise<{ accountSid: string; secret: string }> {
-  const config = loadInstanceConfig(io.env, { cwd: io.cwd });
-  const keyring = Keyring.fromConfig(config.ENCRYPTION_KEYS!);
-  const db = await Database.open({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
-  try {
-    const em = db.forInstance('tero call finds the jambonz account behind a number');
-    const phone = await em.findOne(PhoneNumber, { number });
-    if (!phone) throw new TeroError('cli.not_found', `no phone number ${number} on this instance (pass --secret and --account-sid to call it anyway)`);
-    const accounts = await em.find(JambonzAccount, { brand: phone.brand.id });
-    const clientId = phone.client?.id ?? null;
-    const account = accounts.find((a) => clientId !== null && a.client?.id === clientId) ?? accounts.find((a) => !a.client);
-    if (!account) throw new TeroError('cli.not_found', `the brand of ${number} has no jambonz account (pass --secret and --account-sid)`);
-    const secrets = keyring.decryptJson<string[]>(account.encryptedSecrets, `jambonz-account:${account.accountSid}`);
-    if (!Array.isArray(secrets) || typeof secrets[0] !== 'string') throw new TeroError('cli.not_found', `jambonz account ${account.accountSid} has no webhook secret`);
-    return { accountSid: account.accountSid, secret: secrets[0] };
-  } finally {
-    await db.close();
-  }
-}
-
 function readScenario(path: string): { lines: string[]; caller?: { number?: string; name?: string }; locale?: string; at?: string } {
   let json: unknown;
   try {
@@ -122,7 +101,7 @@ export async function runCallCommand(args: string[], io: CallCommandIo): Promise
   }
   const language = a.language ?? LANGUAGES[scenario?.locale ?? ''] ?? 'en-US';
   if ((a.secret === undefined) !== (a.accountSid === undefined)) throw new TeroError('cli.usage', 'tero call: --secret and --account-sid go together');
-  const account = a.secret !== undefined ? { accountSid: a.accountSid!, secret: a.secret } : await accountOf(io, to!);
+  const account = a.secret !== undefined ? { accountSid: a.accountSid!, secret: a.secret } : await findCallTarget(loadInstanceConfig(io.env, { cwd: io.cwd }), to!);
   const url = a.url ?? `http://localhost:${io.env.PORT ?? 3000}`;
 
   let printed = 0;
