@@ -29,6 +29,9 @@ export interface BookingLedgerOptions {
 /** Thrown inside a transaction to roll it back when every resource is taken. */
 class SlotTaken extends Error {}
 
+/** Thrown inside a transaction when a compare-and-set found the booking changed: the transaction runs again. */
+class LostRace extends Error {}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Transactions that lost a race on a booking's key or a deadlock are run again, a few times at most. */
 const ATTEMPTS = 3;
@@ -107,7 +110,7 @@ export class BookingLedger {
       await em.transactional((tx) => this.drop(tx, booking, { status: 'held', holdExpiresAt: { $lte: now } }, 'expired', 'system'));
       return { ok: false, reason: 'hold_expired' };
     }
-    const set = { status: 'confirmed' as const, callerName: q.callerName, callerPhone: q.callerPhone };
+    const set = { status: 'confirmed' as const, holdExpiresAt: null, callerName: q.callerName, callerPhone: q.callerPhone };
     const won = await this.transition(em, booking, { status: 'held', holdExpiresAt: { $gt: now } }, set, { action: 'confirmed', by: q.by });
     // Lost a race (an expiry, or the same confirmation twice): the booking's new state gives the answer.
     return won ? booked(booking) : this.confirm(ctx, query);
@@ -286,7 +289,7 @@ export class BookingLedger {
         const fields = {
           status: target.status,
           holdExpiresAt: target.status === 'held' ? new Date(now.getTime() + this.holdMs) : null,
-          serviceName: service.name[schedule.locale] ?? service.name.en ?? Object.values(service.name)[0] ?? service.id,
+          serviceName: (service.name[schedule.locale] ?? service.name.en ?? Object.values(service.name)[0] ?? service.id).slice(0, 120),
           valueMinor: service.priceMinor,
           currency: schedule.currency,
           startsAt: start,
@@ -418,9 +421,6 @@ export class BookingLedger {
     }
   }
 }
-
-/** Thrown inside a transaction when a compare-and-set found the booking changed: the transaction runs again. */
-class LostRace extends Error {}
 
 const byId = (a: Booking, b: Booking) => a.id.localeCompare(b.id);
 
