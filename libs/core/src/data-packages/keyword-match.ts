@@ -1,31 +1,33 @@
 /**
- * How a pack's keywords are found in what a caller said: case-insensitively, as whole words or
- * phrases ("swelling" is in "there's some swelling", "pus" is not in "campus"), with typographic
- * apostrophes read as plain ones and runs of spaces as one. Accents count: "fièvre" is not "fievre".
- * The linter uses it to check that scenarios say what the pack listens for (PACK049).
+ * How a pack's keywords are found in what a caller said, the way the built-in engine reads them: both
+ * sides lower-cased, accents folded, every run of other characters than letters and digits read as one
+ * space, and a plural `s` dropped from words of four letters or more; a keyword is mentioned when its
+ * words appear in a row ("pus" is not in "campus", "knocked-out" is in "it got knocked out", "fièvre"
+ * is in "j'ai de la fievre"). The linter uses it to check that scenarios say what the pack listens for
+ * (PACK049).
  */
 
-/** The caller's text (or a keyword) in the form keywords are compared in. */
-export function normalizeSpeech(text: string, locale: string): string {
-  return text.normalize('NFC').toLocaleLowerCase(locale).replace(/[\u2018\u2019\u02bc]/g, "'").replace(/\s+/g, ' ').trim();
+const MARKS = /\p{M}+/gu;
+const NOT_WORD = /[^\p{L}\p{N}]+/gu;
+
+/** The words of a text as keywords are compared: folded and lightly stemmed. */
+export function keywordTokens(text: string): string[] {
+  const folded = text.normalize('NFD').replace(MARKS, '').toLowerCase().replace(NOT_WORD, ' ').trim();
+  return folded ? folded.split(' ').map((w) => (w.length >= 4 && w.endsWith('s') && !w.endsWith('ss') ? w.slice(0, -1) : w)) : [];
 }
 
-const WORD_CHAR = /[\p{L}\p{N}]/u;
-
-/** Whether `text` contains `phrase` as whole words, in `locale`'s case rules. */
-export function mentions(text: string, phrase: string, locale: string): boolean {
-  const haystack = normalizeSpeech(text, locale);
-  const needle = normalizeSpeech(phrase, locale);
-  if (!needle) return false;
-  for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + 1)) {
-    const before = haystack[at - 1];
-    const after = haystack[at + needle.length];
-    if ((before === undefined || !WORD_CHAR.test(before)) && (after === undefined || !WORD_CHAR.test(after))) return true;
+/** Whether `text` contains the words of `phrase` in a row. */
+export function mentions(text: string, phrase: string): boolean {
+  const words = keywordTokens(text);
+  const wanted = keywordTokens(phrase);
+  if (wanted.length === 0) return false;
+  for (let i = 0; i + wanted.length <= words.length; i++) {
+    if (wanted.every((w, j) => words[i + j] === w)) return true;
   }
   return false;
 }
 
 /** The first of `phrases` that `text` mentions, if any. */
-export function firstMention(text: string, phrases: readonly string[], locale: string): string | undefined {
-  return phrases.find((phrase) => mentions(text, phrase, locale));
+export function firstMention(text: string, phrases: readonly string[]): string | undefined {
+  return phrases.find((phrase) => mentions(text, phrase));
 }

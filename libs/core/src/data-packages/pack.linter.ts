@@ -1,7 +1,6 @@
 import { basename, join, normalize, resolve } from 'node:path';
 import { PACK_INTENTS, PROMPT_HELPERS, PROMPT_VARIABLES, WEEKDAYS } from '@tero/sdk';
 import type { LocalizedText, PackScenario, ProfessionPackManifest } from '@tero/sdk';
-import { normalizeSpeech } from './keyword-match';
 import { FindingSink, toReport, type LintReport } from './lint-report';
 import { displayPath, listFiles, readJsonFile, readText } from './package-files';
 import { checkScenario, checkScenarioSet, scenarioSchemaRule } from './scenario.checks';
@@ -163,7 +162,7 @@ function checkKeywords(manifest: ProfessionPackManifest, file: string, sink: Fin
     }
     for (const [locale, keywords] of Object.entries(perLocale)) {
       for (const keyword of keywords) {
-        if (keyword !== normalizeSpeech(keyword, locale)) {
+        if (keyword !== keyword.toLocaleLowerCase(locale).replace(/\s+/g, ' ').trim()) {
           sink.add(file, 'PACK036', `${where}.${locale}: "${keyword}" must be lower case, without extra spaces (callers' words are compared in lower case)`);
         }
       }

@@ -155,24 +155,24 @@ function checkWords(
       add('PACK045', `an emergency call ends "${policyOutcome}" under the pack's emergency policy "${manifest.emergencyPolicy.action}", not "${expect.outcome}"`);
     }
     const flagged = turns.filter((t) => t.expect.intent === 'emergency');
-    const said = (flagged.length ? flagged : turns).some((t) => firstMention(t.caller, emergencyKeywords, locale));
+    const said = (flagged.length ? flagged : turns).some((t) => firstMention(t.caller, emergencyKeywords));
     if (!said) add('PACK049', `no caller turn${flagged.length ? ' expecting intent "emergency"' : ''} says one of the pack's "${locale}" emergency keywords`);
   } else {
     turns.forEach((turn, i) => {
-      const keyword = firstMention(turn.caller, emergencyKeywords, locale);
+      const keyword = firstMention(turn.caller, emergencyKeywords);
       if (keyword) add('PACK049', `turns[${i}] says the emergency keyword "${keyword}", but the scenario does not expect an emergency`);
     });
   }
 
   if (expect.outcome === 'answered' && expect.faq !== undefined) {
     const keywords = manifest.faq.find((f) => f.id === expect.faq)?.keywords[locale] ?? [];
-    if (keywords.length && !turns.some((t) => firstMention(t.caller, keywords, locale))) {
+    if (keywords.length && !turns.some((t) => firstMention(t.caller, keywords))) {
       add('PACK049', `no caller turn says one of the "${locale}" keywords of FAQ "${expect.faq}"`);
     }
   }
   if (expect.outcome === 'booked' && expectedService) {
     const words = [...(expectedService.keywords?.[locale] ?? []), ...(expectedService.name[locale] ? [expectedService.name[locale]] : [])];
-    if (!turns.some((t) => firstMention(t.caller, words, locale))) {
+    if (!turns.some((t) => firstMention(t.caller, words))) {
       add('PACK049', `no caller turn names service "${expectedService.id}" by its "${locale}" name or keywords`);
     }
   }
