@@ -55,7 +55,10 @@ export class BookingLedger {
     this.clock = options.clock ?? (() => new Date());
   }
 
-  /** Free starts of a service in `[from, to)`, earliest first: open hours, exceptions, past, capacity and buffers applied. */
+  /**
+   * Free starts of a service in `[from, to)`, earliest first, at most `limit` (20 unless given): open hours,
+   * exceptions, the past, capacity and buffers applied. A service that cannot be booked has none.
+   */
   async availability(ctx: TenantContext, query: { serviceId: string; from: Date; to: Date; limit?: number }): Promise<SlotOffer[]> {
     const em = this.em(ctx);
     const q = parseInput(availabilitySchema, query);
