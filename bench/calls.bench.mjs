@@ -1,0 +1,181 @@
+// `npm run bench -- calls`: our real server (dist/apps/server/src/main.js) against the baseline, a
+// minimal Express 4 + @jambonz/node-client webhook app, both driven with the same signed jambonz call
+// traffic on loopback: N concurrent calls, each a call hook, three turns and the `completed` status.
+// Runs on SQLite, then on PostgreSQL + Redis when they are reachable. Prints figures beside the
+// issue's targets; asserts nothing.
+//
+// Settings: BENCH_SECONDS (measured seconds per run, default 6), BENCH_CONCURRENCY (default 50,200),
+// TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { callFigures, driveCalls } from './lib/call-load.mjs';
+import { answers200, freePort, startNode } from './lib/processes.mjs';
+import { formatTable } from './lib/report.mjs';
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = (path) => require(join(root, 'dist', path));
+
+export const description = 'jambonz call traffic: our server vs a minimal Express + @jambonz/node-client app';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const WARMUP_SECONDS = Math.min(2, SECONDS / 3);
+const LEVELS = (process.env.BENCH_CONCURRENCY ?? '50,200').split(',').map(Number);
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Questions a caller asks a business; none of them ends the call. */
+const TURNS = ['What are your opening hours?', 'Where are you located?', 'How much is a cleaning?'];
+const BASELINE = 'jambonz-express-app';
+
+const METRICS = [
+  { key: 'callsPerSecond', label: 'calls/s', digits: 1 },
+  { key: 'requestsPerSecond', label: 'req/s', digits: 0, target: '≥ 1.00×' },
+  { key: 'p50', label: 'p50 ms', digits: 1 },
+  { key: 'p99', label: 'p99 ms', digits: 1, target: '≤ 1.00×' },
+  { key: 'turnP99', label: 'turn p99 ms', digits: 1, target: '≤ 1.00×' },
+  { key: 'errors', label: 'errors', ratio: false },
+  { key: 'peakRssMb', label: 'peak RSS MB', digits: 0, target: '< 300 MB (ours)' },
+];
+
+function reachable(url, fallbackPort) {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = connect(Number(port || fallbackPort), hostname);
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('error', () => done(false));
+    socket.setTimeout(1500, () => (socket.destroy(), done(false)));
+  });
+}
+
+/** A fresh instance of one backend: its env, and how to clean it up. */
+async function prepareBackend(kind) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tero-bench-'));
+  const { generateEncryptionKey } = dist('libs/core/src/index.js');
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_ENV: 'production',
+    DATA_DIR: dataDir,
+    APP_SECRET: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEYS: generateEncryptionKey('bench'),
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    SEED_DEMO: 'false',
+  };
+  const cleanups = [() => rmSync(dataDir, { recursive: true, force: true })];
+  if (kind === 'postgres-redis') {
+    const { Client } = require('pg');
+    const name = `tero_bench_${randomBytes(5).toString('hex')}`;
+    const admin = new Client({ connectionString: PG_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(PG_URL);
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    env.REDIS_URL = REDIS_URL;
+    env.REDIS_PREFIX = `tero-bench-${randomBytes(4).toString('hex')}`;
+    cleanups.unshift(async () => {
+      const drop = new Client({ connectionString: PG_URL });
+      await drop.connect();
+      await drop.query(`drop database if exists ${name} with (force)`);
+      await drop.end();
+    });
+    cleanups.unshift(async () => {
+      const { Redis } = require('ioredis');
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${env.REDIS_PREFIX}*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    });
+  }
+  return { env, cleanup: async () => { for (const c of cleanups) await c().catch(() => undefined); } };
+}
+
+/** Seeds the demo with the CLI, then reads the demo number and its jambonz account's secret from the database. */
+async function seedAndFindTarget(env) {
+  const seeded = spawnSync(process.execPath, [join(root, 'dist/apps/cli/src/main.js'), 'seed', 'demo'], { env, encoding: 'utf8' });
+  if (seeded.status !== 0) throw new Error(`tero seed demo failed:\n${seeded.stdout}${seeded.stderr}`);
+  const { loadInstanceConfig } = dist('libs/core/src/index.js');
+  const { findCallTarget } = dist('apps/cli/src/jambonz-account-lookup.js');
+  return findCallTarget(loadInstanceConfig(env, { cwd: env.DATA_DIR }));
+}
+
+/** One whole call through the simulator, which validates every answer as jambonz would; a broken target shows here, not as a fast error rate. */
+async function sanityCall(baseUrl, target) {
+  const { JambonzSimulator, scriptedCaller } = dist('libs/telephony/src/simulator/index.js');
+  const simulator = new JambonzSimulator({ baseUrl, secret: target.secret, accountSid: target.accountSid });
+  try {
+    const call = await simulator.call({ from: '+15550100999', to: target.number, input: scriptedCaller(TURNS) });
+    const said = call.transcript.filter((e) => e.speaker === 'agent').length;
+    return `ok: ${call.exchanges.length} hooks, every answer valid, ${said} agent line(s), ${call.outcome.endedBy} ended it`;
+  } catch (error) {
+    return `FAILED: ${error.message}`;
+  }
+}
+
+async function runBackend(kind, print) {
+  const label = kind === 'sqlite' ? 'SQLite, in-process jobs' : 'PostgreSQL + Redis';
+  const backend = await prepareBackend(kind);
+  const servers = [];
+  try {
+    const target = await seedAndFindTarget(backend.env);
+    const oursPort = await freePort();
+    const basePort = await freePort();
+    const ours = await startNode({
+      name: 'tero server',
+      script: join(root, 'dist/apps/server/src/main.js'),
+      env: { ...backend.env, PORT: String(oursPort), PUBLIC_URL: `http://127.0.0.1:${oursPort}` },
+      ready: () => answers200(`http://127.0.0.1:${oursPort}/healthz`),
+    });
+    servers.push(ours);
+    const baseline = await startNode({
+      name: BASELINE,
+      script: join(root, 'bench/baselines/jambonz-express-app/app.js'),
+      env: { PATH: backend.env.PATH, NODE_ENV: 'production', PORT: String(basePort), WEBHOOK_SECRET: target.secret },
+      ready: async () => baselineReady(basePort),
+    });
+    servers.push(baseline);
+    const targets = [
+      { name: `tero (${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL + Redis'})`, role: 'ours', url: `http://127.0.0.1:${oursPort}`, process: ours },
+      { name: BASELINE, role: 'baseline', url: `http://127.0.0.1:${basePort}`, process: baseline },
+    ];
+    const notes = [`called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up per run`];
+    for (const t of targets) notes.push(`sanity call, ${t.name}: ${await sanityCall(t.url, target)}`);
+
+    for (const concurrency of LEVELS) {
+      const rows = [];
+      const runNotes = [...notes];
+      for (const t of [targets[1], targets[0]]) {
+        const load = { baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency };
+        await driveCalls({ ...load, durationMs: WARMUP_SECONDS * 1000 });
+        const run = await driveCalls({ ...load, durationMs: SECONDS * 1000 });
+        rows.push({ target: t.name, role: t.role, values: { ...callFigures(run), peakRssMb: t.process.peakRssMb() } });
+        for (const sample of run.errorSamples.slice(0, 3)) runNotes.push(`${t.name} error: ${sample}`);
+      }
+      rows.reverse();
+      print(formatTable({ title: `calls · ${label} · ${concurrency} concurrent calls`, baseline: BASELINE, metrics: METRICS, rows, notes: runNotes }));
+    }
+  } finally {
+    for (const s of servers) await s.stop();
+    await backend.cleanup();
+  }
+}
+
+async function baselineReady(port) {
+  const res = await fetch(`http://127.0.0.1:${port}/hooks/jambonz/status`, { method: 'POST', signal: AbortSignal.timeout(1000) });
+  await res.arrayBuffer();
+  return res.status === 401;
+}
+
+export default async function calls({ print }) {
+  const kinds = ['sqlite'];
+  if ((await reachable(PG_URL, 5432)) && (await reachable(REDIS_URL, 6379))) kinds.push('postgres-redis');
+  else print(`\n(PostgreSQL at ${new URL(PG_URL).host} or Redis at ${new URL(REDIS_URL).host} not reachable: the PostgreSQL + Redis run is skipped)`);
+  for (const kind of kinds) await runBackend(kind, print);
+}

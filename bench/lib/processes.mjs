@@ -1,0 +1,74 @@
+// Child processes of a benchmark: the servers under test, started, awaited, measured and stopped.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+/** A free TCP port on 127.0.0.1. */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts `node <script>` and resolves once `ready()` says so (polled every 100 ms), or rejects with the
+ * child's output when it exits or takes longer than `timeoutMs`.
+ * @param {{ name: string, script: string, env: Record<string, string>, ready: () => Promise<boolean>, timeoutMs?: number }} options
+ */
+export async function startNode({ name, script, env, ready, timeoutMs = 60_000 }) {
+  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const keep = (chunk) => {
+    output = (output + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = null;
+  child.once('exit', (code, signal) => (exited = { code, signal }));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`${name} exited (${exited.code ?? exited.signal}) before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${name} was not ready after ${timeoutMs} ms:\n${output}`);
+    }
+    if (await ready().catch(() => false)) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    name,
+    pid: child.pid,
+    output: () => output,
+    /** Peak resident set size since start, in MB (Linux: VmHWM), or null where /proc is missing. */
+    peakRssMb: () => procStatusMb(child.pid, 'VmHWM'),
+    rssMb: () => procStatusMb(child.pid, 'VmRSS'),
+    async stop() {
+      if (exited) return;
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function procStatusMb(pid, field) {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(`${field}:`));
+    return line ? Number(line.replace(/\D+/g, '')) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether `url` answers 200. */
+export async function answers200(url) {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await res.arrayBuffer();
+  return res.status === 200;
+}
