@@ -1,10 +1,13 @@
+import { PRUNE_OUTBOX_JOB } from '@tero/notifications';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { type TestApp, bearer, createTestApp, csrfFor, signIn, testBackend } from './create-test-app';
 
 describe('themes, jobs and plugins on the running app', () => {
   let t: TestApp;
+  let bootedAt: number;
   beforeAll(async () => {
+    bootedAt = Date.now();
     t = await createTestApp();
   });
   afterAll(() => t.close());
@@ -54,6 +57,14 @@ describe('themes, jobs and plugins on the running app', () => {
 
   it('runs jobs on the configured backend (BullMQ with Redis, in-process without)', () => {
     expect(t.kernel.jobs.constructor.name).toBe(testBackend().redis ? 'BullMqJobQueue' : 'InProcessJobQueue');
+  });
+
+  it('schedules the outbox prune at start and runs it on the configured backend', async () => {
+    await t.kernel.jobs.drain();
+    // The job id names the hour it was enqueued in (the app may have booted in the previous one).
+    const hours = [...new Set([bootedAt, Date.now()].map((at) => Math.floor(at / 3_600_000)))];
+    const views = await Promise.all(hours.map((hour) => t.kernel.jobs.get(PRUNE_OUTBOX_JOB, `outbox-prune-${hour}`)));
+    expect(views.filter((view) => view?.state === 'completed')).toHaveLength(1);
   });
 
   it('lists email-smtp on the operator’s plugins page and the outbox there', async () => {

@@ -18,7 +18,7 @@ import {
 import { OutboxEmailTransport, OutboxReader } from '@tero/core';
 import { createEventBus, type EventBus } from '@tero/core';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
-import { MailService, magicLinkEmail } from '@tero/notifications';
+import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
 import { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
 import pino, { type Logger } from 'pino';
@@ -93,6 +93,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     const outboxDir = join(config.DATA_DIR, 'outbox');
     const mail = new MailService(jobs, registry, new OutboxEmailTransport(outboxDir), config.EMAIL_TRANSPORT);
     mail.register();
+    const outboxRetention = new OutboxRetention(jobs, { dir: outboxDir, retentionDays: config.OUTBOX_RETENTION_DAYS, logger: logger.child({ part: 'outbox' }) });
+    outboxRetention.register();
 
     const resolver = new TenantResolver(db, config.BASE_DOMAIN);
     const accounts = new AccountsService(db, () => resolver.invalidate());
@@ -116,6 +118,10 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     );
 
     await jobs.start({ process: options.processJobs });
+    if (options.processJobs) {
+      closers.unshift(async () => outboxRetention.stop());
+      await outboxRetention.start();
+    }
 
     return {
       config,

@@ -45,7 +45,7 @@ export const instanceConfigSchema = z.object({
   /** Sender used when a brand sets none. */
   EMAIL_FROM: z.string().min(3).default('Tero Voice <no-reply@localhost>'),
   /** Days the outbox keeps a message before the periodic prune job deletes it (sign-in links included). */
-  OUTBOX_RETENTION_DAYS: z.coerce.number().int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').default(14),
+  OUTBOX_RETENTION_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').default(14),
   /** Seeds the demo brand, client and users on the first start. */
   SEED_DEMO: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,1 +1,2 @@
 export * from './outbox.email-transport';
+export * from './outbox-retention';

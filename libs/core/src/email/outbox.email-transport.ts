@@ -49,6 +49,12 @@ function newId(now: number): string {
   return `${String(STAMP_CEILING - lastStamp).padStart(16, '0')}-${randomBytes(4).toString('hex')}`;
 }
 
+/** When the message with this id was written, from the stamp in the id; `null` for a malformed id. */
+export function outboxIdTime(id: string): Date | null {
+  if (!ID_PATTERN.test(id)) return null;
+  return new Date(Math.floor((STAMP_CEILING - Number(id.slice(0, 16))) / 1000));
+}
+
 /**
  * The address part of `Name <address>` or a bare address, or `undefined` when it is not a usable address.
  * Deliberately loose (no TLD required, so `admin@localhost` works in development) but it refuses what no
