@@ -1,0 +1,78 @@
+import { z } from 'zod';
+
+/**
+ * What jambonz POSTs to our hooks, as its HTTP requestor sends it (snake_case keys; `customerData`,
+ * `sip` and `env_vars` as they are). Only the fields we use are declared; the rest is ignored. Each
+ * schema names the hook it belongs to, so a 400 can say which field is missing or wrong.
+ */
+
+const sid = z.string().min(1).max(64);
+const phone = z.string().max(64);
+
+/** The call info every hook carries. */
+const callInfo = {
+  call_sid: sid,
+  account_sid: z.string().max(64).optional(),
+  from: phone.optional(),
+  to: phone.optional(),
+  direction: z.string().max(20).optional(),
+  call_status: z.string().max(20).optional(),
+};
+
+/** `call_hook`: a new call. Routing never fails on it: a missing field routes to the default message. */
+export const callHookSchema = z.object({
+  ...callInfo,
+  from: phone,
+  to: phone,
+  caller_name: z.string().max(200).nullish(),
+});
+export type CallHookPayload = z.infer<typeof callHookSchema>;
+
+const speechAlternative = z.object({
+  transcript: z.string().max(10_000).default(''),
+  confidence: z.number().min(0).max(1).optional(),
+});
+
+/** A gather's result: `reason` and, for speech, the recognizer's alternatives. */
+export const gatherResultSchema = z.object({
+  ...callInfo,
+  reason: z.string().min(1).max(40),
+  speech: z
+    .object({
+      alternatives: z.array(speechAlternative).max(20).default([]),
+      is_final: z.boolean().optional(),
+      language_code: z.string().max(20).optional(),
+    })
+    .optional(),
+  digits: z.string().max(64).optional(),
+  /** jambonz sends the latency of each final transcript, comma-separated: `"412"` or `"380,412"`. */
+  stt_latency_ms: z.union([z.string().max(200), z.number()]).optional(),
+});
+export type GatherResultPayload = z.infer<typeof gatherResultSchema>;
+
+/** `call_status_hook`. */
+export const statusHookSchema = z.object({
+  ...callInfo,
+  call_status: z.string().min(1).max(20),
+  sip_status: z.number().int().optional(),
+  /** Seconds, on `completed`. */
+  duration: z.number().min(0).max(7 * 24 * 3600).optional(),
+});
+export type StatusHookPayload = z.infer<typeof statusHookSchema>;
+
+/** A `dial` verb's actionHook: how the transfer went. */
+export const dialResultSchema = z.object({
+  ...callInfo,
+  dial_call_status: z.string().min(1).max(20),
+  dial_sip_status: z.number().int().optional(),
+  duration: z.number().min(0).optional(),
+});
+export type DialResultPayload = z.infer<typeof dialResultSchema>;
+
+/** Turns a zod failure into the first problem's field path and reason, for the 400 body. */
+export function firstProblem(error: z.ZodError): { field: string; reason: string } {
+  const issue = error.issues[0];
+  const field = issue?.path.map(String).join('.') || '(body)';
+  const reason = issue?.code === 'invalid_type' && issue.input === undefined ? 'is required' : (issue?.message ?? 'is invalid');
+  return { field, reason };
+}

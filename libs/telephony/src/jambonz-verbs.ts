@@ -1,0 +1,142 @@
+/**
+ * The verbs we answer jambonz with, built through `@jambonz/node-client`'s `WebhookResponse` (which
+ * checks each verb as it is added) and checked as a whole with `@jambonz/verb-specifications`, the
+ * validator jambonz itself runs: a response it would refuse on the first hook makes it reject the call
+ * with SIP 480, so the first hook's verbs are checked before they leave (see {@link verbProblem}).
+ */
+
+/** One jambonz verb as JSON: `{ verb: 'say', text: '…' }`. */
+export type JambonzVerb = { verb: string } & Record<string, unknown>;
+
+interface WebhookResponseInstance {
+  toJSON(): JambonzVerb[];
+  say(payload: Record<string, unknown>): WebhookResponseInstance;
+  gather(payload: Record<string, unknown>): WebhookResponseInstance;
+  dial(payload: Record<string, unknown>): WebhookResponseInstance;
+  hangup(payload?: Record<string, unknown>): WebhookResponseInstance;
+  config(payload: Record<string, unknown>): WebhookResponseInstance;
+}
+// The packages ship no types; these are the parts we use.
+const { WebhookResponse } = require('@jambonz/node-client') as { WebhookResponse: new () => WebhookResponseInstance };
+const verbSpecifications = require('@jambonz/verb-specifications') as { validate(logger: unknown, verbs: unknown): void };
+const silentLogger = { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Where jambonz sends each result; relative, so jambonz resolves them against the call hook's origin. */
+export const HOOK_PATHS = {
+  call: '/hooks/jambonz/call',
+  turn: '/hooks/jambonz/turn',
+  status: '/hooks/jambonz/status',
+  dial: '/hooks/jambonz/dial',
+  voicemail: '/hooks/jambonz/voicemail',
+} as const;
+
+/** The voice and ears of a call: jambonz's `synthesizer` and `recognizer` objects. */
+export interface CallVoice {
+  synthesizer: { vendor: string; voice: string; language: string; label?: string };
+  recognizer: { vendor: string; language: string };
+}
+
+/** Seconds a gather waits for the caller to start speaking or pressing keys. */
+const GATHER_TIMEOUT_SECONDS = 8;
+/** Seconds a transfer rings before it counts as not answered. */
+const DIAL_TIMEOUT_SECONDS = 25;
+/** Seconds the voicemail waits for the caller to begin their message. */
+const VOICEMAIL_TIMEOUT_SECONDS = 12;
+
+function say(response: WebhookResponseInstance, text: string, voice: CallVoice): void {
+  if (text) response.say({ text, synthesizer: voice.synthesizer });
+}
+
+/** The agent speaks (the caller can interrupt it), then listens for speech or keys; the result goes to the turn hook. */
+export function listenVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
+  const response = new WebhookResponse();
+  response.gather({
+    input: ['speech', 'digits'],
+    actionHook: HOOK_PATHS.turn,
+    bargein: true,
+    dtmfBargein: true,
+    finishOnKey: '#',
+    interDigitTimeout: 4,
+    timeout: GATHER_TIMEOUT_SECONDS,
+    recognizer: voice.recognizer,
+    say: { text, synthesizer: voice.synthesizer },
+  });
+  return before.concat(response.toJSON());
+}
+
+/** The agent speaks, then the call is put through to `to`; the result goes to the dial hook. */
+export function transferVerbs(text: string, to: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
+  const response = new WebhookResponse();
+  say(response, text, voice);
+  response.dial({
+    target: [{ type: 'phone', number: to }],
+    actionHook: HOOK_PATHS.dial,
+    answerOnBridge: true,
+    timeout: DIAL_TIMEOUT_SECONDS,
+  });
+  return before.concat(response.toJSON());
+}
+
+/**
+ * The agent invites a message, then listens to it: jambonz transcribes it and sends the text to the
+ * voicemail hook, which keeps it as the caller's message.
+ */
+export function voicemailVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
+  const response = new WebhookResponse();
+  say(response, text, voice);
+  response.gather({
+    input: ['speech'],
+    actionHook: HOOK_PATHS.voicemail,
+    bargein: false,
+    timeout: VOICEMAIL_TIMEOUT_SECONDS,
+    recognizer: voice.recognizer,
+  });
+  return before.concat(response.toJSON());
+}
+
+/** The agent says goodbye (or a closing message), then hangs up. */
+export function hangupVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
+  const response = new WebhookResponse();
+  say(response, text, voice);
+  response.hangup();
+  return before.concat(response.toJSON());
+}
+
+/** Spoken notices (AI disclosure, recording notice), then recording starts when `recordTo` is a SIPREC server. */
+export function noticeVerbs(text: string, voice: CallVoice, record?: { siprecServerURL: string; recordingID: string }): JambonzVerb[] {
+  const response = new WebhookResponse();
+  say(response, text, voice);
+  if (record) response.config({ record: { action: 'startCallRecording', siprecServerURL: record.siprecServerURL, recordingID: record.recordingID } });
+  return response.toJSON();
+}
+
+/**
+ * The last resort: plain verbs that need nothing but the text, checked once at boot, for when our own
+ * verbs fail validation or anything else goes wrong on a hook.
+ */
+export function safeVerbs(text: string): JambonzVerb[] {
+  return [{ verb: 'say', text }, { verb: 'hangup' }];
+}
+
+/** jambonz's own complaint about a response (`dial: missing value for target`), or null when it would accept it. */
+export function verbProblem(verbs: unknown): string | null {
+  try {
+    verbSpecifications.validate(silentLogger, verbs);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** What the agent says in a response, in order (`say` verbs and the prompts of `gather`), for logs, turns and the simulator. */
+export function spokenText(verbs: JambonzVerb[]): string[] {
+  const lines: string[] = [];
+  for (const verb of verbs) {
+    if (verb.verb === 'say' && typeof verb.text === 'string') lines.push(verb.text);
+    if (verb.verb === 'gather') {
+      const prompt = verb.say as { text?: unknown } | undefined;
+      if (prompt && typeof prompt.text === 'string') lines.push(prompt.text);
+    }
+  }
+  return lines;
+}
