@@ -439,7 +439,7 @@ describe('lintPack', () => {
 });
 
 describe('the profession packs', () => {
-  const packs = ['dentist'];
+  const packs = ['dentist', 'plumber'];
 
   it('are the ones the product ships', async () => {
     expect(await listDirectories(resolve(repo, 'profession-packs'))).toEqual(packs);
