@@ -1,10 +1,13 @@
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createPackageRoot } from '../../../../test/fixtures/plugins/installed-packages';
 import { discoverPlugins, readCoreVersion } from './plugin-discovery';
 
 const fixtures = resolve(__dirname, '../../../../test/fixtures');
-const packageRoot = join(fixtures, 'plugins/package-root');
+const packages = createPackageRoot();
+const packageRoot = packages.root;
+afterAll(() => packages.remove());
 
 describe('discoverPlugins', () => {
   const report = discoverPlugins(fixtures, '0.1.0', ['good']);
@@ -20,11 +23,6 @@ describe('discoverPlugins', () => {
       enabled: true,
     });
     expect(report.discovered.find((plugin) => plugin.id === 'mail-relay')?.enabled).toBe(false);
-  });
-
-  it('skips folders without a tero field', () => {
-    expect(report.discovered.map((plugin) => plugin.dir)).not.toContain('plugins/package-root');
-    expect(report.rejected.map((plugin) => plugin.dir)).not.toContain('plugins/package-root');
   });
 
   it('refuses a manifest without kinds, naming the field', () => {
@@ -88,6 +86,15 @@ describe('discoverPlugins', () => {
 
     it('accepts a minimal manifest', () => {
       expect(reasonFor(valid)).toBeUndefined();
+    });
+
+    it('skips folders whose package.json has no tero field, and folders without a package.json', () => {
+      plugin('not-a-plugin', { name: 'not-a-plugin', version: '1.0.0' });
+      mkdirSync(join(root, 'plugins', 'empty'));
+      plugin('ok', { name: 'ok', version: '1.0.0', tero: valid });
+      const found = discoverPlugins(root, '0.1.0');
+      expect(found.discovered.map((p) => p.dir)).toEqual(['plugins/ok']);
+      expect(found.rejected).toEqual([]);
     });
 
     it.each([

@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import { EMAIL, PluginConfigError, TeroError, instanceContext, type PluginLogger } from '@tero/sdk';
+import { createPackageRoot } from '../../../../test/fixtures/plugins/installed-packages';
 import { loadPlugins, type LoadPluginsOptions } from './plugin-loader';
 import { PluginLoadError } from './plugin-load.error';
 import { pluginModules } from './plugin-modules';
 
 const fixtures = resolve(__dirname, '../../../../test/fixtures');
-const packageRoot = join(fixtures, 'plugins/package-root');
 
 function recordingLogger(): PluginLogger & { lines: { level: string; obj: unknown; msg?: string }[] } {
   const lines: { level: string; obj: unknown; msg?: string }[] = [];
@@ -164,9 +164,12 @@ describe('loadPlugins', () => {
   });
 
   describe('installed packages', () => {
+    const packages = createPackageRoot();
+    afterAll(() => packages.remove());
+
     it('loads a plain-JS tero-plugin-* package that requires @tero/sdk as a peer', async () => {
       const loaded = loadPlugins({
-        rootDir: packageRoot,
+        rootDir: packages.root,
         enabled: ['pkg-echo', 'scoped-echo'],
         env: {},
         coreVersion: '0.1.0',

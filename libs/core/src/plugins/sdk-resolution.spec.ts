@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { writeInstalledPlugins } from '../../../../test/fixtures/plugins/installed-packages';
 import { sdkFileFor } from './sdk-resolution';
 
 const root = resolve(__dirname, '../../../..');
@@ -62,7 +63,7 @@ describe('installed plugin packages under compiled core (child Node process)', (
     const goodTarget = join(work, 'dist/plugins/good/src/index.js');
     mkdirSync(dirname(goodTarget), { recursive: true });
     writeFileSync(goodTarget, transformSync(goodSource, swc(join(root, 'plugins/good/src/index.ts'))).code);
-    cpSync(join(fixtures, 'package-root/node_modules'), join(work, 'node_modules'), { recursive: true });
+    writeInstalledPlugins(work);
 
     const script = join(work, 'check.js');
     writeFileSync(
