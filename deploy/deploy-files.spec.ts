@@ -241,6 +241,16 @@ describe('deploy/Dockerfile', () => {
     expect(runtime.some((i) => i.name === 'RUN' && /npm (ci|install)/.test(i.args))).toBe(false);
   });
 
+  it('installs in every stage from the committed lock, copied in before the install', () => {
+    const installs = instructions.map((i, index) => ({ i, index })).filter(({ i }) => i.name === 'RUN' && /npm (ci|install)/.test(i.args));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const { i, index } of installs) {
+      const stageStart = instructions.findLastIndex((x, at) => at < index && x.name === 'FROM');
+      const copiedLock = instructions.slice(stageStart, index).some((x) => x.name === 'COPY' && /\bpackage-lock\.json\b/.test(x.args));
+      expect({ install: i.args, copiedLock, noAudit: /--no-audit/.test(i.args) }).toEqual({ install: i.args, copiedLock: true, noAudit: true });
+    }
+  });
+
   it('runs as a non-root user with production settings, /data, port 3000 and a /healthz check', () => {
     const users = runtime.filter((i) => i.name === 'USER').map((i) => i.args);
     expect(users.length).toBeGreaterThan(0);
