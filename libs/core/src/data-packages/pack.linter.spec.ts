@@ -439,7 +439,7 @@ describe('lintPack', () => {
 });
 
 describe('the profession packs', () => {
-  const packs = ['dentist', 'plumber'];
+  const packs = ['dentist', 'electrician', 'plumber'];
 
   it('are the ones the product ships', async () => {
     expect(await listDirectories(resolve(repo, 'profession-packs'))).toEqual(packs);
