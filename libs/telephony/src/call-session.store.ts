@@ -1,0 +1,119 @@
+import type { EngineState } from '@tero/conversation';
+import type { CallOutcome, CallRoute } from '@tero/db';
+import type { Redis } from 'ioredis';
+import type { JambonzVerb } from './jambonz-verbs';
+
+/**
+ * A call in progress: everything the next hook needs, whichever replica receives it. JSON only, since it
+ * lives in Redis when Redis is configured.
+ */
+export interface CallSession {
+  callSid: string;
+  /** Id of the Call row. */
+  callId: string;
+  brandId: string;
+  clientId: string;
+  /** The jambonz account the call came through (its brand must own the call's number). */
+  accountSid: string | null;
+  route: CallRoute;
+  /** What routing chose: the AI agent, voicemail, a forward, or a message. */
+  mode: 'ai' | 'voicemail' | 'forward' | 'message';
+  locale: string;
+  /** The caller, E.164 when jambonz gave one. */
+  from: string;
+  to: string;
+  callerName: string | null;
+  /** ISO instant of the first hook. */
+  startedAt: string;
+  /** `builtin` or an LLM plugin id. */
+  engineId: string;
+  engineState: EngineState;
+  /** Next turn row's sequence number. */
+  seq: number;
+  /** Caller turns that were silence, in a row. */
+  silences: number;
+  /** Caller turns so far. */
+  callerTurns: number;
+  /** The best outcome reached so far (see `betterOutcome`). */
+  outcome: CallOutcome | null;
+  bookingId: string | null;
+  messageId: string | null;
+  transferTo: string | null;
+  /** The last action the agent asked for: `listen`, `transfer`, `voicemail`, `hangup`. */
+  lastAction: string;
+  /** Set once the status hook reported the end: later action hooks change nothing. */
+  ended: boolean;
+  /** The answer to the first hook, given again if jambonz repeats it. */
+  opening: JambonzVerb[];
+}
+
+/** Where sessions live between hooks. */
+export interface CallSessionStore {
+  get(callSid: string): Promise<CallSession | null>;
+  set(session: CallSession): Promise<void>;
+}
+
+/** Seconds a session is kept after its last change: longer than any call, short enough to clean itself. */
+export const SESSION_TTL_SECONDS = 4 * 3600;
+
+/** The embedded store: one process, a map with expiry (swept as it grows). Holds copies, as Redis would. */
+export class MemoryCallSessionStore implements CallSessionStore {
+  private readonly sessions = new Map<string, { json: string; expiresAt: number }>();
+  private sweepAt = 1024;
+
+  constructor(
+    private readonly ttlSeconds = SESSION_TTL_SECONDS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(callSid: string): Promise<CallSession | null> {
+    const entry = this.sessions.get(callSid);
+    if (!entry) return null;
+    if (entry.expiresAt <= this.now()) {
+      this.sessions.delete(callSid);
+      return null;
+    }
+    return JSON.parse(entry.json) as CallSession;
+  }
+
+  async set(session: CallSession): Promise<void> {
+    const now = this.now();
+    this.sessions.set(session.callSid, { json: JSON.stringify(session), expiresAt: now + this.ttlSeconds * 1000 });
+    if (this.sessions.size >= this.sweepAt) {
+      for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
+      this.sweepAt = Math.max(1024, this.sessions.size * 2);
+    }
+  }
+}
+
+/** Shared by every replica: `<prefix>:jz:call:<sid>` with a TTL. */
+export class RedisCallSessionStore implements CallSessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlSeconds = SESSION_TTL_SECONDS,
+  ) {}
+
+  async get(callSid: string): Promise<CallSession | null> {
+    const json = await this.redis.get(this.key(callSid));
+    return json ? (JSON.parse(json) as CallSession) : null;
+  }
+
+  async set(session: CallSession): Promise<void> {
+    await this.redis.set(this.key(session.callSid), JSON.stringify(session), 'EX', this.ttlSeconds);
+  }
+
+  private key(callSid: string): string {
+    return `${this.prefix}:jz:call:${callSid}`;
+  }
+}
+
+/** Outcomes from the most to the least telling: a call that booked and also asked a question was a booking. */
+const OUTCOME_RANK: CallOutcome[] = ['booked', 'rescheduled', 'cancelled', 'transferred', 'message_taken', 'voicemail', 'transfer_failed', 'answered', 'spam', 'abandoned', 'failed'];
+
+/** The more telling of two outcomes. */
+export function betterOutcome(current: CallOutcome | null, next: CallOutcome | null | undefined): CallOutcome | null {
+  if (!next) return current;
+  if (!current) return next;
+  return OUTCOME_RANK.indexOf(next) < OUTCOME_RANK.indexOf(current) ? next : current;
+}

@@ -1,0 +1,91 @@
+import type { BookingLedger } from '@tero/booking';
+import type { AgentTools } from '@tero/conversation';
+import { type AgentProfile, Brand, CallerMessage, Client, type Database } from '@tero/db';
+import type { TenantContext } from '@tero/sdk';
+import { type CallSession, betterOutcome } from './call-session.store';
+
+/** What a call's tools need besides the session. */
+export interface CallToolsDeps {
+  db: Database;
+  ledger: BookingLedger;
+  /** The call's tenant: its brand and client, in the call's locale. */
+  ctx: TenantContext;
+  profile: AgentProfile;
+}
+
+/** The holder a call's slot holds are kept under. */
+export function callHolder(callSid: string): string {
+  return `call:${callSid}`;
+}
+
+/**
+ * The tools an engine acts through during one call: the client's booking ledger (holds kept as
+ * `call:<sid>`, so a booking is idempotent per call and slot) and its messages, all inside the call's
+ * tenant. Each tool records what it achieved on the session as it succeeds (`booked`, `rescheduled`,
+ * `cancelled`, `message_taken`), so the call's outcome is what the ledger and the messages hold, never
+ * what the engine claims.
+ */
+export function createCallTools(session: CallSession, deps: CallToolsDeps): AgentTools {
+  const { ctx, ledger, db, profile } = deps;
+  const by = callHolder(session.callSid);
+  return {
+    checkAvailability: (query) => ledger.availability(ctx, query),
+    holdSlot: (query) => ledger.hold(ctx, { ...query, holder: by }),
+    async book(query) {
+      const result = await ledger.confirm(ctx, { ...query, by });
+      if (result.ok) {
+        session.outcome = betterOutcome(session.outcome, 'booked');
+        session.bookingId = result.bookingId;
+      }
+      return result;
+    },
+    findBookings: (query) => ledger.findByCaller(ctx, query),
+    async reschedule(query) {
+      const result = await ledger.reschedule(ctx, { ...query, by });
+      if (result.ok) {
+        session.outcome = betterOutcome(session.outcome, 'rescheduled');
+        session.bookingId = result.booking.bookingId;
+      }
+      return result;
+    },
+    async cancel(query) {
+      const result = await ledger.cancel(ctx, { ...query, by });
+      if (result.ok) {
+        session.outcome = betterOutcome(session.outcome, 'cancelled');
+        session.bookingId = result.booking.bookingId;
+      }
+      return result;
+    },
+    async takeMessage(query) {
+      const em = db.forTenant(ctx);
+      let message = await em.findOne(CallerMessage, { callSid: session.callSid });
+      const fields = {
+        callerName: query.callerName ?? session.callerName ?? null,
+        callbackNumber: query.callbackNumber.slice(0, 20),
+        text: query.text,
+        urgent: query.urgent ?? false,
+      };
+      if (message) em.assign(message, fields);
+      else {
+        message = em.create(CallerMessage, {
+          ...fields,
+          brand: em.getReference(Brand, session.brandId),
+          client: em.getReference(Client, session.clientId),
+          callSid: session.callSid,
+        });
+      }
+      await em.flush();
+      session.outcome = betterOutcome(session.outcome, 'message_taken');
+      session.messageId = message.id;
+      return { messageId: message.id };
+    },
+    transferTarget(reason) {
+      const number = reason === 'emergency' ? profile.onCallNumber : profile.transferNumber;
+      return number || null;
+    },
+    async sendConfirmation() {
+      // No messaging plugin exists yet: say so rather than pretend a text was sent.
+      return { sent: false };
+    },
+  };
+}

@@ -1,0 +1,258 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { BookingLedger } from '@tero/booking';
+import { InProcessEventBus, Keyring, createI18n, generateEncryptionKey } from '@tero/core';
+import type { AgentKnowledge, AgentReply, AgentTools, CallerInput, ConversationEngine, EngineState } from '@tero/conversation';
+import { AgentProfile, Brand, Call, CallEvent, CallTurn, CallerMessage, Client, JambonzAccount, PhoneNumber } from '@tero/db';
+import pino from 'pino';
+import { type TestDatabase, createTestDatabase } from '../../db/src/testing';
+import { jambonzSecretsAad } from './call-directory';
+import { sign } from './jambonz-signature';
+import type { HookKind, HookReply, HookRequest } from './jambonz-hooks.service';
+import { type JambonzVerb, spokenText, verbProblem } from './jambonz-verbs';
+import { type Telephony, createTelephony } from './telephony.factory';
+
+const ROOT = join(__dirname, '../../..');
+const SECRET = 'wh_secret_service_spec_0123456789';
+const NUMBER = '+15550100100';
+const TRANSFER = '+15550109999';
+const NOW = new Date('2026-03-09T15:00:00Z'); // Monday 11:00 in New York
+
+/** A scripted engine: what it does depends on what the caller says. */
+class ScriptedEngine implements ConversationEngine {
+  readonly id = 'builtin';
+  failStart = false;
+  async start(): Promise<AgentReply> {
+    if (this.failStart) throw new Error('no greeting today');
+    return { say: 'Hello, how can I help?', action: { type: 'listen' }, intent: 'greeting', state: { turns: 0 } };
+  }
+  async turn(_call: unknown, _k: AgentKnowledge, state: EngineState, input: CallerInput, tools: AgentTools): Promise<AgentReply> {
+    const next = { turns: Number(state.turns ?? 0) + 1 };
+    const text = input.kind === 'speech' ? input.text : '';
+    if (input.kind === 'silence') return { say: 'Are you still there?', action: { type: 'listen' }, state: next };
+    if (text.includes('boom')) throw new Error('engine exploded');
+    if (text.includes('bad verbs')) return { say: 'Transferring.', action: { type: 'transfer', to: 42 as unknown as string, reason: 'human' }, state: next };
+    if (text.includes('person')) return { say: 'Putting you through.', action: { type: 'transfer', to: tools.transferTarget('human')!, reason: 'human' }, state: next };
+    if (text.includes('message')) {
+      await tools.takeMessage({ callbackNumber: '+15550001111', text: 'Please call me back' });
+      return { say: 'I passed your message on. Goodbye!', action: { type: 'hangup' }, intent: 'message', state: next };
+    }
+    if (text.includes('hours')) return { say: 'We open at nine.', action: { type: 'listen' }, intent: 'hours', outcome: 'answered', state: next };
+    return { say: `You said ${text}.`, action: { type: 'listen' }, state: next };
+  }
+}
+
+describe('JambonzHooks (with a scripted engine)', () => {
+  let t: TestDatabase;
+  let telephony: Telephony;
+  let clientId: string;
+  let callCounter = 0;
+  const engine = new ScriptedEngine();
+
+  beforeAll(async () => {
+    t = await createTestDatabase('sqlite');
+    const keyring = Keyring.fromConfig(generateEncryptionKey('k1'));
+    const em = t.db.forInstance('spec seed');
+    const brand = em.create(Brand, { name: 'Brand', slug: 'brand', supportEmail: 's@b.test', senderEmail: 'n@b.test' });
+    const client = em.create(Client, { brand, name: 'Bright Smile', slug: 'bright', professionPack: 'dentist', timezone: 'America/New_York' });
+    em.create(AgentProfile, {
+      brand,
+      client,
+      hours: { mon: [['09:00', '17:00']], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] },
+      services: [],
+      faq: [],
+      transferNumber: TRANSFER,
+      policies: { afterHours: 'voicemail', holiday: 'voicemail', suspended: 'message', quotaExceeded: 'message', emergency: 'transfer' },
+    });
+    em.create(PhoneNumber, { brand, client, number: NUMBER });
+    em.create(JambonzAccount, { brand, accountSid: 'acct-1', encryptedSecrets: keyring.encryptJson([SECRET], jambonzSecretsAad('acct-1')) });
+    await em.flush();
+    clientId = client.id;
+    telephony = createTelephony({
+      config: {
+        REDIS_PREFIX: 'spec',
+        JAMBONZ_SIGNATURES: 'on',
+        JAMBONZ_SIGNATURE_TOLERANCE_SECONDS: 300,
+        STT_MIN_CONFIDENCE: 0.4,
+        TTS_DEFAULT_VENDOR: 'google',
+        TTS_DEFAULT_VOICES: 'en:en-US-Neural2-F',
+        CALL_RECORDING_URL: undefined,
+      },
+      db: t.db,
+      redis: null,
+      keyring,
+      events: new InProcessEventBus(pino({ level: 'silent' })),
+      i18n: await createI18n(join(ROOT, 'locales')),
+      logger: pino({ level: 'silent' }),
+      ledger: new BookingLedger(t.db),
+      runtime: {
+        engine: () => engine,
+        knowledge: () => ({}) as AgentKnowledge,
+      },
+      clock: () => NOW,
+    });
+  });
+  afterAll(async () => {
+    await telephony.close();
+    await t.drop();
+  });
+
+  /** A signed request; `ageSeconds` makes a distinct signature of the same body (as a redelivery would have). */
+  function request(kind: HookKind, payload: Record<string, unknown>, ageSeconds = 0): HookRequest {
+    const raw = Buffer.from(JSON.stringify({ account_sid: 'acct-1', from: '+15550001111', to: NUMBER, ...payload }));
+    return { kind, rawBody: raw, body: JSON.parse(raw.toString()), signature: sign(SECRET, raw, Math.floor(Date.now() / 1000) - ageSeconds) };
+  }
+  async function hook(kind: HookKind, payload: Record<string, unknown>, ageSeconds = 0): Promise<HookReply> {
+    const reply = await telephony.hooks.handle(request(kind, payload, ageSeconds));
+    if (reply.status === 200) expect(verbProblem(reply.body)).toBeNull();
+    return reply;
+  }
+  const verbs = (reply: HookReply) => reply.body as JambonzVerb[];
+  const speech = (transcript: string) => ({ reason: 'speechDetected', speech: { alternatives: [{ transcript, confidence: 0.9 }] } });
+  const newCall = async () => {
+    const sid = `call-${++callCounter}`;
+    const reply = await hook('call', { call_sid: sid, caller_name: 'Maria' });
+    return { sid, reply };
+  };
+  const callRow = async (sid: string) => t.db.forInstance('spec').findOneOrFail(Call, { callSid: sid });
+
+  it('answers a new call with the AI disclosure and the greeting, listening with barge-in', async () => {
+    const { sid, reply } = await newCall();
+    expect(reply.status).toBe(200);
+    expect(spokenText(verbs(reply))).toEqual(['Hello, you are speaking with Ava, the virtual assistant of Bright Smile.', 'Hello, how can I help?']);
+    expect(verbs(reply).at(-1)).toMatchObject({ verb: 'gather', bargein: true, actionHook: '/hooks/jambonz/turn' });
+    await telephony.writer.flush();
+    expect(await callRow(sid)).toMatchObject({ route: 'open', locale: 'en', aiDisclosed: true, fromNumber: '+15550001111', callerName: 'Maria' });
+  });
+
+  it('runs turns, records both sides, and finishes the record once on completed, however often it is sent', async () => {
+    const { sid } = await newCall();
+    expect(spokenText(verbs(await hook('turn', { call_sid: sid, ...speech('what are your hours') })))).toEqual(['We open at nine.']);
+    expect(spokenText(verbs(await hook('turn', { call_sid: sid, reason: 'timeout' })))).toEqual(['Are you still there?']);
+    for (const age of [0, 5]) expect(await hook('status', { call_sid: sid, call_status: 'completed', duration: 42.2 }, age)).toEqual({ status: 200, body: [] });
+    // The very same signed request again is a replay: refused, and nothing changes either.
+    expect((await telephony.hooks.handle(request('status', { call_sid: sid, call_status: 'completed', duration: 42.2 }))).status).toBe(401);
+    await telephony.writer.flush();
+    const call = await callRow(sid);
+    expect(call).toMatchObject({ status: 'completed', outcome: 'answered', durationSeconds: 42, billableSeconds: 43, turnCount: 5 });
+    expect(call.endedAt).toEqual(NOW);
+    const turns = await t.db.forInstance('spec').find(CallTurn, { call: call.id }, { orderBy: { seq: 'asc' } });
+    expect(turns.map((x) => [x.seq, x.speaker, x.text])).toEqual([
+      [0, 'agent', 'Hello, how can I help?'],
+      [1, 'caller', 'what are your hours'],
+      [2, 'agent', 'We open at nine.'],
+      [3, 'caller', ''],
+      [4, 'agent', 'Are you still there?'],
+    ]);
+    expect(turns[1]).toMatchObject({ confidence: 0.9, intent: 'hours' });
+    const events = await t.db.forInstance('spec').find(CallEvent, { call: call.id });
+    expect(events.map((e) => e.key).sort()).toEqual(['disclosure', 'route', 'status:completed']);
+    // A finished call's action hooks change nothing.
+    expect((await hook('turn', { call_sid: sid, ...speech('hello again') })).body).toEqual([{ verb: 'hangup' }]);
+    await telephony.writer.flush();
+    expect(await t.db.forInstance('spec').count(CallTurn, { call: call.id })).toBe(5);
+  });
+
+  it('keeps a message the engine takes through its tools, and counts it as the outcome', async () => {
+    const { sid } = await newCall();
+    const reply = await hook('turn', { call_sid: sid, ...speech('leave a message please') });
+    expect(verbs(reply).map((v) => v.verb)).toEqual(['say', 'hangup']);
+    await hook('status', { call_sid: sid, call_status: 'completed', duration: 20 });
+    await telephony.writer.flush();
+    const message = await t.db.forInstance('spec').findOneOrFail(CallerMessage, { callSid: sid });
+    expect(message).toMatchObject({ callbackNumber: '+15550001111', text: 'Please call me back' });
+    expect(await callRow(sid)).toMatchObject({ outcome: 'message_taken', messageId: message.id });
+  });
+
+  it('follows a transfer: connected is transferred; not answered falls back to voicemail, which keeps the message', async () => {
+    const first = await newCall();
+    const transfer = verbs(await hook('turn', { call_sid: first.sid, ...speech('a person please') }));
+    expect(transfer.at(-1)).toMatchObject({ verb: 'dial', target: [{ type: 'phone', number: TRANSFER }], actionHook: '/hooks/jambonz/dial' });
+    expect((await hook('dial', { call_sid: first.sid, dial_call_status: 'completed', dial_sip_status: 200 })).body).toEqual([{ verb: 'hangup' }]);
+    await hook('status', { call_sid: first.sid, call_status: 'completed', duration: 90 });
+
+    const second = await newCall();
+    await hook('turn', { call_sid: second.sid, ...speech('a person please') });
+    const fallback = verbs(await hook('dial', { call_sid: second.sid, dial_call_status: 'no-answer', dial_sip_status: 480 }));
+    expect(fallback.at(-1)).toMatchObject({ verb: 'gather', actionHook: '/hooks/jambonz/voicemail' });
+    const saved = verbs(await hook('voicemail', { call_sid: second.sid, ...speech('This is Maria, call me back on 555 0101') }));
+    expect(spokenText(saved)).toEqual(['Thank you, your message has been passed on. Goodbye.']);
+    await hook('status', { call_sid: second.sid, call_status: 'completed', duration: 60 });
+    await telephony.writer.flush();
+
+    expect(await callRow(first.sid)).toMatchObject({ outcome: 'transferred', transferTo: TRANSFER });
+    expect(await callRow(second.sid)).toMatchObject({ outcome: 'voicemail', transferTo: TRANSFER });
+    expect(await t.db.forInstance('spec').findOneOrFail(CallerMessage, { callSid: second.sid })).toMatchObject({
+      text: 'This is Maria, call me back on 555 0101',
+      callbackNumber: '+15550001111',
+    });
+  });
+
+  it('answers an engine failure with an apology and a transfer, logged, never an error status', async () => {
+    const { sid } = await newCall();
+    const reply = await hook('turn', { call_sid: sid, ...speech('boom') });
+    expect(reply.status).toBe(200);
+    expect(spokenText(verbs(reply))[0]).toMatch(/something went wrong/);
+    expect(verbs(reply).at(-1)).toMatchObject({ verb: 'dial', target: [{ type: 'phone', number: TRANSFER }] });
+    await telephony.writer.flush();
+    const call = await callRow(sid);
+    expect((await t.db.forInstance('spec').find(CallEvent, { call: call.id })).map((e) => e.key)).toContain('fallback');
+  });
+
+  it('answers verbs our own builders refuse with the same fallback', async () => {
+    const { sid } = await newCall();
+    const reply = await hook('turn', { call_sid: sid, ...speech('bad verbs') });
+    expect(reply.status).toBe(200);
+    expect(verbs(reply).at(-1)).toMatchObject({ verb: 'dial', target: [{ type: 'phone', number: TRANSFER }] });
+  });
+
+  it('still answers the first hook when the agent cannot start, and records the call', async () => {
+    engine.failStart = true;
+    try {
+      const { sid, reply } = await newCall();
+      expect(reply.status).toBe(200);
+      expect(spokenText(verbs(reply)).join(' ')).toMatch(/something went wrong/);
+      expect(await callRow(sid)).toMatchObject({ route: 'open' });
+      // jambonz repeating the first hook gets the same answer, and no second call record.
+      expect((await hook('call', { call_sid: sid, caller_name: 'Maria' }, 3)).body).toEqual(reply.body);
+      expect(await t.db.forInstance('spec').count(Call, { callSid: sid })).toBe(1);
+    } finally {
+      engine.failStart = false;
+    }
+  });
+
+  it('routes after-hours calls by the client\'s policy (voicemail here) in its time zone', async () => {
+    const em = t.db.forInstance('spec');
+    await em.nativeUpdate(AgentProfile, { client: clientId }, { hours: { mon: [['13:00', '17:00']] } });
+    telephony.directory.invalidate();
+    try {
+      const { sid, reply } = await newCall();
+      expect(spokenText(verbs(reply))[0]).toMatch(/We are closed right now/);
+      expect(verbs(reply).at(-1)).toMatchObject({ verb: 'gather', actionHook: '/hooks/jambonz/voicemail' });
+      expect(await callRow(sid)).toMatchObject({ route: 'after_hours' });
+      // A voicemail with nothing said keeps nothing.
+      expect(spokenText(verbs(await hook('voicemail', { call_sid: sid, reason: 'timeout' })))).toEqual([
+        'We did not hear a message. Please call again whenever you like. Goodbye.',
+      ]);
+      expect(await em.count(CallerMessage, { callSid: sid })).toBe(0);
+    } finally {
+      await em.nativeUpdate(AgentProfile, { client: clientId }, { hours: { mon: [['09:00', '17:00']] } });
+      telephony.directory.invalidate();
+    }
+  });
+
+  it('refuses bad action-hook payloads with the field at fault, changing nothing', async () => {
+    const { sid } = await newCall();
+    const missing = await hook('turn', { call_sid: sid });
+    expect(missing).toEqual({ status: 400, body: { error: expect.objectContaining({ code: 'jambonz.invalid_payload', field: 'reason' }) } });
+    expect(await hook('status', { call_sid: sid, duration: 3 })).toMatchObject({ status: 400, body: { error: { field: 'call_status' } } });
+    expect(await hook('dial', { call_sid: sid, dial_call_status: 7 })).toMatchObject({ status: 400, body: { error: { field: 'dial_call_status' } } });
+    const raw = Buffer.from('{"call_sid": "x"');
+    expect(await telephony.hooks.handle({ kind: 'turn', rawBody: raw, body: undefined, signature: sign(SECRET, raw, Math.floor(Date.now() / 1000)) })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'jambonz.malformed_body' } },
+    });
+    await telephony.writer.flush();
+    expect(await t.db.forInstance('spec').count(CallTurn, { call: (await callRow(sid)).id })).toBe(1);
+  });
+});

@@ -1,0 +1,670 @@
+import { randomUUID } from 'node:crypto';
+import type { BookingLedger } from '@tero/booking';
+import { type EventBus, isSupportedLocale } from '@tero/core';
+import type { AgentKnowledge, AgentReply, CallFacts, ConversationEngine } from '@tero/conversation';
+import { type AgentProfile, Brand, Call, CallerMessage, Client, type Database } from '@tero/db';
+import type { TenantContext } from '@tero/sdk';
+import type { i18n as I18n } from 'i18next';
+import type { Logger } from 'pino';
+import { type AccountEntry, type CallDirectory, type ClientEntry, normalizeNumber } from './call-directory';
+import type { CallRecordWriter } from './call-record.writer';
+import { type RouteDecision, routeCall } from './call-router';
+import { type CallSession, type CallSessionStore, betterOutcome } from './call-session.store';
+import { callHolder, createCallTools } from './call-tools';
+import { mapGatherResult } from './caller-input';
+import type { ConversationRuntime } from './conversation-runtime';
+import { type CallHookPayload, callHookSchema, dialResultSchema, firstProblem, gatherResultSchema, statusHookSchema } from './hook-payloads';
+import { SIGNATURE_HEADER, verify } from './jambonz-signature';
+import {
+  type CallVoice,
+  type JambonzVerb,
+  hangupVerbs,
+  listenVerbs,
+  noticeVerbs,
+  safeVerbs,
+  transferVerbs,
+  verbProblem,
+  voicemailVerbs,
+} from './jambonz-verbs';
+import type { ReplayGuard } from './replay-guard';
+
+/** The hooks jambonz calls. */
+export type HookKind = 'call' | 'turn' | 'status' | 'dial' | 'voicemail';
+
+/** A hook request as the HTTP layer hands it over: the raw bytes (what the signature covers) and their JSON. */
+export interface HookRequest {
+  kind: HookKind;
+  rawBody: Buffer;
+  /** The parsed body; `undefined` when the body is not JSON. */
+  body: unknown;
+  /** The `Jambonz-Signature` header. */
+  signature: string | string[] | undefined;
+}
+
+/** A refusal: 4xx, nothing changed. */
+export interface HookError {
+  error: { code: string; message: string; field?: string };
+}
+
+export interface HookReply {
+  status: number;
+  body: JambonzVerb[] | HookError;
+}
+
+/** Instance settings of the hooks (from the environment). */
+export interface JambonzHooksSettings {
+  /** `off` accepts unsigned hooks (development only). */
+  signatures: 'on' | 'off';
+  toleranceSeconds: number;
+  /** Speech below it is "not understood". */
+  minConfidence: number;
+  /** Voice for agents without one: vendor, and voice per locale. */
+  defaultVendor: string;
+  defaultVoices: Record<string, string>;
+  /** SIPREC server for recorded calls; absent: no recording. */
+  recordingUrl?: string;
+}
+
+export interface JambonzHooksDeps {
+  db: Database;
+  directory: CallDirectory;
+  sessions: CallSessionStore;
+  guard: ReplayGuard;
+  writer: CallRecordWriter;
+  events: EventBus;
+  i18n: I18n;
+  logger: Logger;
+  ledger: BookingLedger;
+  runtime: ConversationRuntime;
+  settings: JambonzHooksSettings;
+  /** The time source (scenario tests pin it). */
+  clock?: () => Date;
+}
+
+/** Bus events the call path publishes (payloads are JSON). */
+export const CALL_EVENTS = { started: 'call.started', turn: 'call.turn', ended: 'call.ended' } as const;
+
+/** After this many silent turns in a row the call ends politely, whatever the engine says. */
+const MAX_SILENCES = 4;
+/** After this many caller turns the call ends politely: a loop, or a caller who will not stop. */
+const MAX_CALLER_TURNS = 60;
+/** Call states after which no more hooks are expected. */
+const FINAL_STATUSES = new Set(['completed', 'failed', 'busy', 'no-answer']);
+/** Dial results that mean the transfer connected. */
+const CONNECTED = new Set(['completed', 'answered', 'in-progress']);
+/** How long a processed status is remembered, so that a redelivery has the effect of one. */
+const STATUS_MEMORY_SECONDS = 24 * 3600;
+
+const LANGUAGE_OF: Record<string, string> = { en: 'en-US', es: 'es-US', fr: 'fr-FR' };
+const HANGUP_ONLY: JambonzVerb[] = [{ verb: 'hangup' }];
+
+type Authenticated = { ok: true; account: AccountEntry | null } | { ok: false; reply: HookReply };
+
+/**
+ * The jambonz webhooks: verifies each request, routes new calls, runs the conversation turn by turn,
+ * follows transfers and voicemail, and keeps the call record. Every reply is either valid verbs (a first
+ * hook always gets some, so jambonz never rejects a caller) or a 4xx that changed nothing.
+ */
+export class JambonzHooks {
+  private readonly clock: () => Date;
+  private readonly knowledgeCache = new Map<string, { version: string; knowledge: Promise<AgentKnowledge> }>();
+  private readonly safeByLocale = new Map<string, JambonzVerb[]>();
+
+  constructor(private readonly deps: JambonzHooksDeps) {
+    this.clock = deps.clock ?? (() => new Date());
+    for (const locale of ['en', 'es', 'fr']) {
+      const verbs = safeVerbs(deps.i18n.t('calls:hooks.apology_hangup', { lng: locale }));
+      const problem = verbProblem(verbs);
+      if (problem) throw new Error(`the static fallback response is not valid jambonz: ${problem}`);
+      this.safeByLocale.set(locale, verbs);
+    }
+  }
+
+  /** Answers one hook request. Never throws: an unexpected error becomes the safe fallback (first hook) or an apology. */
+  async handle(request: HookRequest): Promise<HookReply> {
+    if (request.body === undefined || request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+      if (request.kind === 'call' && this.deps.settings.signatures === 'off') return { status: 200, body: this.unrouted('en', null) };
+      return refuse(400, 'jambonz.malformed_body', 'the body must be a JSON object');
+    }
+    const body = request.body as Record<string, unknown>;
+    let auth: Authenticated;
+    try {
+      auth = await this.authenticate(request, body);
+    } catch (error) {
+      this.deps.logger.error({ err: error, callSid: body.call_sid }, 'jambonz hook: verifying the request failed');
+      return request.kind === 'call' ? { status: 200, body: this.safe('en') } : refuse(503, 'jambonz.unavailable', 'try again');
+    }
+    if (!auth.ok) return auth.reply;
+    try {
+      switch (request.kind) {
+        case 'call':
+          return { status: 200, body: await this.onCall(body, auth.account) };
+        case 'turn':
+          return await this.onTurn(body, auth.account);
+        case 'status':
+          return await this.onStatus(body, auth.account);
+        case 'dial':
+          return await this.onDial(body, auth.account);
+        case 'voicemail':
+          return await this.onVoicemail(body, auth.account);
+      }
+    } catch (error) {
+      // The session store or the database failed before the call's own fallback could run.
+      this.deps.logger.error({ err: error, callSid: body.call_sid, hook: request.kind }, 'jambonz hook failed');
+      return request.kind === 'status' ? refuse(503, 'jambonz.unavailable', 'the call record is unavailable; try again') : { status: 200, body: this.safe('en') };
+    }
+  }
+
+  // ---- authentication ---------------------------------------------------------------------------
+
+  /**
+   * The account's secrets are found by the body's `account_sid`, else through the brand owning the called
+   * number; the signature must match one of them on the raw bytes, be recent, and be new (not a replay).
+   */
+  private async authenticate(request: HookRequest, body: Record<string, unknown>): Promise<Authenticated> {
+    const { directory, settings, guard } = this.deps;
+    const accountSid = typeof body.account_sid === 'string' ? body.account_sid : null;
+    let candidates: AccountEntry[] = [];
+    const known = accountSid ? await directory.account(accountSid) : null;
+    if (known) candidates = [known];
+    else if (typeof body.to === 'string') {
+      const number = await directory.number(normalizeNumber(body.to));
+      if (number) candidates = await directory.accountsFor(number.brandId, number.clientId);
+    }
+    if (settings.signatures === 'off') return { ok: true, account: candidates.length === 1 ? candidates[0]! : null };
+
+    const secrets = candidates.flatMap((account) => account.secrets);
+    const check = verify(request.signature, request.rawBody, secrets, { toleranceSeconds: settings.toleranceSeconds, now: Date.now() });
+    if (!check.ok) {
+      this.deps.logger.warn({ reason: check.reason, callSid: body.call_sid, accountSid }, 'jambonz hook refused: signature');
+      return { ok: false, reply: refuse(401, `jambonz.signature_${check.reason}`, SIGNATURE_MESSAGES[check.reason]) };
+    }
+    const ttl = check.timestamp + settings.toleranceSeconds - Math.floor(Date.now() / 1000) + 1;
+    if (!(await guard.claim(`sig:${check.signature}`, Math.max(1, ttl)))) {
+      this.deps.logger.warn({ callSid: body.call_sid, accountSid }, 'jambonz hook refused: replayed request');
+      return { ok: false, reply: refuse(401, 'jambonz.signature_replayed', 'this signed request was already received') };
+    }
+    let index = check.secretIndex;
+    const account = candidates.find((candidate) => (index -= candidate.secrets.length) < 0)!;
+    return { ok: true, account };
+  }
+
+  /** Whether `account` may drive calls of this client: the same brand, and the same client for a client's own account. */
+  private accountMayDrive(account: AccountEntry | null, brandId: string, clientId: string): boolean {
+    if (!account) return this.deps.settings.signatures === 'off';
+    return account.brandId === brandId && (account.clientId === null || account.clientId === clientId);
+  }
+
+  // ---- the first hook ---------------------------------------------------------------------------
+
+  private async onCall(body: Record<string, unknown>, account: AccountEntry | null): Promise<JambonzVerb[]> {
+    const callSid = typeof body.call_sid === 'string' ? body.call_sid : null;
+    const log = this.deps.logger.child({ callSid });
+    let locale = 'en';
+    let session: CallSession | null = null;
+    let entry: ClientEntry | null = null;
+    try {
+      const parsed = callHookSchema.safeParse(body);
+      if (!parsed.success || !callSid) {
+        log.warn({ problem: parsed.success ? { field: 'call_sid' } : firstProblem(parsed.error) }, 'call hook without the fields routing needs');
+        return this.unrouted(await this.brandLocale(account?.brandId), null);
+      }
+      const existing = await this.deps.sessions.get(callSid);
+      if (existing) return this.repeatOpening(existing);
+
+      const payload = parsed.data;
+      const number = await this.deps.directory.number(normalizeNumber(payload.to));
+      if (!number || number.state !== 'assigned' || !number.clientId) {
+        log.info({ to: payload.to }, 'call to a number that routes to no client');
+        return this.unrouted(await this.brandLocale(number?.brandId ?? account?.brandId), null);
+      }
+      if (!this.accountMayDrive(account, number.brandId, number.clientId)) {
+        log.warn({ to: payload.to, accountSid: account?.accountSid }, 'call hook from a jambonz account that does not own the number');
+        return this.unrouted(await this.brandLocale(account?.brandId), null);
+      }
+      entry = await this.deps.directory.client(number.brandId, number.clientId);
+      if (!entry?.profile) {
+        log.info({ clientId: number.clientId }, 'call to a client without an agent profile');
+        return this.unrouted(entry ? this.localeOf(entry) : await this.brandLocale(number.brandId), null);
+      }
+      locale = this.localeOf(entry);
+      const profile = entry.profile;
+      const now = this.clock();
+      const from = normalizeNumber(payload.from);
+      const used = profile.monthlyMinutes != null ? await this.deps.directory.usedSecondsThisMonth(entry.brand.id, entry.client.id, entry.client.timezone) : 0;
+      const decision = routeCall({ now, callerNumber: from, client: entry.client, profile, usedSecondsThisMonth: used });
+      session = {
+        callSid,
+        callId: randomUUID(),
+        brandId: entry.brand.id,
+        clientId: entry.client.id,
+        accountSid: account?.accountSid ?? null,
+        route: decision.route,
+        mode: decision.action.kind,
+        locale,
+        from,
+        to: normalizeNumber(payload.to),
+        callerName: payload.caller_name || null,
+        startedAt: now.toISOString(),
+        engineId: profile.engine,
+        engineState: {},
+        seq: 0,
+        silences: 0,
+        callerTurns: 0,
+        outcome: null,
+        bookingId: null,
+        messageId: null,
+        transferTo: decision.action.kind === 'forward' ? decision.action.to : null,
+        lastAction: 'listen',
+        ended: false,
+        opening: [],
+      };
+      await this.insertCall(session, payload, entry);
+      this.timeline(session, 'route', { route: decision.route, action: decision.action.kind, ...(decision.note ? { note: decision.note } : {}) });
+      this.publish(session, CALL_EVENTS.started, { callSid, callId: session.callId, route: decision.route, mode: session.mode, from, to: session.to, locale });
+      const verbs = await this.openingVerbs(session, entry, profile, decision, now);
+      const problem = verbProblem(verbs);
+      session.opening = problem ? this.safe(locale) : verbs;
+      if (problem) log.error({ problem }, 'our first response failed jambonz validation; answered with the static fallback');
+      await this.deps.sessions.set(session);
+      return session.opening;
+    } catch (error) {
+      log.error({ err: error }, 'call hook failed; answered with the safe fallback');
+      return this.failSafe(session, entry, locale);
+    }
+  }
+
+  /** The same call hook again (a jambonz retry): the same answer, nothing changed. */
+  private repeatOpening(session: CallSession): JambonzVerb[] {
+    return session.opening.length ? session.opening : this.safe(session.locale);
+  }
+
+  private async insertCall(session: CallSession, payload: CallHookPayload, entry: ClientEntry): Promise<void> {
+    const em = this.deps.db.forTenant(this.ctxOf(session));
+    em.create(Call, {
+      id: session.callId,
+      brand: em.getReference(Brand, entry.brand.id),
+      client: em.getReference(Client, entry.client.id),
+      callSid: session.callSid,
+      direction: payload.direction ?? 'inbound',
+      fromNumber: session.from.slice(0, 64),
+      toNumber: session.to.slice(0, 64),
+      callerName: session.callerName?.slice(0, 120) ?? null,
+      status: payload.call_status ?? 'trying',
+      route: session.route,
+      locale: session.locale,
+      startedAt: new Date(session.startedAt),
+    });
+    await em.flush();
+  }
+
+  private async openingVerbs(session: CallSession, entry: ClientEntry, profile: AgentProfile, decision: RouteDecision, now: Date): Promise<JambonzVerb[]> {
+    const voice = this.voiceOf(profile, session.locale);
+    const business = entry.client.name;
+    const t = (key: string) => this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale, business, agent: profile.agentName });
+    switch (decision.action.kind) {
+      case 'message':
+        session.lastAction = 'hangup';
+        return hangupVerbs(t(decision.route === 'blocked' ? 'blocked' : 'unavailable'), voice);
+      case 'voicemail':
+        session.lastAction = 'voicemail';
+        return voicemailVerbs(t(`voicemail_${decision.route}`), voice);
+      case 'forward':
+        session.lastAction = 'transfer';
+        return transferVerbs(t('forwarding'), decision.action.to, voice);
+      case 'ai': {
+        const recording = profile.recordCalls && this.deps.settings.recordingUrl ? this.deps.settings.recordingUrl : null;
+        const notice = [profile.aiDisclosure ? t('disclosure_ai') : '', recording ? t('disclosure_recording') : ''].filter(Boolean).join(' ');
+        const before = notice ? noticeVerbs(notice, voice, recording ? { siprecServerURL: recording, recordingID: session.callSid } : undefined) : [];
+        if (profile.aiDisclosure || recording) {
+          const patch = { aiDisclosed: profile.aiDisclosure, recordingConsent: recording ? true : null };
+          this.deps.writer.update(session.callId, patch);
+          this.timeline(session, 'disclosure', { ai: profile.aiDisclosure, recording: Boolean(recording) });
+        }
+        const { engine, knowledge, tools } = await this.conversation(session, entry, profile);
+        const reply = await engine.start(this.facts(session, now), knowledge, tools);
+        return this.afterReply(session, reply, voice, before, now);
+      }
+    }
+  }
+
+  // ---- turns --------------------------------------------------------------------------------------
+
+  private async onTurn(body: Record<string, unknown>, account: AccountEntry | null): Promise<HookReply> {
+    const parsed = gatherResultSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const payload = parsed.data;
+    const session = await this.liveSession(payload.call_sid, account);
+    if (!session) return { status: 200, body: HANGUP_ONLY };
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    const profile = entry?.profile;
+    const log = this.deps.logger.child({ callSid: session.callSid });
+    const now = this.clock();
+    if (!entry || !profile) {
+      log.warn('turn for a call whose client or agent is gone');
+      return { status: 200, body: hangupVerbs(this.deps.i18n.t('calls:hooks.apology_hangup', { lng: session.locale }), this.voiceOf(null, session.locale)) };
+    }
+    const voice = this.voiceOf(profile, session.locale);
+    const mapped = mapGatherResult(payload, this.deps.settings.minConfidence);
+    session.callerTurns++;
+    session.silences = mapped.input.kind === 'silence' ? session.silences + 1 : 0;
+    const callerTurn = {
+      ...this.rowBase(session),
+      seq: session.seq++,
+      speaker: 'caller' as const,
+      text: mapped.text,
+      confidence: mapped.confidence,
+      intent: null as string | null,
+      at: now,
+      sttLatencyMs: mapped.sttLatencyMs,
+    };
+    try {
+      const { engine, knowledge, tools } = await this.conversation(session, entry, profile);
+      let reply = await engine.turn(this.facts(session, now), knowledge, session.engineState, mapped.input, tools);
+      if (reply.action.type === 'listen' && (session.silences >= MAX_SILENCES || session.callerTurns >= MAX_CALLER_TURNS)) {
+        const key = session.silences >= MAX_SILENCES ? 'silence_goodbye' : 'turn_limit_goodbye';
+        reply = { ...reply, say: this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale }), action: { type: 'hangup' } };
+      }
+      this.deps.writer.turn({ ...callerTurn, intent: reply.intent ?? null });
+      const verbs = this.afterReply(session, reply, voice, [], now);
+      await this.deps.sessions.set(session);
+      this.publish(session, CALL_EVENTS.turn, {
+        callSid: session.callSid,
+        callId: session.callId,
+        caller: { kind: mapped.input.kind, text: mapped.text, confidence: mapped.confidence },
+        agent: { text: reply.say, action: reply.action.type, intent: reply.intent ?? null },
+      });
+      return { status: 200, body: verbs };
+    } catch (error) {
+      log.error({ err: error }, 'turn failed; apologised and handed the call on');
+      this.deps.writer.turn(callerTurn);
+      return { status: 200, body: await this.failSafe(session, entry, session.locale) };
+    }
+  }
+
+  /** Turns the reply into verbs, then records the agent's words and applies its action to the session. */
+  private afterReply(session: CallSession, reply: AgentReply, voice: CallVoice, before: JambonzVerb[], now: Date): JambonzVerb[] {
+    const action = reply.action;
+    const verbs =
+      action.type === 'listen'
+        ? listenVerbs(reply.say, voice, before)
+        : action.type === 'transfer'
+          ? transferVerbs(reply.say, action.to, voice, before)
+          : action.type === 'voicemail'
+            ? voicemailVerbs(reply.say, voice, before)
+            : hangupVerbs(reply.say, voice, before);
+    if (action.type === 'transfer') session.transferTo = action.to;
+    session.engineState = reply.state;
+    session.outcome = betterOutcome(session.outcome, reply.outcome);
+    session.lastAction = action.type;
+    this.deps.writer.turn({ ...this.rowBase(session), seq: session.seq++, speaker: 'agent', text: reply.say, intent: reply.intent ?? null, at: now });
+    return verbs;
+  }
+
+  // ---- transfers and voicemail --------------------------------------------------------------------
+
+  private async onDial(body: Record<string, unknown>, account: AccountEntry | null): Promise<HookReply> {
+    const parsed = dialResultSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const session = await this.liveSession(parsed.data.call_sid, account);
+    if (!session) return { status: 200, body: HANGUP_ONLY };
+    const status = parsed.data.dial_call_status;
+    const connected = CONNECTED.has(status);
+    this.timeline(session, 'transfer', { to: session.transferTo, status, sipStatus: parsed.data.dial_sip_status ?? null });
+    session.outcome = betterOutcome(session.outcome, connected ? 'transferred' : 'transfer_failed');
+    if (session.transferTo) this.deps.writer.update(session.callId, { transferTo: session.transferTo });
+    if (connected) {
+      session.lastAction = 'hangup';
+      await this.deps.sessions.set(session);
+      return { status: 200, body: HANGUP_ONLY };
+    }
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    const text = this.deps.i18n.t('calls:hooks.transfer_failed', { lng: session.locale, business: entry?.client.name ?? '' });
+    session.lastAction = 'voicemail';
+    const verbs = voicemailVerbs(text, this.voiceOf(entry?.profile ?? null, session.locale));
+    this.agentLine(session, text);
+    await this.deps.sessions.set(session);
+    return { status: 200, body: verbs };
+  }
+
+  private async onVoicemail(body: Record<string, unknown>, account: AccountEntry | null): Promise<HookReply> {
+    const parsed = gatherResultSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const session = await this.liveSession(parsed.data.call_sid, account);
+    if (!session) return { status: 200, body: HANGUP_ONLY };
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    const voice = this.voiceOf(entry?.profile ?? null, session.locale);
+    const mapped = mapGatherResult(parsed.data, 0);
+    const now = this.clock();
+    let key = 'voicemail_empty';
+    if (mapped.input.kind === 'speech' || (mapped.input.kind === 'low-confidence' && mapped.text)) {
+      try {
+        const em = this.deps.db.forTenant(this.ctxOf(session));
+        let message = await em.findOne(CallerMessage, { callSid: session.callSid });
+        const text = message ? `${message.text}\n${mapped.text}` : mapped.text;
+        if (message) em.assign(message, { text });
+        else {
+          message = em.create(CallerMessage, {
+            brand: em.getReference(Brand, session.brandId),
+            client: em.getReference(Client, session.clientId),
+            callSid: session.callSid,
+            callerName: session.callerName,
+            callbackNumber: session.from.slice(0, 20),
+            text,
+          });
+        }
+        await em.flush();
+        session.messageId = message.id;
+        session.outcome = betterOutcome(session.outcome, 'voicemail');
+        this.deps.writer.update(session.callId, { messageId: message.id });
+        this.deps.writer.turn({ ...this.rowBase(session), seq: session.seq++, speaker: 'caller', text: mapped.text, confidence: mapped.confidence, at: now, sttLatencyMs: mapped.sttLatencyMs });
+        key = 'voicemail_saved';
+      } catch (error) {
+        this.deps.logger.error({ err: error, callSid: session.callSid }, 'saving a voicemail failed');
+        key = 'apology_hangup';
+      }
+    }
+    const text = this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale });
+    this.agentLine(session, text);
+    session.lastAction = 'hangup';
+    await this.deps.sessions.set(session);
+    return { status: 200, body: hangupVerbs(text, voice) };
+  }
+
+  // ---- status -------------------------------------------------------------------------------------
+
+  private async onStatus(body: Record<string, unknown>, account: AccountEntry | null): Promise<HookReply> {
+    const parsed = statusHookSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const payload = parsed.data;
+    const session = await this.deps.sessions.get(payload.call_sid);
+    if (!session || !this.accountMayDrive(account, session.brandId, session.clientId)) return { status: 200, body: [] };
+    if (!(await this.deps.guard.claim(`status:${session.callSid}:${payload.call_status}`, STATUS_MEMORY_SECONDS))) return { status: 200, body: [] };
+    const now = this.clock();
+    this.timeline(session, `status:${payload.call_status}`, {
+      ...(payload.sip_status !== undefined ? { sipStatus: payload.sip_status } : {}),
+      ...(payload.duration !== undefined ? { duration: payload.duration } : {}),
+    });
+    if (!FINAL_STATUSES.has(payload.call_status)) {
+      this.deps.writer.update(session.callId, { status: payload.call_status });
+      return { status: 200, body: [] };
+    }
+    const answered = payload.call_status === 'completed';
+    const duration = payload.duration ?? null;
+    const billable = answered && duration !== null ? Math.ceil(duration) : 0;
+    const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
+    session.ended = true;
+    await this.deps.sessions.set(session);
+    this.deps.writer.update(session.callId, {
+      status: payload.call_status,
+      outcome,
+      endedAt: now,
+      durationSeconds: duration === null ? null : Math.round(duration),
+      billableSeconds: billable,
+      turnCount: session.seq,
+      bookingId: session.bookingId,
+      messageId: session.messageId,
+      ...(session.transferTo ? { transferTo: session.transferTo } : {}),
+    });
+    void this.deps.writer.flush();
+    this.deps.directory.addUsage(session.clientId, billable);
+    this.deps.ledger.releaseHolds(this.ctxOf(session), callHolder(session.callSid)).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, callSid: session.callSid }, 'releasing the call\'s holds failed; they lapse by themselves');
+    });
+    this.publish(session, CALL_EVENTS.ended, { callSid: session.callSid, callId: session.callId, status: payload.call_status, outcome, durationSeconds: duration, billableSeconds: billable });
+    return { status: 200, body: [] };
+  }
+
+  // ---- helpers ------------------------------------------------------------------------------------
+
+  /** The session of a call still in progress that `account` may drive; null for an unknown, finished or foreign call. */
+  private async liveSession(callSid: string, account: AccountEntry | null): Promise<CallSession | null> {
+    const session = await this.deps.sessions.get(callSid);
+    if (!session || session.ended) return null;
+    if (!this.accountMayDrive(account, session.brandId, session.clientId)) {
+      this.deps.logger.warn({ callSid, accountSid: account?.accountSid }, 'action hook from a jambonz account that does not own the call');
+      return null;
+    }
+    return session;
+  }
+
+  private async conversation(session: CallSession, entry: ClientEntry, profile: AgentProfile) {
+    const ctx = this.ctxOf(session);
+    const engine: ConversationEngine = await this.deps.runtime.engine(ctx, session.engineId);
+    const knowledge = await this.knowledgeOf(entry, profile, session.locale);
+    const tools = createCallTools(session, { db: this.deps.db, ledger: this.deps.ledger, ctx, profile });
+    return { engine, knowledge, tools };
+  }
+
+  /** Knowledge per client and locale, rebuilt when the client's settings change. */
+  private knowledgeOf(entry: ClientEntry, profile: AgentProfile, locale: string): Promise<AgentKnowledge> {
+    const key = `${entry.client.id}:${locale}`;
+    const hit = this.knowledgeCache.get(key);
+    if (hit && hit.version === entry.version) return hit.knowledge;
+    const knowledge = Promise.resolve(this.deps.runtime.knowledge({ client: entry.client, brand: entry.brand, profile, locale }));
+    if (this.knowledgeCache.size > 5_000) this.knowledgeCache.clear();
+    this.knowledgeCache.set(key, { version: entry.version, knowledge });
+    knowledge.catch(() => this.knowledgeCache.delete(key));
+    return knowledge;
+  }
+
+  private facts(session: CallSession, now: Date): CallFacts {
+    return { callSid: session.callSid, callerNumber: session.from, callerName: session.callerName, now, route: session.route };
+  }
+
+  /**
+   * The fallback after an internal error: an apology, then the call goes to the client's transfer number
+   * when it has one, else to voicemail (which needs the call's session), else it ends politely.
+   */
+  private async failSafe(session: CallSession | null, entry: ClientEntry | null, locale: string): Promise<JambonzVerb[]> {
+    try {
+      const profile = entry?.profile ?? null;
+      const voice = this.voiceOf(profile, locale);
+      const forward = profile?.transferNumber || profile?.onCallNumber;
+      const t = (key: string) => this.deps.i18n.t(`calls:hooks.${key}`, { lng: locale });
+      let verbs: JambonzVerb[];
+      let said: string;
+      if (forward) {
+        said = t('apology_forward');
+        verbs = transferVerbs(said, forward, voice);
+        if (session) {
+          session.transferTo = forward;
+          session.lastAction = 'transfer';
+        }
+      } else if (session) {
+        said = t('apology_voicemail');
+        verbs = voicemailVerbs(said, voice);
+        session.lastAction = 'voicemail';
+      } else {
+        said = t('apology_hangup');
+        verbs = hangupVerbs(said, voice);
+      }
+      if (verbProblem(verbs)) return this.safe(locale);
+      if (session) {
+        session.opening = session.opening.length ? session.opening : verbs;
+        this.agentLine(session, said);
+        this.timeline(session, 'fallback', { action: session.lastAction });
+        await this.deps.sessions.set(session);
+      }
+      return verbs;
+    } catch (error) {
+      this.deps.logger.error({ err: error, callSid: session?.callSid }, 'the fallback failed too; answered with the static one');
+      return this.safe(locale);
+    }
+  }
+
+  /** The default message for a call we cannot route, in the brand's language, then hang up. */
+  private unrouted(locale: string, profile: AgentProfile | null): JambonzVerb[] {
+    const verbs = hangupVerbs(this.deps.i18n.t('calls:hooks.unrouted', { lng: locale }), this.voiceOf(profile, locale));
+    return verbProblem(verbs) ? this.safe(locale) : verbs;
+  }
+
+  private safe(locale: string): JambonzVerb[] {
+    return this.safeByLocale.get(locale) ?? this.safeByLocale.get('en')!;
+  }
+
+  private async brandLocale(brandId: string | null | undefined): Promise<string> {
+    if (!brandId) return 'en';
+    try {
+      const brand = await this.deps.db.forTenant({ brandId, clientId: null, locale: 'en' }).findOne(Brand, { id: brandId });
+      return brand && isSupportedLocale(brand.defaultLocale) ? brand.defaultLocale : 'en';
+    } catch {
+      return 'en';
+    }
+  }
+
+  private localeOf(entry: ClientEntry): string {
+    if (isSupportedLocale(entry.client.locale)) return entry.client.locale;
+    return isSupportedLocale(entry.brand.defaultLocale) ? entry.brand.defaultLocale : 'en';
+  }
+
+  /** The client's voice when it has one, else the instance's default voice for the locale. */
+  voiceOf(profile: AgentProfile | null, locale: string): CallVoice {
+    const own = profile?.voice;
+    const language = own?.language || LANGUAGE_OF[locale] || 'en-US';
+    const synthesizer = own
+      ? { vendor: own.vendor, voice: own.voiceId, language, ...(own.label ? { label: own.label } : {}) }
+      : { vendor: this.deps.settings.defaultVendor, voice: this.deps.settings.defaultVoices[locale] ?? this.deps.settings.defaultVoices.en ?? 'default', language };
+    return { synthesizer, recognizer: { vendor: 'default', language } };
+  }
+
+  private ctxOf(session: CallSession): TenantContext {
+    return { brandId: session.brandId, clientId: session.clientId, locale: session.locale, requestId: session.callSid };
+  }
+
+  private rowBase(session: CallSession) {
+    return { callId: session.callId, brandId: session.brandId, clientId: session.clientId };
+  }
+
+  private agentLine(session: CallSession, text: string): void {
+    this.deps.writer.turn({ ...this.rowBase(session), seq: session.seq++, speaker: 'agent', text, at: this.clock() });
+  }
+
+  private timeline(session: CallSession, key: string, data: Record<string, unknown>): void {
+    this.deps.writer.event({ ...this.rowBase(session), key, at: this.clock(), data });
+  }
+
+  private publish(session: CallSession, type: string, payload: Record<string, unknown>): void {
+    this.deps.events.publish({ type, brandId: session.brandId, clientId: session.clientId, payload }).catch((error: unknown) => {
+      this.deps.logger.warn({ err: error, type, callSid: session.callSid }, 'publishing a call event failed');
+    });
+  }
+}
+
+const SIGNATURE_MESSAGES: Record<string, string> = {
+  missing: `the ${SIGNATURE_HEADER} header is missing`,
+  malformed: `the ${SIGNATURE_HEADER} header is not t=<unix>,v1=<hex>`,
+  expired: 'the signature is older than the tolerance (or from the future)',
+  mismatch: 'the signature does not match the body under any secret of the account',
+  no_secret: 'no jambonz account with a webhook secret is known for this request',
+};
+
+function refuse(status: number, code: string, message: string, field?: string): HookReply {
+  return { status, body: { error: { code, message, ...(field ? { field } : {}) } } };
+}
+
+function invalid(error: import('zod').ZodError): HookReply {
+  const { field, reason } = firstProblem(error);
+  return refuse(400, 'jambonz.invalid_payload', `${field}: ${reason}`, field);
+}
+
