@@ -30,7 +30,14 @@ const knowledge: AgentKnowledge = {
     { id: 'cleaning', name: 'Teeth cleaning', keywords: ['cleaning', 'hygiene'], durationMinutes: 60, bufferMinutes: 0, price: { amountMinor: 12000, currency: 'USD' }, bookable: true },
     { id: 'emergency-visit', name: 'Emergency visit', keywords: ['emergency'], durationMinutes: 30, bufferMinutes: 0, price: { amountMinor: 15000, currency: 'USD' }, bookable: false },
   ],
-  faq: [],
+  faq: [
+    {
+      id: 'parking',
+      question: 'Is there parking?',
+      answer: 'Yes, there is free parking for patients right in front of the building.',
+      keywords: ['parking'],
+    },
+  ],
   hours: { mon: [['08:00', '17:00']], tue: [['08:00', '17:00']], wed: [], thu: [], fri: [], sat: [], sun: [] },
   exceptions: [],
   emergencyKeywords: ['knocked out', 'abscess', 'bleeding'],
@@ -324,6 +331,15 @@ describe('LlmAgentEngine', () => {
     expect([first.say, first.action.type]).toEqual([i18n.t('calls:llm.still_there', { lng: 'en' }), 'listen']);
     expect(second.action.type).toBe('hangup');
     expect(provider.requests).toEqual([]);
+  });
+
+  it('records the answered outcome when the model gives one of the business answers, and no outcome for small talk', async () => {
+    const provider = new ScriptedProvider([said('Yes, there is free parking for patients right in front of the building.'), said('You are welcome!')]);
+
+    const [, answer, thanks] = await talk(engine(provider), recordingTools(), ['Is there parking?', 'Thanks']);
+
+    expect([answer.outcome, answer.intent]).toEqual(['answered', 'faq']);
+    expect(thanks.outcome).toBeUndefined();
   });
 
   it('starts afresh from a state another engine wrote', async () => {

@@ -1,6 +1,8 @@
 import type { i18n as I18n } from 'i18next';
 import { collectLlmStream, type LlmMessage, type LlmProvider, type LlmRequest, type LlmResult, type TenantContext } from '@tero/sdk';
+import type { CallOutcome } from '@tero/db';
 import type { AgentAction, AgentKnowledge, AgentReply, AgentTools, CallerInput, CallFacts, ConversationEngine, EngineState, TurnIntent } from '../engine.port';
+import { answeredFaq } from './answered-faq';
 import { agentFunctions, E164, runToolCall, toolDefinitions, type FunctionOutcome } from './agent-functions';
 import { agentSystemPrompt } from './agent-instructions';
 import { claimsBooking } from './booking-claim';
@@ -44,6 +46,7 @@ interface TurnEnd {
   say: string;
   action: AgentAction;
   intent?: TurnIntent;
+  outcome?: CallOutcome;
 }
 
 /**
@@ -86,7 +89,7 @@ export class LlmAgentEngine implements ConversationEngine {
       end = await this.modelUnavailable(call, knowledge, state, tools, t);
     }
     state.messages.push({ role: 'assistant', content: end.say });
-    return { say: end.say, action: end.action, intent: end.intent, state: this.write(state) };
+    return { say: end.say, action: end.action, intent: end.intent, ...(end.outcome ? { outcome: end.outcome } : {}), state: this.write(state) };
   }
 
   private async respond(
@@ -204,7 +207,10 @@ export class LlmAgentEngine implements ConversationEngine {
           }
           return { say: t('llm.not_booked_yet'), action: { type: 'listen' }, intent };
         }
-        return { say: text || t('fallback'), action: { type: 'listen' }, intent };
+        if (!text) return { say: t('fallback'), action: { type: 'listen' }, intent };
+        // A reply that gives one of the business's answers is the `answered` outcome; tools record the others.
+        if (!intent && answeredFaq(text, knowledge.faq, knowledge.locale)) return { say: text, action: { type: 'listen' }, intent: 'faq', outcome: 'answered' };
+        return { say: text, action: { type: 'listen' }, intent };
       }
 
       state.messages.push({ role: 'assistant', content: result.text, toolCalls: result.toolCalls });
