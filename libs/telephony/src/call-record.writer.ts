@@ -129,8 +129,9 @@ export class CallRecordWriter {
     this.events = [];
     this.patches = new Map();
     const em = this.db.forInstance('write-behind of call records; each row carries the tenant of its verified call') as unknown as SqlEntityManager;
-    const keptTurns = await this.insert('turns', turns, (rows) => em.createQueryBuilder(CallTurn).insert(rows.map(turnRecord)).onConflict(['call', 'seq']).ignore().execute());
-    const keptEvents = await this.insert('events', events, (rows) => em.createQueryBuilder(CallEvent).insert(rows.map(eventRecord)).onConflict(['call', 'key']).ignore().execute());
+    const refused = (error: unknown) => isConstraintViolation(em.getDriver().convertException(error as Error));
+    const keptTurns = await this.insert(refused, 'turns', turns, (rows) => em.createQueryBuilder(CallTurn).insert(rows.map(turnRecord)).onConflict(['call', 'seq']).ignore().execute());
+    const keptEvents = await this.insert(refused, 'events', events, (rows) => em.createQueryBuilder(CallEvent).insert(rows.map(eventRecord)).onConflict(['call', 'key']).ignore().execute());
     this.turns = keptTurns.concat(this.turns);
     this.events = keptEvents.concat(this.events);
     for (const [callId, patch] of patches) {
@@ -148,13 +149,13 @@ export class CallRecordWriter {
    * deleted meanwhile), rows go one by one and only those the database refuses are dropped, so one bad
    * row never blocks the others; any other failure (the database is down) keeps them all.
    */
-  private async insert<T>(what: string, rows: T[], run: (rows: T[]) => Promise<unknown>): Promise<T[]> {
+  private async insert<T>(refused: (error: unknown) => boolean, what: string, rows: T[], run: (rows: T[]) => Promise<unknown>): Promise<T[]> {
     if (rows.length === 0) return [];
     try {
       await run(rows);
       return [];
     } catch (error) {
-      if (!(error instanceof ConstraintViolationException)) {
+      if (!refused(error)) {
         this.logger.error({ err: error, rows: rows.length }, `call record: writing ${what} failed; kept for the next flush`);
         return rows;
       }
@@ -164,7 +165,7 @@ export class CallRecordWriter {
       try {
         await run([row]);
       } catch (error) {
-        if (error instanceof ConstraintViolationException) this.logger.error({ err: error }, `call record: a row of ${what} was refused and dropped`);
+        if (refused(error)) this.logger.error({ err: error }, `call record: a row of ${what} was refused and dropped`);
         else kept.push(row);
       }
     }
@@ -176,6 +177,18 @@ export class CallRecordWriter {
     queue.splice(0, dropped);
     this.logger.error({ dropped }, `call record: ${what} queue full (database unreachable?); oldest rows dropped`);
   }
+}
+
+/**
+ * Whether the database refused the row itself (a foreign key, a NOT NULL), as opposed to being
+ * unreachable. By class name along the prototype chain: the driver and this module may hold different
+ * copies of `@mikro-orm/core` (CommonJS and ESM), so `instanceof` cannot be trusted.
+ */
+function isConstraintViolation(error: unknown): boolean {
+  for (let proto = error ? Object.getPrototypeOf(error) : null; proto; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === ConstraintViolationException.name) return true;
+  }
+  return false;
 }
 
 function turnRecord(t: TurnRow) {

@@ -12,7 +12,9 @@ const HOURS = {
   sun: [] as [string, string][],
 };
 
-function input(at: string, over: Partial<RouteInput> & { profile?: Partial<RouteInput['profile']> } = {}): RouteInput {
+type Overrides = Partial<Omit<RouteInput, 'profile'>> & { profile?: Partial<RouteInput['profile']> };
+
+function input(at: string, over: Overrides = {}): RouteInput {
   return {
     now: parseLocal(at, ZONE),
     callerNumber: '+15550001111',

@@ -6,6 +6,7 @@ import type { AgentKnowledge, AgentReply, AgentTools, CallerInput, ConversationE
 import { AgentProfile, Brand, Call, CallEvent, CallTurn, CallerMessage, Client, JambonzAccount, PhoneNumber } from '@tero/db';
 import pino from 'pino';
 import { type TestDatabase, createTestDatabase } from '../../db/src/testing';
+import { postgresAvailable } from '../../db/src/testing/postgres-gate';
 import { jambonzSecretsAad } from './call-directory';
 import { sign } from './jambonz-signature';
 import type { HookKind, HookReply, HookRequest } from './jambonz-hooks.service';
@@ -42,7 +43,9 @@ class ScriptedEngine implements ConversationEngine {
   }
 }
 
-describe('JambonzHooks (with a scripted engine)', () => {
+const kinds = ['sqlite', ...(postgresAvailable() ? ['postgresql' as const] : [])] as const;
+
+describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
   let t: TestDatabase;
   let telephony: Telephony;
   let clientId: string;
@@ -50,7 +53,7 @@ describe('JambonzHooks (with a scripted engine)', () => {
   const engine = new ScriptedEngine();
 
   beforeAll(async () => {
-    t = await createTestDatabase('sqlite');
+    t = await createTestDatabase(kind);
     const keyring = Keyring.fromConfig(generateEncryptionKey('k1'));
     const em = t.db.forInstance('spec seed');
     const brand = em.create(Brand, { name: 'Brand', slug: 'brand', supportEmail: 's@b.test', senderEmail: 'n@b.test' });

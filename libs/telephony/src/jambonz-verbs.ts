@@ -124,7 +124,7 @@ export function verbProblem(verbs: unknown): string | null {
     verbSpecifications.validate(silentLogger, verbs);
     return null;
   } catch (error) {
-    return error instanceof Error ? error.message : String(error);
+    return typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : String(error);
   }
 }
 

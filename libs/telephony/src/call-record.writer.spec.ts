@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { Brand, Call, CallEvent, CallTurn, Client, type Database } from '@tero/db';
+import { capturingLogger } from '../../core/src/events/event-bus.testing';
+import { type TestDatabase, createTestDatabase } from '../../db/src/testing';
+import { postgresAvailable } from '../../db/src/testing/postgres-gate';
+import { CallRecordWriter } from './call-record.writer';
+
+const kinds = ['sqlite', ...(postgresAvailable() ? ['postgresql' as const] : [])] as const;
+
+describe.each(kinds)('CallRecordWriter on %s', (kind) => {
+  let t: TestDatabase;
+  let base: { brandId: string; clientId: string; callId: string };
+
+  beforeAll(async () => {
+    t = await createTestDatabase(kind);
+    const em = t.db.forInstance('spec seed');
+    const brand = em.create(Brand, { name: 'A', slug: 'a', supportEmail: 's@a.test', senderEmail: 'n@a.test' });
+    const client = em.create(Client, { brand, name: 'Dental', slug: 'dental', professionPack: 'dentist' });
+    const call = em.create(Call, { brand, client, callSid: 'c1', fromNumber: '+1', toNumber: '+2', route: 'open', startedAt: new Date() });
+    await em.flush();
+    base = { brandId: brand.id, clientId: client.id, callId: call.id };
+  });
+  afterAll(() => t.drop());
+
+  const em = () => t.db.forInstance('spec');
+
+  it('writes queued turns, events and call updates in one flush, each row once however often it is queued', async () => {
+    const writer = new CallRecordWriter(t.db, capturingLogger().logger);
+    const at = new Date('2026-03-09T15:00:00Z');
+    writer.turn({ ...base, seq: 0, speaker: 'agent', text: 'Hello', at });
+    writer.turn({ ...base, seq: 1, speaker: 'caller', text: 'Hi', confidence: 0.8, sttLatencyMs: 300, at });
+    writer.turn({ ...base, seq: 1, speaker: 'caller', text: 'Hi (again)', at });
+    writer.event({ ...base, key: 'status:completed', at, data: { duration: 3 } });
+    writer.event({ ...base, key: 'status:completed', at });
+    writer.update(base.callId, { status: 'in-progress' });
+    writer.update(base.callId, { outcome: 'answered' });
+    expect(writer.pending).toBe(6);
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+    const turns = await em().find(CallTurn, { call: base.callId }, { orderBy: { seq: 'asc' } });
+    expect(turns.map((turn) => [turn.seq, turn.text, turn.confidence ?? null, turn.sttLatencyMs ?? null])).toEqual([
+      [0, 'Hello', null, null],
+      [1, 'Hi', 0.8, 300],
+    ]);
+    expect(await em().find(CallEvent, { call: base.callId })).toEqual([expect.objectContaining({ key: 'status:completed', data: { duration: 3 } })]);
+    expect(await em().findOneOrFail(Call, { id: base.callId })).toMatchObject({ status: 'in-progress', outcome: 'answered' });
+  });
+
+  it('drops only the rows the database refuses (their call is gone) and writes the others', async () => {
+    const { logger, lines } = capturingLogger();
+    const writer = new CallRecordWriter(t.db, logger);
+    const at = new Date();
+    writer.turn({ ...base, callId: randomUUID(), seq: 0, speaker: 'agent', text: 'orphan', at });
+    writer.turn({ ...base, seq: 2, speaker: 'agent', text: 'kept', at });
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+    expect((await em().find(CallTurn, { text: { $in: ['orphan', 'kept'] } })).map((turn) => turn.text)).toEqual(['kept']);
+    expect(lines.some((line) => String(line.msg).includes('refused and dropped'))).toBe(true);
+  });
+
+  it('keeps everything for the next flush while the database is unreachable', async () => {
+    const down = () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    };
+    const unreachable = {
+      forInstance: () => ({ createQueryBuilder: down, nativeUpdate: async () => down(), getDriver: () => ({ convertException: (error: Error) => error }) }),
+    } as unknown as Database;
+    const writer = new CallRecordWriter(unreachable, capturingLogger().logger);
+    writer.turn({ ...base, seq: 9, speaker: 'agent', text: 'later', at: new Date() });
+    writer.event({ ...base, key: 'status:ringing', at: new Date() });
+    writer.update(base.callId, { status: 'completed' });
+    await writer.flush();
+    expect(writer.pending).toBe(3);
+  });
+});

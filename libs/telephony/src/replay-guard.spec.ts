@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { requireRedis } from '../../core/src/testing/services';
+import { type CallSession, MemoryCallSessionStore, RedisCallSessionStore, betterOutcome } from './call-session.store';
+import { MemoryReplayGuard, RedisReplayGuard } from './replay-guard';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const session = (callSid: string, over: Partial<CallSession> = {}): CallSession => ({
+  callSid,
+  callId: randomUUID(),
+  brandId: 'b',
+  clientId: 'c',
+  accountSid: 'a',
+  route: 'open',
+  mode: 'ai',
+  locale: 'en',
+  from: '+15550001111',
+  to: '+15550002222',
+  callerName: null,
+  startedAt: new Date(0).toISOString(),
+  engineId: 'builtin',
+  engineState: { step: 'greeting' },
+  seq: 1,
+  silences: 0,
+  callerTurns: 0,
+  outcome: null,
+  bookingId: null,
+  messageId: null,
+  transferTo: null,
+  lastAction: 'listen',
+  ended: false,
+  opening: [{ verb: 'hangup' }],
+  ...over,
+});
+
+describe('MemoryReplayGuard and MemoryCallSessionStore', () => {
+  it('forget claims and sessions after their time, and hand out copies', async () => {
+    let now = 0;
+    const guard = new MemoryReplayGuard(() => now);
+    expect(await guard.claim('k', 10)).toBe(true);
+    expect(await guard.claim('k', 10)).toBe(false);
+    now = 10_001;
+    expect(await guard.claim('k', 10)).toBe(true);
+
+    const store = new MemoryCallSessionStore(60, () => now);
+    await store.set(session('s1'));
+    const read = (await store.get('s1'))!;
+    read.seq = 99;
+    expect((await store.get('s1'))!.seq).toBe(1);
+    now += 60_001;
+    expect(await store.get('s1')).toBeNull();
+  });
+});
+
+describe('betterOutcome', () => {
+  it('keeps the more telling outcome of a call', () => {
+    expect(betterOutcome(null, 'answered')).toBe('answered');
+    expect(betterOutcome('answered', 'booked')).toBe('booked');
+    expect(betterOutcome('booked', 'answered')).toBe('booked');
+    expect(betterOutcome('transfer_failed', 'voicemail')).toBe('voicemail');
+    expect(betterOutcome('message_taken', undefined)).toBe('message_taken');
+  });
+});
+
+(requireRedis(REDIS_URL) ? describe : describe.skip)('Redis guard and sessions across replicas', () => {
+  const prefix = `tero-test-${randomUUID().slice(0, 8)}`;
+  let a: Redis;
+  let b: Redis;
+  beforeAll(() => {
+    a = new Redis(REDIS_URL);
+    b = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    const keys = await a.keys(`${prefix}:*`);
+    if (keys.length) await a.del(...keys);
+    await Promise.all([a.quit(), b.quit()]);
+  });
+
+  it('lets exactly one replica claim a key, even when both try at once', async () => {
+    const [one, two] = [new RedisReplayGuard(a, prefix), new RedisReplayGuard(b, prefix)];
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).claim('sig:abc', 60)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await a.ttl(`${prefix}:jz:seen:sig:abc`)).toBeGreaterThan(0);
+  });
+
+  it('lets another replica take the next hook of a call', async () => {
+    await new RedisCallSessionStore(a, prefix).set(session('s2', { seq: 7 }));
+    expect(await new RedisCallSessionStore(b, prefix).get('s2')).toMatchObject({ callSid: 's2', seq: 7, engineState: { step: 'greeting' } });
+    expect(await new RedisCallSessionStore(b, prefix).get('nope')).toBeNull();
+    expect(await b.ttl(`${prefix}:jz:call:s2`)).toBeGreaterThan(3600);
+  });
+});
