@@ -1,0 +1,49 @@
+import type { HeardPhoneNumber } from '../phone-number.parser';
+import { findPhoneNumber } from '../phone-number.parser';
+import { findIntroducedName } from '../person-name.parser';
+import type { Utterance } from '../prepared-knowledge';
+import { parseTimeWish, type TimeWish } from '../time-wish.parser';
+import type { Turn } from '../turn';
+
+/**
+ * What a caller says about themselves and about when, read once per utterance: callers give their
+ * name, number and preferred time whenever it suits them ("It's for me, Maria Lopez, 555 014 2233,
+ * Tuesday morning"), so every flow takes them from any answer.
+ */
+
+interface Heard {
+  name: string | null;
+  phone: HeardPhoneNumber | null;
+  wish: TimeWish | null;
+}
+
+const heardCache = new WeakMap<Utterance, Heard>();
+
+/** The name, number and wish in an utterance (a phone number's digits are not read as a time). */
+export function hear(turn: Turn, u: Utterance): Heard {
+  let heard = heardCache.get(u);
+  if (!heard) {
+    const phone = findPhoneNumber(u.text, turn.locale, turn.call.callerNumber);
+    const rest = phone ? `${u.text.slice(0, phone.start)} ${u.text.slice(phone.end)}` : u.text;
+    heard = {
+      name: findIntroducedName(u.text, turn.locale),
+      phone,
+      wish: parseTimeWish(rest, turn.locale, turn.call.now, turn.knowledge.timezone),
+    };
+    heardCache.set(u, heard);
+  }
+  return heard;
+}
+
+/** Keeps the caller's name and number if the utterance gives them; true when it gave either. */
+export function absorbCallerDetails(turn: Turn, u: Utterance): boolean {
+  const heard = hear(turn, u);
+  if (heard.name) turn.state.caller.name = heard.name;
+  if (heard.phone) turn.state.caller.phone = heard.phone.e164;
+  return Boolean(heard.name || heard.phone);
+}
+
+/** When the caller would like to come, if they said. */
+export function heardWish(turn: Turn, u: Utterance): TimeWish | null {
+  return hear(turn, u).wish;
+}

@@ -1,0 +1,277 @@
+import type { PackIntent } from '@tero/sdk';
+import type { AgentKnowledge, KnownFaq, KnownService } from '../engine.port';
+import { LEXICON_INTENTS, lexiconFor, type BuiltinLexicon, type LexiconIntent } from './lexicons';
+import { PhraseIndex } from './phrase-index';
+import { accentedWords, foldedWords, matchTokens, stem } from './text';
+
+/**
+ * The built-in engine's understanding of one business in one language: the generic lexicon, the pack's
+ * phrasings, the services' and FAQ's keywords and the emergency words, indexed once per
+ * {@link AgentKnowledge} object and kept as long as that object lives. A turn then only looks words up.
+ *
+ * Scoring is meant to be read and explained: each intent adds up the lexicon phrases found (a strong
+ * phrase 2, a weak one 1, half a point per extra word), the pack's closest example phrasing (up to 3,
+ * by the share of its content words the caller used), a mention of a service (1 towards booking, or
+ * towards a price question when price words are there), and the best FAQ entry's own score.
+ */
+
+/** What a caller may want, as the scorer ranks it. */
+export type Goal = PackIntent | 'goodbye';
+
+/** One utterance, tokenised once for every matcher. */
+export interface Utterance {
+  text: string;
+  /** Folded words (lower case, no accents). */
+  words: string[];
+  /** Folded and stemmed words, what phrases are matched against. */
+  tokens: string[];
+  /** Stemmed words that carry meaning (no stopwords). */
+  content: Set<string>;
+  /** Lower-case words with their accents ("sí" is not "si"). */
+  accented: string[];
+}
+
+export interface ScoredGoal {
+  goal: Goal;
+  score: number;
+}
+
+export interface ServiceMatch {
+  service: KnownService;
+  score: number;
+  /** Other services that scored the same: the caller has to choose. */
+  tied: KnownService[];
+}
+
+export interface FaqMatch {
+  entry: KnownFaq;
+  score: number;
+}
+
+/** A score at or above which an FAQ entry is taken as what the caller asked. */
+export const FAQ_THRESHOLD = 1.5;
+/** A score at or above which the top goal is taken as what the caller wants. */
+export const GOAL_THRESHOLD = 1;
+
+const cache = new WeakMap<AgentKnowledge, PreparedKnowledge>();
+
+export class PreparedKnowledge {
+  readonly lexicon: BuiltinLexicon;
+  private readonly stopwords: Set<string>;
+  private readonly intentIndex: PhraseIndex<{ goal: LexiconIntent; weight: number }>;
+  private readonly phrasings: { goal: PackIntent; content: Set<string> }[];
+  private readonly emergencyIndex: PhraseIndex<string>;
+  private readonly negations: Set<string>;
+  private readonly serviceIndex: PhraseIndex<string>;
+  private readonly serviceNameTokens: Map<string, Set<string>>;
+  private readonly faqIndex: PhraseIndex<string>;
+  private readonly faqQuestions: { entry: KnownFaq; content: Set<string> }[];
+  private readonly questionTokenSpread: Map<string, number>;
+  private readonly yesNoIndex: PhraseIndex<'yes' | 'no'>;
+  private readonly firstWordYes: Set<string>;
+  private readonly accentedYes: Set<string>;
+  private readonly doneIndex: PhraseIndex<true>;
+  private readonly backchannelIndex: PhraseIndex<true>;
+  private readonly priceIndex: PhraseIndex<true>;
+  private readonly howToIndex: PhraseIndex<true>;
+  private readonly sameNumberIndex: PhraseIndex<true>;
+  private readonly weekdayIndex: PhraseIndex<number>;
+  private readonly ordinalIndex: PhraseIndex<number>;
+
+  /** The prepared form of `knowledge`, built on first use and then shared. */
+  static of(knowledge: AgentKnowledge): PreparedKnowledge {
+    let prepared = cache.get(knowledge);
+    if (!prepared) {
+      prepared = new PreparedKnowledge(knowledge);
+      cache.set(knowledge, prepared);
+    }
+    return prepared;
+  }
+
+  private constructor(readonly knowledge: AgentKnowledge) {
+    const lexicon = lexiconFor(knowledge.locale);
+    this.lexicon = lexicon;
+    this.stopwords = new Set(lexicon.stopwords.flatMap((w) => matchTokens(w)));
+    const flag = (phrases: readonly string[]) => new PhraseIndex<true>(phrases.map((p) => [p, true] as const));
+
+    const intentEntries: [string, { goal: LexiconIntent; weight: number }][] = [];
+    for (const goal of LEXICON_INTENTS) {
+      const { strong, weak = [] } = lexicon.intents[goal];
+      for (const [phrases, base] of [[strong, 2], [weak, 1]] as const) {
+        for (const phrase of phrases) intentEntries.push([phrase, { goal, weight: base + 0.5 * (matchTokens(phrase).length - 1) }]);
+      }
+    }
+    this.intentIndex = new PhraseIndex(intentEntries);
+    // Service words in an example phrasing are a slot, not the intent: "do you install EV chargers" is a question
+    // because of "do you", not because of "EV charger".
+    const serviceWords = new Set(knowledge.services.flatMap((s) => [s.name, ...s.keywords].flatMap((k) => matchTokens(k))));
+    this.phrasings = Object.entries(knowledge.intents).flatMap(([goal, phrasings]) =>
+      (phrasings ?? [])
+        .map((p) => ({ goal: goal as PackIntent, content: new Set([...this.contentOf(matchTokens(p))].filter((t) => !serviceWords.has(t))) }))
+        .filter((p) => p.content.size > 0),
+    );
+
+    this.emergencyIndex = new PhraseIndex(knowledge.emergencyKeywords.map((k) => [k, k] as const));
+    this.negations = new Set(lexicon.negations.flatMap((w) => matchTokens(w)));
+
+    this.serviceIndex = new PhraseIndex(knowledge.services.flatMap((s) => s.keywords.map((k) => [k, s.id] as const)));
+    this.serviceNameTokens = new Map(knowledge.services.map((s) => [s.id, this.contentOf(matchTokens(s.name))]));
+
+
+    this.faqIndex = new PhraseIndex(knowledge.faq.flatMap((f) => f.keywords.map((k) => [k, f.id] as const)));
+    this.faqQuestions = knowledge.faq.map((entry) => ({ entry, content: this.contentOf(matchTokens(entry.question)) }));
+    this.questionTokenSpread = new Map();
+    for (const { content } of this.faqQuestions) for (const token of content) this.questionTokenSpread.set(token, (this.questionTokenSpread.get(token) ?? 0) + 1);
+
+    this.yesNoIndex = new PhraseIndex([...lexicon.confirm.map((p) => [p, 'yes'] as const), ...lexicon.deny.map((p) => [p, 'no'] as const)]);
+    this.firstWordYes = new Set(lexicon.confirmFirstWordOnly.flatMap((w) => matchTokens(w)));
+    this.accentedYes = new Set(lexicon.confirmAccented.flatMap((w) => accentedWords(w)));
+    this.doneIndex = flag(lexicon.done);
+    this.backchannelIndex = flag(lexicon.backchannel);
+    this.priceIndex = flag(lexicon.price);
+    this.howToIndex = flag(lexicon.howTo);
+    this.sameNumberIndex = flag(lexicon.sameNumber);
+    this.weekdayIndex = new PhraseIndex(lexicon.weekdays.flatMap((words, day) => words.map((w) => [w, day] as const)));
+    this.ordinalIndex = new PhraseIndex(lexicon.ordinals.flatMap((words, index) => words.map((w) => [w, index] as const)));
+  }
+
+  /** Tokenises what the caller said. */
+  utterance(text: string): Utterance {
+    const words = foldedWords(text);
+    const tokens = words.map(stem);
+    return { text, words, tokens, content: this.contentOf(tokens), accented: accentedWords(text) };
+  }
+
+  /** The emergency keyword the caller used, unless negated right before ("it's not an emergency"). */
+  emergency(u: Utterance): string | null {
+    for (const match of this.emergencyIndex.match(u.tokens)) {
+      const before = u.tokens.slice(Math.max(0, match.start - 3), match.start);
+      if (!before.some((t) => this.negations.has(t))) return match.values[0]!;
+    }
+    return null;
+  }
+
+  /**
+   * Goals ranked by score, best first; only those that scored. `timeMentioned` (a day or a time in the
+   * utterance) counts 1 towards booking: "do you have Thursday at 1 pm?" asks for a slot.
+   */
+  goals(u: Utterance, hints: { timeMentioned?: boolean } = {}): ScoredGoal[] {
+    const scores = new Map<Goal, number>();
+    const add = (goal: Goal, points: number) => scores.set(goal, (scores.get(goal) ?? 0) + points);
+    for (const match of this.intentIndex.match(u.tokens)) for (const { goal, weight } of match.values) add(goal, weight);
+
+    const closest = new Map<PackIntent, number>();
+    for (const phrasing of this.phrasings) {
+      let overlap = 0;
+      for (const token of phrasing.content) if (u.content.has(token)) overlap++;
+      const share = overlap / phrasing.content.size;
+      const enough = phrasing.goal === 'emergency' ? overlap >= 2 && share >= 0.75 : (overlap >= 2 && share >= 0.5) || (phrasing.content.size === 1 && overlap === 1);
+      if (enough) closest.set(phrasing.goal, Math.max(closest.get(phrasing.goal) ?? 0, 3 * share));
+    }
+    for (const [goal, points] of closest) add(goal, points);
+
+    const price = this.asksPrice(u);
+    if (price) add('faq', 1);
+    // A service named while cancelling or moving describes the existing booking, not a new one.
+    const changing = (scores.get('cancel') ?? 0) >= 2 || (scores.get('reschedule') ?? 0) >= 2;
+    if (this.service(u)) {
+      if (price) add('faq', 1.5);
+      else if (!changing) add('book', 1);
+    }
+    if (hints.timeMentioned && !changing) add('book', 1);
+    const faq = this.faq(u);
+    if (faq) {
+      add('faq', Math.min(faq.score, 4));
+      if (this.howToIndex.has(u.tokens)) add('faq', 2);
+    }
+    return [...scores.entries()].map(([goal, score]) => ({ goal, score })).sort((a, b) => b.score - a.score);
+  }
+
+  /** The service the caller named, by its keywords; ties broken by how much of the service's name was said. */
+  service(u: Utterance, among?: (service: KnownService) => boolean): ServiceMatch | null {
+    const scores = new Map<string, number>();
+    for (const match of this.serviceIndex.match(u.tokens)) {
+      // A single word of a service's name says less than a keyword the pack chose for it.
+      const word = match.length === 1 ? u.tokens[match.start]! : null;
+      for (const id of match.values) {
+        const weight = word && this.serviceNameTokens.get(id)!.has(word) ? 0.5 : 1;
+        scores.set(id, (scores.get(id) ?? 0) + (weight * match.length) / match.values.length);
+      }
+    }
+    const ranked = this.knowledge.services
+      .filter((s) => scores.has(s.id) && (!among || among(s)))
+      .map((service) => {
+        const name = this.serviceNameTokens.get(service.id)!;
+        let said = 0;
+        for (const token of name) if (u.content.has(token)) said++;
+        return { service, score: scores.get(service.id)!, coverage: name.size ? said / name.size : 0 };
+      })
+      .sort((a, b) => b.score - a.score || b.coverage - a.coverage);
+    const top = ranked[0];
+    if (!top) return null;
+    const tied = ranked.slice(1).filter((r) => r.score === top.score && r.coverage === top.coverage).map((r) => r.service);
+    return { service: top.service, score: top.score, tied };
+  }
+
+  /** The FAQ entry that best answers the caller, if one scores enough. */
+  faq(u: Utterance): FaqMatch | null {
+    const scores = new Map<string, number>();
+    for (const match of this.faqIndex.match(u.tokens)) {
+      for (const id of match.values) scores.set(id, (scores.get(id) ?? 0) + (2 * match.length) / match.values.length);
+    }
+    let best: FaqMatch | null = null;
+    for (const { entry, content } of this.faqQuestions) {
+      let score = scores.get(entry.id) ?? 0;
+      for (const token of content) if (u.content.has(token)) score += 0.75 / (this.questionTokenSpread.get(token) ?? 1);
+      if (score >= FAQ_THRESHOLD && (!best || score > best.score)) best = { entry, score };
+    }
+    return best;
+  }
+
+  /** `yes`, `no`, or null when the caller said neither or both. */
+  yesNo(u: Utterance): 'yes' | 'no' | null {
+    let yes = (u.tokens.length > 0 && this.firstWordYes.has(u.tokens[0]!)) || u.accented.some((w) => this.accentedYes.has(w));
+    let no = false;
+    for (const match of this.yesNoIndex.match(u.tokens)) {
+      if (match.values.includes('yes')) yes = true;
+      if (match.values.includes('no')) no = true;
+    }
+    return yes === no ? null : yes ? 'yes' : 'no';
+  }
+
+  /** Whether the caller only made listening noises ("mm-hmm", "ok", "vale", "d'accord"). */
+  onlyBackchannel(u: Utterance): boolean {
+    if (u.tokens.length === 0) return true;
+    let covered = 0;
+    for (const match of this.backchannelIndex.match(u.tokens)) covered += match.length;
+    return covered === u.tokens.length;
+  }
+
+  /** "No, that's all", "non merci": nothing more. */
+  saysDone(u: Utterance): boolean {
+    return this.doneIndex.has(u.tokens);
+  }
+
+  asksPrice(u: Utterance): boolean {
+    return this.priceIndex.has(u.tokens);
+  }
+
+  /** "This number", "the one I'm calling from". */
+  meansSameNumber(u: Utterance): boolean {
+    return this.sameNumberIndex.has(u.tokens);
+  }
+
+  /** A weekday named (0 = Monday), for hours questions. */
+  weekday(u: Utterance): number | null {
+    return this.weekdayIndex.match(u.tokens)[0]?.values[0] ?? null;
+  }
+
+  /** "The first one" → 0, "la segunda" → 1. */
+  ordinal(u: Utterance): number | null {
+    return this.ordinalIndex.match(u.tokens)[0]?.values[0] ?? null;
+  }
+
+  private contentOf(tokens: readonly string[]): Set<string> {
+    return new Set(tokens.filter((t) => t.length > 1 && !this.stopwords.has(t)));
+  }
+}
