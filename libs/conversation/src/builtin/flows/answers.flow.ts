@@ -1,4 +1,4 @@
-import { weekdayOf } from '@tero/core';
+import { addDays, localDate, weekdayOf } from '@tero/core';
 import { WEEKDAYS } from '@tero/sdk';
 import { formatClock, formatList, formatLocalDate, formatMoney, weekdayName } from '../../spoken-format';
 import type { Utterance } from '../prepared-knowledge';
@@ -16,10 +16,12 @@ export function answerHours(turn: Turn, u: Utterance): void {
   turn.intent = 'hours';
   turn.answered = true;
   const { hours, exceptions } = turn.knowledge;
-  const date = heardWish(turn, u)?.date;
+  const named = heardWish(turn, u)?.date;
   const weekday = turn.prepared.weekday(u);
-  if (date && (weekday === null || weekdayOf(date) === weekday)) {
-    const exception = exceptions.find((e) => e.date === date);
+  // "On Fridays" asks about the week; a date ("tomorrow", "March 13") or a day that is an exception asks about that day.
+  const date = named ?? (weekday !== null ? nextDateOn(turn, weekday) : undefined);
+  const exception = date ? exceptions.find((e) => e.date === date) : undefined;
+  if (date && (exception || weekday === null)) {
     const intervals = exception ? exception.hours : (hours[WEEKDAYS[weekdayOf(date)]!] ?? []);
     const spoken = formatLocalDate(date, turn.locale);
     if (intervals.length > 0) turn.say('agent.hours.onDate', { date: spoken, ranges: ranges(turn, intervals) });
@@ -85,6 +87,12 @@ export function answerQuestion(turn: Turn, u: Utterance): void {
     return;
   }
   turn.offerMessage('agent.faq.unknown', { text: u.text });
+}
+
+/** The next date (today included) that falls on `weekday`, in the business's zone. */
+function nextDateOn(turn: Turn, weekday: number): string {
+  const today = localDate(turn.call.now, turn.knowledge.timezone);
+  return addDays(today, (weekday - weekdayOf(today) + 7) % 7);
 }
 
 function ranges(turn: Turn, intervals: [string, string][]): string {
