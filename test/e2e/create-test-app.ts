@@ -2,12 +2,13 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type DemoLogin, seedDemo } from '@tero/accounts';
+import { type DemoLine, type DemoLogin, seedDemo } from '@tero/accounts';
 import { loadInstanceConfig } from '@tero/core';
 import { type DatabaseKind } from '@tero/db';
 import { createTestDatabase } from '../../libs/db/src/testing';
 import request from 'supertest';
 import { createHttpApp } from '../../apps/server/src/app';
+import { demoCallSetup } from '../../apps/server/src/hooks/conversation-runtime';
 import { type Kernel, createKernel } from '../../apps/server/src/kernel';
 
 export const ROOT = join(__dirname, '../..');
@@ -22,6 +23,8 @@ export interface TestApp {
   app: NestFastifyApplication;
   kernel: Kernel;
   logins: Record<'operator' | 'brandAdmin' | 'owner' | 'harborOwner', DemoLogin>;
+  /** The demo's phone lines: Bright Smile Dental's first, then the Harbor brand's client's, with their jambonz secrets. */
+  lines: DemoLine[];
   /** A supertest request with the Host header of a tenant. */
   http(host: string): ReturnType<typeof agentFor>;
   close(): Promise<void>;
@@ -41,7 +44,7 @@ function agentFor(app: NestFastifyApplication, host: string) {
  * Boots the real application (same kernel and HTTP app as `npm start`) on a fresh database of the
  * run's backend, seeds the demo, and returns helpers. Vendors are swapped through `env`.
  */
-export async function createTestApp(options: { env?: Record<string, string> } = {}): Promise<TestApp> {
+export async function createTestApp(options: { env?: Record<string, string>; clock?: () => Date } = {}): Promise<TestApp> {
   const backend = testBackend();
   const database = await createTestDatabase(backend.db, { migrate: false });
   await database.db.close();
@@ -55,15 +58,16 @@ export async function createTestApp(options: { env?: Record<string, string> } = 
     ...options.env,
   };
   const config = loadInstanceConfig(env, { cwd: database.dataDir });
-  const kernel = await createKernel(config, { rootDir: ROOT, env, processJobs: true });
+  const kernel = await createKernel(config, { rootDir: ROOT, env, processJobs: true, clock: options.clock });
   await kernel.db.migrate();
-  const { logins } = await seedDemo(kernel.db, kernel.accounts, config.DATA_DIR, config.BASE_DOMAIN);
+  const { logins, lines } = await seedDemo(kernel.db, kernel.accounts, config.DATA_DIR, config.BASE_DOMAIN, demoCallSetup(kernel.packs, kernel.telephony.accounts));
   const byRole = (role: string) => logins.find((l) => l.role === role)!;
   const app = await createHttpApp(kernel);
   return {
     app,
     kernel,
     logins: { operator: byRole('operator'), brandAdmin: byRole('brand admin'), owner: byRole('client owner'), harborOwner: byRole('client owner (Harbor brand)') },
+    lines,
     http: (host: string) => agentFor(app, host),
     close: async () => {
       await app.close();

@@ -9,6 +9,7 @@ import { pluginModules } from '@tero/core';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
 import { HealthController } from './health/health.controller';
+import { jambonzHookRoutes } from './hooks/jambonz-hooks.routes';
 import { ErrorsFilter } from './http/errors.filter';
 import { requestContextHook } from './http/request-context';
 import { KERNEL } from './http/tokens';
@@ -32,6 +33,7 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   const adapter = new FastifyAdapter({ trustProxy: kernel.config.TRUST_PROXY, bodyLimit: 1_048_576, loggerInstance: kernel.logger });
   const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
   await app.register(fastifyCookie as never);
+  await app.register(jambonzHookRoutes(kernel.telephony.hooks) as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
   app.useGlobalFilters(new ErrorsFilter(kernel));
   // WebSockets on Fastify's own HTTP server (the adapter listens for its `upgrade` events): /live.

@@ -17,11 +17,14 @@ import {
 } from '@tero/core';
 import { OutboxEmailTransport, OutboxReader } from '@tero/core';
 import { createEventBus, type EventBus } from '@tero/core';
+import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
+import { type Telephony, createTelephony } from '@tero/telephony';
 import { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
 import pino, { type Logger } from 'pino';
+import { PackShelf, createConversationRuntime } from './hooks/conversation-runtime';
 
 /**
  * The composition root: every long-lived service of a server or worker process, built once from the
@@ -48,6 +51,11 @@ export interface Kernel {
   views: ThemeRenderer;
   mail: MailService;
   outbox: OutboxReader;
+  /** Profession packs, loaded on first use. */
+  packs: PackShelf;
+  ledger: BookingLedger;
+  /** The jambonz webhooks and the call path. */
+  telephony: Telephony;
   close(): Promise<void>;
 }
 
@@ -58,6 +66,8 @@ export interface KernelOptions {
   logger?: Logger;
   /** Whether this process runs job processors. */
   processJobs: boolean;
+  /** The time calls and bookings happen at (scenario tests pin it); the real time when absent. */
+  clock?: () => Date;
 }
 
 export async function createKernel(config: InstanceConfig, options: KernelOptions): Promise<Kernel> {
@@ -96,8 +106,27 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     const outboxRetention = new OutboxRetention(jobs, { dir: outboxDir, retentionDays: config.OUTBOX_RETENTION_DAYS, logger: logger.child({ part: 'outbox' }) });
     outboxRetention.register();
 
+    const packs = new PackShelf(rootDir);
+    const ledger = new BookingLedger(db, { clock: options.clock });
+    const telephony = createTelephony({
+      config,
+      db,
+      redis,
+      keyring,
+      events,
+      i18n,
+      logger,
+      ledger,
+      runtime: createConversationRuntime({ packs, i18n, registry, logger: logger.child({ part: 'conversation' }) }),
+      clock: options.clock,
+    });
+    closers.unshift(() => telephony.close());
+
     const resolver = new TenantResolver(db, config.BASE_DOMAIN);
-    const accounts = new AccountsService(db, () => resolver.invalidate());
+    const accounts = new AccountsService(db, () => {
+      resolver.invalidate();
+      telephony.directory.invalidate();
+    });
     const auth = new AuthService(
       db,
       resolver,
@@ -144,6 +173,9 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       views,
       mail,
       outbox: new OutboxReader(outboxDir),
+      packs,
+      ledger,
+      telephony,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

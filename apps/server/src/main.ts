@@ -4,6 +4,7 @@ import { seedDemo } from '@tero/accounts';
 import { ConfigError, PluginLoadError, loadInstanceConfig } from '@tero/core';
 import { PluginConfigError } from '@tero/sdk';
 import { createHttpApp } from './app';
+import { demoCallSetup } from './hooks/conversation-runtime';
 import { createKernel } from './kernel';
 import { projectRoot } from './project-root';
 
@@ -14,7 +15,8 @@ async function main(): Promise<void> {
   const kernel = await createKernel(config, { rootDir, processJobs: !config.REDIS_URL || config.JOBS_IN_SERVER });
   const applied = await kernel.db.migrate();
   if (applied.length) kernel.logger.info({ migrations: applied }, 'migrations applied');
-  const seeded = config.SEED_DEMO ? await seedDemo(kernel.db, kernel.accounts, config.DATA_DIR, config.BASE_DOMAIN) : null;
+  const calls = demoCallSetup(kernel.packs, kernel.telephony.accounts);
+  const seeded = config.SEED_DEMO ? await seedDemo(kernel.db, kernel.accounts, config.DATA_DIR, config.BASE_DOMAIN, calls) : null;
   const app = await createHttpApp(kernel);
   await app.listen(config.PORT, config.HOST);
   const bootMs = Math.round(performance.now() - bootStarted);
@@ -25,9 +27,15 @@ async function main(): Promise<void> {
     `Tero Voice is ready in ${bootMs} ms (${kernel.db.kind}${config.REDIS_URL ? ' + Redis' : ', in-process jobs'}) at ${config.PUBLIC_URL}`,
     `  data: ${config.DATA_DIR}   e-mail: ${config.EMAIL_TRANSPORT}   plugins: ${kernel.plugins.plugins.map((p) => p.manifest.id).join(', ') || 'none'}`,
   ];
+  if (config.JAMBONZ_SIGNATURES === 'off') lines.push('  WARNING: JAMBONZ_SIGNATURES=off — jambonz webhooks are NOT verified. Development only.');
   if (seeded?.logins.length) {
     lines.push(seeded.created ? '  Demo data created. Sign in with:' : '  Demo logins:');
     for (const login of seeded.logins) lines.push(`    ${login.role.padEnd(28)} ${at(login.host).padEnd(44)} ${login.email} / ${login.password}`);
+  }
+  if (seeded?.lines.length) {
+    lines.push(`  Demo phone lines (jambonz call hook ${config.PUBLIC_URL}/hooks/jambonz/call, status hook …/status; secrets in ${config.DATA_DIR}/demo-lines.json):`);
+    for (const line of seeded.lines) lines.push(`    ${line.number.padEnd(16)} ${line.client.padEnd(28)} jambonz account ${line.accountSid}`);
+    lines.push(`  Try one: npm run tero -- call --to ${seeded.lines[0]!.number} --url ${config.PUBLIC_URL}`);
   }
   process.stdout.write(`${lines.join('\n')}\n\n`);
   kernel.logger.info({ bootMs }, 'ready');
