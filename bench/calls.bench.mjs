@@ -7,7 +7,6 @@
 // Settings: BENCH_SECONDS (measured seconds per run, default 6), BENCH_CONCURRENCY (default 50,200),
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
@@ -16,7 +15,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callFigures, driveCalls } from './lib/call-load.mjs';
 import { answers200, freePort, startNode } from './lib/processes.mjs';
-import { formatTable } from './lib/report.mjs';
+import { formatTable, percentile } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,7 +64,7 @@ async function prepareBackend(kind) {
     ENCRYPTION_KEYS: generateEncryptionKey('bench'),
     LOG_LEVEL: 'warn',
     HOST: '127.0.0.1',
-    SEED_DEMO: 'false',
+    SEED_DEMO: 'true',
   };
   const cleanups = [() => rmSync(dataDir, { recursive: true, force: true })];
   if (kind === 'postgres-redis') {
@@ -94,13 +93,16 @@ async function prepareBackend(kind) {
       await redis.quit();
     });
   }
-  return { env, cleanup: async () => { for (const c of cleanups) await c().catch(() => undefined); } };
+  return {
+    env,
+    cleanup: async () => {
+      for (const c of cleanups) await Promise.resolve().then(c).catch(() => undefined);
+    },
+  };
 }
 
-/** Seeds the demo with the CLI, then reads the demo number and its jambonz account's secret from the database. */
-async function seedAndFindTarget(env) {
-  const seeded = spawnSync(process.execPath, [join(root, 'dist/apps/cli/src/main.js'), 'seed', 'demo'], { env, encoding: 'utf8' });
-  if (seeded.status !== 0) throw new Error(`tero seed demo failed:\n${seeded.stdout}${seeded.stderr}`);
+/** The demo number our server seeded at its start and its jambonz account's secret, read from the database as `tero call` reads them. */
+async function findTarget(env) {
   const { loadInstanceConfig } = dist('libs/core/src/index.js');
   const { findCallTarget } = dist('apps/cli/src/jambonz-account-lookup.js');
   return findCallTarget(loadInstanceConfig(env, { cwd: env.DATA_DIR }));
@@ -124,7 +126,6 @@ async function runBackend(kind, print) {
   const backend = await prepareBackend(kind);
   const servers = [];
   try {
-    const target = await seedAndFindTarget(backend.env);
     const oursPort = await freePort();
     const basePort = await freePort();
     const ours = await startNode({
@@ -134,6 +135,7 @@ async function runBackend(kind, print) {
       ready: () => answers200(`http://127.0.0.1:${oursPort}/healthz`),
     });
     servers.push(ours);
+    const target = await findTarget(backend.env);
     const baseline = await startNode({
       name: BASELINE,
       script: join(root, 'bench/baselines/jambonz-express-app/app.js'),
@@ -156,6 +158,7 @@ async function runBackend(kind, print) {
         await driveCalls({ ...load, durationMs: WARMUP_SECONDS * 1000 });
         const run = await driveCalls({ ...load, durationMs: SECONDS * 1000 });
         rows.push({ target: t.name, role: t.role, values: { ...callFigures(run), peakRssMb: t.process.peakRssMb() } });
+        runNotes.push(`${t.name}: ${kindBreakdown(run)}`);
         for (const sample of run.errorSamples.slice(0, 3)) runNotes.push(`${t.name} error: ${sample}`);
       }
       rows.reverse();
@@ -165,6 +168,14 @@ async function runBackend(kind, print) {
     for (const s of servers) await s.stop();
     await backend.cleanup();
   }
+}
+
+/** p50/p99 per hook, so a slow one stands out. */
+function kindBreakdown(run) {
+  const ms = (v) => (v === null ? '–' : v.toFixed(1));
+  return Object.entries(run.byKind)
+    .map(([kind, list]) => `${kind} p50 ${ms(percentile(list, 50))} / p99 ${ms(percentile(list, 99))} ms`)
+    .join(', ');
 }
 
 async function baselineReady(port) {
