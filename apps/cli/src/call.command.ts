@@ -13,7 +13,7 @@ import {
   parseCallerLine,
   scenarioCallerLines,
   scriptedCaller,
-} from '../../../libs/telephony/src/simulator';
+} from '@tero/telephony';
 import { findCallTarget } from './jambonz-account-lookup';
 
 export const CALL_HELP = `  tero call --to NUMBER [--from NUMBER] [--name CALLER] [--url http://localhost:3000]

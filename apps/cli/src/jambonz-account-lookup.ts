@@ -1,6 +1,7 @@
 import { Keyring, type InstanceConfig } from '@tero/core';
 import { Database, JambonzAccount, PhoneNumber } from '@tero/db';
 import { TeroError } from '@tero/sdk';
+import { jambonzSecretsAad } from '@tero/telephony';
 
 /** A number to call and the jambonz account whose signed hooks reach it. */
 export interface CallTarget {
@@ -28,7 +29,7 @@ export async function findCallTarget(config: Pick<InstanceConfig, 'DATABASE_URL'
     const clientId = phone.client?.id ?? null;
     const account = accounts.find((a) => clientId !== null && a.client?.id === clientId) ?? accounts.find((a) => !a.client);
     if (!account) throw new TeroError('cli.not_found', `the brand of ${phone.number} has no jambonz account (pass --secret and --account-sid)`);
-    const secrets = keyring.decryptJson<unknown>(account.encryptedSecrets, `jambonz-account:${account.accountSid}`);
+    const secrets = keyring.decryptJson<unknown>(account.encryptedSecrets, jambonzSecretsAad(account.accountSid));
     if (!Array.isArray(secrets) || typeof secrets[0] !== 'string') throw new TeroError('cli.not_found', `jambonz account ${account.accountSid} has no webhook secret`);
     return { number: phone.number, accountSid: account.accountSid, secret: secrets[0] };
   } finally {
