@@ -9,7 +9,7 @@ import { writePackFixture } from './testing/pack-fixture';
 
 const repo = resolve(__dirname, '../../../..');
 const fixtures = resolve(repo, 'test/fixtures/data-packages');
-const PACK_IDS = ['auto-mechanic', 'dentist', 'electrician', 'hvac', 'law-firm', 'plumber', 'salon', 'veterinary'];
+const PACK_IDS = ['auto-mechanic', 'dentist', 'electrician', 'hvac', 'law-firm', 'plumber', 'real-estate', 'salon', 'veterinary'];
 
 describe('lintAll and discoverDataPackages', () => {
   let root: string;

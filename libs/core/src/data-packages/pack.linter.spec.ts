@@ -439,7 +439,7 @@ describe('lintPack', () => {
 });
 
 describe('the profession packs', () => {
-  const packs = ['auto-mechanic', 'dentist', 'electrician', 'hvac', 'law-firm', 'plumber', 'salon', 'veterinary'];
+  const packs = ['auto-mechanic', 'dentist', 'electrician', 'hvac', 'law-firm', 'plumber', 'real-estate', 'salon', 'veterinary'];
 
   it('are the ones the product ships', async () => {
     expect(await listDirectories(resolve(repo, 'profession-packs'))).toEqual(packs);
