@@ -41,6 +41,19 @@ const SILENCES_BEFORE_GOODBYE = 2;
 /** Unusable transcripts in a row before the agent offers a way out. */
 const UNCLEAR_BEFORE_WAY_OUT = 3;
 
+/** The functions and their JSON Schemas per knowledge object: built once per client and locale, not per turn. */
+const preparedFunctions = new WeakMap<AgentKnowledge, { functions: ReturnType<typeof agentFunctions>; definitions: ReturnType<typeof toolDefinitions> }>();
+
+function functionsFor(knowledge: AgentKnowledge) {
+  let prepared = preparedFunctions.get(knowledge);
+  if (!prepared) {
+    const functions = agentFunctions(knowledge);
+    prepared = { functions, definitions: toolDefinitions(functions) };
+    preparedFunctions.set(knowledge, prepared);
+  }
+  return prepared;
+}
+
 /** What one caller turn led to. */
 interface TurnEnd {
   say: string;
@@ -163,8 +176,7 @@ export class LlmAgentEngine implements ConversationEngine {
 
   /** Model rounds until it answers in words or ends the call; `undefined` when the model failed. */
   private async converse(call: CallFacts, knowledge: AgentKnowledge, state: LlmAgentState, tools: AgentTools, t: I18n['t']): Promise<TurnEnd | undefined> {
-    const functions = agentFunctions(knowledge);
-    const definitions = toolDefinitions(functions);
+    const { functions, definitions } = functionsFor(knowledge);
     const system: LlmMessage = { role: 'system', content: agentSystemPrompt(call, knowledge) };
     const deadline = Date.now() + this.turnBudgetMs;
     let intent: TurnIntent | undefined;
