@@ -111,7 +111,10 @@ export class BuiltinEngine implements ConversationEngine {
     }
     const wish = hear(turn, u).wish;
     const goals = prepared.goals(u, { timeMentioned: Boolean(wish && (wish.date || wish.time || wish.part)) });
-    const top: ScoredGoal | undefined = goals[0] && goals[0].score >= GOAL_THRESHOLD ? goals[0] : undefined;
+    let top: ScoredGoal | undefined = goals[0] && goals[0].score >= GOAL_THRESHOLD ? goals[0] : undefined;
+    // A bare day right after an hours answer ("and on Sunday?") asks for that day's hours, not a booking.
+    if (state.topic === 'hours' && state.phase === 'anything-else' && top?.goal === 'book' && top.score <= 1 && wish?.date) top = { goal: 'hours', score: 1 };
+    state.topic = undefined;
     // A caller who asks for a person, or says goodbye, is not answering the question: they leave it.
     if (top?.goal === 'human' && top.score >= 2 && state.phase !== 'rescue') {
       this.human(turn);
@@ -205,6 +208,7 @@ export class BuiltinEngine implements ConversationEngine {
         answerQuestion(turn, u);
         break;
     }
+    if (turn.answered && (goal === 'hours' || goal === 'faq' || goal === 'location')) turn.state.topic = goal;
     if (turn.state.phase !== pending.phase) return;
     if (TASK_PHASES.includes(pending.phase)) {
       turn.state.prompt = pending.prompt;

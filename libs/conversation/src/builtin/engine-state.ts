@@ -88,6 +88,8 @@ export interface BuiltinState {
     callerIdOk: boolean;
     taken: boolean;
   };
+  /** The kind of question last answered: a bare "and on Sunday?" after an hours answer asks about hours. */
+  topic?: 'hours' | 'faq' | 'location';
   /** What a message offered in `offer-message` or `rescue` would carry. */
   offer?: { text?: string; urgent?: boolean };
 }

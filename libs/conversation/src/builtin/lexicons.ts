@@ -159,7 +159,7 @@ const en: BuiltinLexicon = {
     },
     faq: {
       strong: ['question', 'i was wondering', 'can you tell me', 'do you take', 'do you accept', 'do you offer', 'how much'],
-      weak: ['is there', 'do you do', 'price', 'cost', 'fee'],
+      weak: ['is there', 'are there', 'do you', 'does it', 'is it', 'do you do', 'price', 'cost', 'fee'],
     },
     message: {
       strong: [
@@ -422,7 +422,7 @@ const es: BuiltinLexicon = {
     },
     faq: {
       strong: ['pregunta', 'una duda', 'quería saber', 'quisiera saber', 'me puede decir', 'aceptan', 'ofrecen', 'cuánto cuesta', 'cuánto'],
-      weak: ['hay', 'precio', 'cuesta'],
+      weak: ['hay', 'se puede', 'es posible', 'hacen', 'venden', 'precio', 'cuesta'],
     },
     message: {
       strong: [
@@ -607,7 +607,7 @@ const fr: BuiltinLexicon = {
     },
     faq: {
       strong: ['question', 'je voudrais savoir', 'je voulais savoir', 'est ce que vous acceptez', 'acceptez vous', 'proposez vous', 'est ce que vous proposez', 'combien'],
-      weak: ['y a t il', 'est ce qu il y a', 'prix', 'tarif'],
+      weak: ['y a t il', 'est ce qu il y a', 'est ce que vous', 'est ce qu on peut', 'vous faites', 'vous vendez', 'prix', 'tarif'],
     },
     message: {
       strong: [
@@ -723,7 +723,7 @@ const fr: BuiltinLexicon = {
       ['(\\d{1,2})\\s*h(?:eures?)?\\s+et\\s+quart', '$1h15'],
       ['(\\d{1,2})\\s*heures?(?:\\s*(\\d{2}))?', '$1h$2'],
       ['\\bvers\\s+(\\d{1,2})', 'à $1'],
-      ['\\bmidi\\b', '12h'],
+      ['(?<!apr[eè]s[\\s\\-])\\bmidi\\b', '12h'],
     ],
     after: ['(?:après|à partir de|dès|passé) (\\d{1,2})\\s*h(?:eures?)?\\s*(\\d{2})?'],
     before: ['(?:avant) (\\d{1,2})\\s*h(?:eures?)?\\s*(\\d{2})?'],

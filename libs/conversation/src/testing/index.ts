@@ -4,3 +4,4 @@
  */
 export * from './in-memory-agent-tools';
 export * from './scenario-runner';
+export * from './sample-pack';

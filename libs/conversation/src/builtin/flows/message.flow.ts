@@ -1,6 +1,5 @@
 import { readNameAnswer } from '../person-name.parser';
 import type { Utterance } from '../prepared-knowledge';
-import { matchTokens } from '../text';
 import type { Turn } from '../turn';
 import { absorbCallerDetails, hear } from './caller-details';
 
@@ -64,7 +63,8 @@ export async function answerMessage(turn: Turn, u: Utterance): Promise<boolean> 
     }
     return false;
   }
-  if (extraWords(u, heard.name) >= 2) message.text.push(u.text);
+  // When to call back ("any time after 3", "mejor por la mañana") is worth passing on with the message.
+  if (heard.wish) message.text.push(u.text);
   await continueMessage(turn);
   return true;
 }
@@ -115,14 +115,6 @@ async function continueMessage(turn: Turn): Promise<void> {
   const key = `agent.message.taken${message.urgent ? 'Urgent' : ''}${caller.name ? '' : 'NoName'}`;
   turn.say(key, { name: caller.name ?? '', phone: turn.phone(callbackNumber) });
   turn.askAnythingElse();
-}
-
-/** Content words beyond the caller's name and digits: something worth adding to the message ("after 3 is best"). */
-function extraWords(u: Utterance, name: string | null): number {
-  const nameWords = new Set(name ? matchTokens(name) : []);
-  let count = 0;
-  for (const token of u.content) if (!nameWords.has(token) && !DIGITS.test(token)) count++;
-  return count;
 }
 
 function hasDigitRun(u: Utterance): boolean {

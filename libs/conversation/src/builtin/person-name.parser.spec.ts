@@ -1,0 +1,44 @@
+import { findIntroducedName, readNameAnswer } from './person-name.parser';
+
+describe('caller names', () => {
+  it.each([
+    ['en', 'My name is Kevin Brooks.', 'Kevin Brooks'],
+    ['en', "It's for me, Maria Lopez. I've been there before.", 'Maria Lopez'],
+    ['en', 'Sure, it’s James Carter, 555 017 8890, any time after 3.', 'James Carter'],
+    ['en', 'Hi, this is David Kim. I need to move my check-up.', 'David Kim'],
+    ['en', 'The name is Chris Taylor.', 'Chris Taylor'],
+    ['es', 'Me llamo Lucía Fernández y mi teléfono es el 555 012 3456.', 'Lucía Fernández'],
+    ['es', 'Soy Andrés Morales, mi número es el 555 019 7788.', 'Andrés Morales'],
+    ['es', 'A nombre de Javier Ortiz. Sí, cancélela.', 'Javier Ortiz'],
+    ['es', 'Me llamo María de la Cruz.', 'María de la Cruz'],
+    ['fr', "C'est pour moi, Julien Bernard, je suis déjà patient chez vous.", 'Julien Bernard'],
+    ['fr', "Je m'appelle Sophie Martin.", 'Sophie Martin'],
+    ['fr', 'Je suis Claire Dubois, au 555 016 2211.', 'Claire Dubois'],
+  ])('%s: %s', (locale, text, name) => {
+    expect(findIntroducedName(text, locale)).toBe(name);
+  });
+
+  it.each([
+    ['en', "It's for my appointment on Tuesday."],
+    ['en', "I'd like to book for Tuesday."],
+    ['en', 'This is urgent, my tooth hurts.'],
+    ['es', 'Hola, soy paciente nueva.'],
+    ['fr', 'Je suis déjà patient chez vous.'],
+    ['fr', "C'est pour un détartrage."],
+  ])('finds no name in %s: %s', (locale, text) => {
+    expect(findIntroducedName(text, locale)).toBeNull();
+  });
+
+  it('takes a short answer to "what is your name?" as the name', () => {
+    expect(readNameAnswer('maria lopez', 'en')).toBe('Maria Lopez');
+    expect(readNameAnswer("It's Rachel Green.", 'en')).toBe('Rachel Green');
+    expect(readNameAnswer('Luis Herrera.', 'es')).toBe('Luis Herrera');
+    expect(readNameAnswer('Oui, Camille Durand', 'fr')).toBe('Camille Durand');
+  });
+
+  it('does not take answers that are no name', () => {
+    expect(readNameAnswer('yes', 'en')).toBeNull();
+    expect(readNameAnswer('555 014 2233', 'en')).toBeNull();
+    expect(readNameAnswer('I would rather not give my name to a machine today', 'en')).toBeNull();
+  });
+});
