@@ -54,7 +54,8 @@ describe('profession pack scenarios with the LLM agent over llm-openai and a fak
         runs.push({ ...run, scenarioId: `${pack.id}/${scenario.id}` });
       }
     }
-  });
+    // Some 90 calls over HTTP on a shared machine: a limit for a hang, not a speed requirement.
+  }, 120_000);
 
   afterAll(async () => {
     await fake?.stop();

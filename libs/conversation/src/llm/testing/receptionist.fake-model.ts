@@ -50,7 +50,6 @@ interface Heard {
   name: string | null;
   phone: string | null;
   yes: boolean;
-  no: boolean;
   done: boolean;
   faq: { index: number; score: number } | null;
   /** What the agent said just before. */
@@ -131,7 +130,6 @@ class CallView {
       name: findIntroducedName(text, locale) ?? (askedName ? readNameAnswer(rest, locale) : null),
       phone: phone?.e164 ?? (this.prepared.meansSameNumber(u) ? callerNumber : null),
       yes: yesNo === 'yes',
-      no: yesNo === 'no',
       done: this.prepared.saysDone(u),
       faq: this.faqOf(u),
       after,
@@ -170,7 +168,8 @@ class CallView {
   task(): { kind: Task; start: number } | null {
     let task: { kind: Task; start: number } | null = null;
     for (const h of this.heard) {
-      const goal = h.top && h.top.score >= GOAL_THRESHOLD && TASKS.includes(h.top.goal) ? (h.top.goal as Task) : null;
+      // A service and a time without words for a task mean booking ("a fan installed, Thursday at 1?").
+      const goal = h.top && h.top.score >= GOAL_THRESHOLD && TASKS.includes(h.top.goal) ? (h.top.goal as Task) : h.service && h.wish ? 'book' : null;
       if (!goal) continue;
       // An open task keeps the call unless the caller clearly asks for something else ("book" words
       // while moving or cancelling an appointment are about the new time).
@@ -405,8 +404,6 @@ function decide(view: CallView): Decision {
   const asksQuestion = current.faq !== null && (!top || !TASKS.includes(top.goal) || top.goal === 'book' || current.faq.score >= top.score);
   if (asksQuestion && !givesTaskInfo && !(current.service && current.wish)) return { say: `${view.facts.faq[current.faq!.index]!.answer} ${t.anythingElse}` };
   if (top?.goal === 'hours' && !givesTaskInfo) return { say: hours(view) };
-  // A service and a time, without words for it: the caller wants to book ("a fan installed, Thursday at 1?").
-  if (!task && current.service && current.wish) return book(view, { start: current.at });
 
   if (task) {
     switch (task.kind) {
