@@ -7,6 +7,7 @@ import type { Money } from '@tero/sdk';
  */
 
 const cache = new Map<string, unknown>();
+const NON_DIGITS = /\D/g;
 
 function cached<T>(key: string, make: () => T): T {
   let value = cache.get(key) as T | undefined;
@@ -69,7 +70,7 @@ export function formatList(items: readonly string[], locale: string, type: 'conj
  * three digits (the last one up to four).
  */
 export function spellPhone(e164: string): string {
-  const digits = e164.replace(/\D/g, '');
+  const digits = e164.replace(NON_DIGITS, '');
   const spaced = (group: string) => group.split('').join(' ');
   if (e164.startsWith('+1') && digits.length === 11) {
     return [digits.slice(1, 4), digits.slice(4, 7), digits.slice(7)].map(spaced).join(', ');

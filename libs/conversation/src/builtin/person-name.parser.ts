@@ -82,7 +82,9 @@ export function readNameAnswer(text: string, locale: string): string | null {
   if (introduced) return introduced;
   if (HAS_DIGIT.test(text)) return null;
   const fillers = fillersOf(locale);
-  const words = [...text.matchAll(WORDS)].map((m) => m[0]).filter((w) => !fillers.has(foldText(w)) && !NOT_NAMES.has(foldText(w)));
+  const words: string[] = [];
+  WORDS.lastIndex = 0;
+  for (let m = WORDS.exec(text); m; m = WORDS.exec(text)) if (!fillers.has(foldText(m[0])) && !NOT_NAMES.has(foldText(m[0]))) words.push(m[0]);
   if (words.length === 0 || words.length > 4) return null;
   return words.map((w) => w.charAt(0).toLocaleUpperCase(locale) + w.slice(1)).join(' ');
 }
@@ -93,9 +95,4 @@ function cleanName(candidate: string): string | null {
   while (words.length > 0 && NOT_NAMES.has(foldText(words[0]!))) words.shift();
   while (words.length > 0 && NOT_NAMES.has(foldText(words[words.length - 1]!))) words.pop();
   return words.length > 0 ? words.join(' ') : null;
-}
-
-/** The first name in a full name, for a friendlier read-back ("Thank you, Maria"). */
-export function firstNameOf(name: string): string {
-  return name.split(SPACES)[0] ?? name;
 }

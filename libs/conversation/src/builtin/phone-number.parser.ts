@@ -80,7 +80,8 @@ export function findPhoneNumber(text: string, locale: string, callerNumber: stri
     if (run && run.digits.length >= 7 && (!best || run.digits.length > best.digits.length)) best = run;
     run = null;
   };
-  for (const match of text.matchAll(WORD)) {
+  WORD.lastIndex = 0;
+  for (let match = WORD.exec(text); match; match = WORD.exec(text)) {
     const word = match[0];
     const index = match.index;
     const isNumber = DIGITS_ONLY.test(word);

@@ -1,6 +1,6 @@
 import type { PackIntent } from '@tero/sdk';
 import type { AgentKnowledge, KnownFaq, KnownService } from '../engine.port';
-import { LEXICON_INTENTS, lexiconFor, type BuiltinLexicon, type LexiconIntent } from './lexicons';
+import { LEXICON_INTENTS, lexiconFor, type LexiconIntent } from './lexicons';
 import { PhraseIndex } from './phrase-index';
 import { accentedWords, foldedWords, matchTokens, stem } from './text';
 
@@ -21,8 +21,6 @@ export type Goal = PackIntent | 'goodbye';
 /** One utterance, tokenised once for every matcher. */
 export interface Utterance {
   text: string;
-  /** Folded words (lower case, no accents). */
-  words: string[];
   /** Folded and stemmed words, what phrases are matched against. */
   tokens: string[];
   /** Stemmed words that carry meaning (no stopwords). */
@@ -56,7 +54,6 @@ export const GOAL_THRESHOLD = 1;
 const cache = new WeakMap<AgentKnowledge, PreparedKnowledge>();
 
 export class PreparedKnowledge {
-  readonly lexicon: BuiltinLexicon;
   private readonly stopwords: Set<string>;
   private readonly intentIndex: PhraseIndex<{ goal: LexiconIntent; weight: number }>;
   private readonly phrasings: { goal: PackIntent; content: Set<string> }[];
@@ -90,7 +87,6 @@ export class PreparedKnowledge {
 
   private constructor(readonly knowledge: AgentKnowledge) {
     const lexicon = lexiconFor(knowledge.locale);
-    this.lexicon = lexicon;
     this.stopwords = new Set(lexicon.stopwords.flatMap((w) => matchTokens(w)));
     const flag = (phrases: readonly string[]) => new PhraseIndex<true>(phrases.map((p) => [p, true] as const));
 
@@ -137,9 +133,8 @@ export class PreparedKnowledge {
 
   /** Tokenises what the caller said. */
   utterance(text: string): Utterance {
-    const words = foldedWords(text);
-    const tokens = words.map(stem);
-    return { text, words, tokens, content: this.contentOf(tokens), accented: accentedWords(text) };
+    const tokens = foldedWords(text).map(stem);
+    return { text, tokens, content: this.contentOf(tokens), accented: accentedWords(text) };
   }
 
   /** The emergency keyword the caller used, unless negated right before ("it's not an emergency"). */

@@ -24,7 +24,7 @@ describe('when callers would like to come', () => {
     expect(wish('el jueves por la tarde, si puede ser', 'es')).toEqual({ date: '2026-03-12', part: 'afternoon' });
     expect(wish('el jueves a las 10 de la mañana', 'es')).toEqual({ date: '2026-03-12', time: '10:00', part: 'morning' });
     expect(wish('pasado mañana a las 4 de la tarde', 'es')).toEqual({ date: '2026-03-11', time: '16:00', part: 'afternoon' });
-    // 9:30 has passed this Monday: the next one.
+    // A bare weekday is never the day of the call.
     expect(wish('el lunes a las 9 y media', 'es')).toEqual({ date: '2026-03-16', time: '09:30' });
     expect(wish('lo antes posible', 'es')).toEqual({ asap: true });
     expect(wish('después de las 5', 'es')).toEqual({ after: '17:00' });
@@ -32,7 +32,8 @@ describe('when callers would like to come', () => {
 
   it('reads French days, hours and parts of the day', () => {
     expect(wish('Vous pourriez passer demain matin ?', 'fr')).toEqual({ date: '2026-03-10', part: 'morning' });
-    expect(wish('plutôt lundi après-midi', 'fr')).toEqual({ date: '2026-03-09', part: 'afternoon' });
+    expect(wish('plutôt mardi après-midi', 'fr')).toEqual({ date: '2026-03-10', part: 'afternoon' });
+    expect(wish('lundi', 'fr')).toEqual({ date: '2026-03-16' });
     expect(wish('mercredi à 15 h', 'fr')).toEqual({ date: '2026-03-11', time: '15:00' });
     expect(wish('après-demain vers 10 heures', 'fr')).toEqual({ date: '2026-03-11', time: '10:00' });
     expect(wish('jeudi à 10 heures et demie', 'fr')).toEqual({ date: '2026-03-12', time: '10:30' });

@@ -26,8 +26,11 @@ export interface TimeWish {
 
 export type DayPart = 'morning' | 'afternoon' | 'evening';
 
-/** Minutes of the day each part spans, local: morning until noon, afternoon until five, evening after. */
-export const DAY_PARTS: Record<DayPart, [number, number]> = { morning: [0, 12 * 60], afternoon: [12 * 60, 17 * 60], evening: [17 * 60, 24 * 60] };
+/**
+ * Minutes of the day each part spans, local: morning until noon, afternoon from one (a receptionist
+ * offers "1 pm" for "the afternoon", not the lunch hour) until five, evening after.
+ */
+export const DAY_PARTS: Record<DayPart, [number, number]> = { morning: [0, 12 * 60], afternoon: [13 * 60, 17 * 60], evening: [17 * 60, 24 * 60] };
 
 type Locale = 'en' | 'es' | 'fr';
 
@@ -181,7 +184,8 @@ export function parseTimeWish(text: string, locale: string, now: Date, timeZone:
     const day = match ? Number(match[1]) : 0;
     if (day >= 1 && day <= 31) wish.date = day >= local.day ? `${local.year}-${pad(local.month)}-${pad(day)}` : nextMonthDay(local.year, local.month, day);
   }
-  if (!wish.date && weekdayDate) wish.date = weekdayDate;
+  // A bare weekday is the next one to come: "Monday" said on a Monday is next week's (today is "today").
+  if (!wish.date && weekdayDate) wish.date = weekdayDate === today ? addDays(today, 7) : weekdayDate;
   return Object.keys(wish).length > 0 ? wish : null;
 }
 
