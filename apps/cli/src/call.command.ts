@@ -104,71 +104,80 @@ export async function runCallCommand(args: string[], io: CallCommandIo): Promise
   const account = a.secret !== undefined ? { accountSid: a.accountSid!, secret: a.secret } : await findCallTarget(loadInstanceConfig(io.env, { cwd: io.cwd }), to!);
   const url = a.url ?? `http://localhost:${io.env.PORT ?? 3000}`;
 
-  let printed = 0;
-  const flush = (transcript: TranscriptEntry[]) => {
-    for (; printed < transcript.length; printed++) io.print(formatTranscriptEntry(transcript[printed]));
-  };
   let input: CallerInputSource;
   const lines = scenario?.lines ?? a.text;
-  if (lines.length) {
+  const interactive = lines.length === 0;
+  /** Agent lines the interactive mode showed before each prompt; the caller typed their own lines. */
+  let shownAgentLines = 0;
+  const printTranscript = (transcript: TranscriptEntry[]) => {
+    let skipAgent = shownAgentLines;
+    for (const entry of transcript) {
+      if (interactive && entry.speaker === 'caller') continue;
+      if (entry.speaker === 'agent' && skipAgent > 0) {
+        skipAgent--;
+        continue;
+      }
+      io.print(formatTranscriptEntry(entry));
+    }
+  };
+  if (!interactive) {
     input = scriptedCaller(lines);
   } else {
     const readLine = io.readLine;
     if (!readLine) throw new TeroError('cli.usage', 'tero call: give --text or --scenario when the input is not a terminal');
-    io.print('Type what the caller says; an empty line is silence, [press 1] presses keys, [hangup] or Ctrl-D hangs up.');
     input = async (context: ListenContext) => {
       for (const said of context.agentSaid) io.print(`agent  ${said}`);
+      shownAgentLines += context.agentSaid.length;
       const line = await readLine(context.mode === 'voicemail' ? 'message> ' : 'you> ');
       return line === null ? { hangup: true } : parseCallerLine(line);
     };
   }
   if (scenario?.at) io.print(`(the scenario is set at ${scenario.at} local time; this call happens now, on the server's clock)`);
   io.print(`calling ${to} from ${from} on ${url} (${language}, jambonz account ${account.accountSid})`);
+  if (interactive) io.print('Type what the caller says; an empty line is silence, [press 1] presses keys, [hangup] or Ctrl-D hangs up.');
 
   const simulator = new JambonzSimulator({ baseUrl: url, secret: account.secret, accountSid: account.accountSid });
-  const interactive = !lines.length;
   try {
     const call = await simulator.call({ from, to: to!, callerName: a.name ?? scenario?.caller?.name, language, input });
-    if (interactive) printed = lastCallerEntry(call.transcript) + 1;
-    flush(call.transcript);
+    printTranscript(call.transcript);
     io.print(formatOutcome(call));
     return 0;
   } catch (error) {
     if (!(error instanceof SimulatorError)) throw error;
-    if (error.call) {
-      if (interactive) printed = lastCallerEntry(error.call.transcript) + 1;
-      flush(error.call.transcript);
-    }
+    if (error.call) printTranscript(error.call.transcript);
     io.print(`tero call: ${error.message}`);
     return 1;
   }
 }
 
-/** Index of the caller's last line (interactive mode already showed everything up to it), or -1. */
-function lastCallerEntry(transcript: TranscriptEntry[]): number {
-  for (let i = transcript.length - 1; i >= 0; i--) if (transcript[i].speaker === 'caller') return i;
-  return -1;
-}
-
-/** Terminal line reader for the interactive mode; null on end of input. */
+/**
+ * Line reader for the interactive mode, on a terminal or a pipe. Lines are queued as they arrive (a pipe
+ * delivers them all at once, before anyone asks); the end of input reads as null.
+ */
 export function terminalReader(): { readLine(prompt: string): Promise<string | null>; close(): void } {
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY === true });
+  const queued: string[] = [];
+  let waiting: ((line: string | null) => void) | null = null;
   let closed = false;
-  rl.once('close', () => (closed = true));
+  rl.on('line', (line) => {
+    if (waiting) {
+      const deliver = waiting;
+      waiting = null;
+      deliver(line);
+    } else queued.push(line);
+  });
+  rl.once('close', () => {
+    closed = true;
+    waiting?.(null);
+    waiting = null;
+  });
   return {
     readLine: async (prompt) => {
+      if (queued.length) return queued.shift()!;
       if (closed) return null;
-      return new Promise<string | null>((resolve) => {
-        const onClose = () => resolve(null);
-        rl.once('close', onClose);
-        rl.question(prompt).then(
-          (answer) => {
-            rl.off('close', onClose);
-            resolve(answer);
-          },
-          () => resolve(null),
-        );
-      });
+      rl.setPrompt(prompt);
+      rl.prompt();
+      return new Promise<string | null>((resolve) => (waiting = resolve));
     },
     close: () => rl.close(),
   };

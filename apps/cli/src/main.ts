@@ -1,15 +1,17 @@
 import 'reflect-metadata';
 import { AccountsService, seedDemo } from '@tero/accounts';
-import { ConfigError, discoverPlugins, lintAll, formatLintReport, loadInstanceConfig, readCoreVersion } from '@tero/core';
+import { ConfigError, Keyring, discoverPlugins, lintAll, formatLintReport, loadInstanceConfig, readCoreVersion } from '@tero/core';
 import { Brand, Client, Database } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
+import { JambonzAccountsService } from '@tero/telephony';
+import { PackShelf, demoCallSetup } from '../../server/src/hooks/conversation-runtime';
 import { projectRoot } from '../../server/src/project-root';
 import { CALL_HELP, runCallCommand, terminalReader } from './call.command';
 
 const HELP = `tero — Tero Voice administration
 
   tero migrate                         apply pending database migrations
-  tero seed demo                       create the demo brands, clients and users (first run only)
+  tero seed demo                       create the demo brands, clients, users and phone lines (first run only)
   tero brand create --name N --slug S --support-email E --sender-email E [--domain D] [--theme T] [--locale L]
   tero client create --brand SLUG --name N --slug S --pack ID [--timezone TZ] [--locale L]
   tero user create --email E --name N --role R [--brand SLUG] [--client SLUG] [--password P]
@@ -62,8 +64,11 @@ export async function run(argv: string[]): Promise<number> {
     case 'seed demo':
       return withDb(async (db, accounts, dataDir, baseDomain) => {
         await db.migrate();
-        const { created, logins } = await seedDemo(db, accounts, dataDir, baseDomain);
+        const keys = loadInstanceConfig(process.env, { cwd: projectRoot() }).ENCRYPTION_KEYS;
+        const calls = demoCallSetup(new PackShelf(projectRoot()), new JambonzAccountsService(db, Keyring.fromConfig(keys)));
+        const { created, logins, lines } = await seedDemo(db, accounts, dataDir, baseDomain, calls);
         print(created ? 'demo data created' : 'the instance already has data: nothing seeded');
+        for (const line of lines) print(`  phone line ${line.number} (${line.client}), jambonz account ${line.accountSid}; try: tero call --to ${line.number}`);
         for (const l of logins) print(`  ${l.role}: ${l.email} / ${l.password}  (${l.host})`);
         return 0;
       });
