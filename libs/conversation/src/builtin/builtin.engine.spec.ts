@@ -313,6 +313,16 @@ describe('built-in conversation engine', () => {
       expect(question.outcome).toBe('answered');
     });
 
+    it('answers a price question mid-booking about the service being booked, and repeats its question on request', async () => {
+      const c = await call();
+      await c.say('A first assessment on Friday at 10 please');
+      const price = await c.say('How much is it?');
+      expect(price.say).toBe('First assessment is usually $90.00. I can book you in for First assessment on Friday, March 13 at 10:00 AM. Shall I book it?');
+      const again = await c.say('Sorry, can you repeat that?');
+      expect(again.say).toBe('I can book you in for First assessment on Friday, March 13 at 10:00 AM. Shall I book it?');
+      expect(c.state).toMatchObject({ misses: 0, phase: 'book.confirm' });
+    });
+
     it('offers a message for a question it cannot answer', async () => {
       const c = await call();
       const reply = await c.say('Do you sell gift cards for birthdays?');

@@ -104,6 +104,11 @@ export class BuiltinEngine implements ConversationEngine {
       await this.emergency(turn, u);
       return;
     }
+    if (prepared.asksToRepeat(u) && state.phase !== 'message.text') {
+      turn.intent = 'unknown';
+      turn.askAgain();
+      return;
+    }
     if (prepared.onlyBackchannel(u)) {
       turn.intent = 'backchannel';
       this.miss(turn, YES_NO_PHASES.includes(state.phase) ? 'agent.repair.yesOrNo' : 'agent.repair.backchannel');
@@ -122,6 +127,13 @@ export class BuiltinEngine implements ConversationEngine {
     }
     if (top?.goal === 'goodbye' && state.phase !== 'message.text') {
       turn.goodbye();
+      return;
+    }
+    // A question in the middle of a task ("how much is it?", "what are your hours on Friday?") is answered, then the task's question asked again.
+    const asksInfo = top && (top.goal === 'hours' || top.goal === 'location' || top.goal === 'faq') && top.score >= 2;
+    if (asksInfo && TASK_PHASES.includes(state.phase) && state.phase !== 'message.contact' && prepared.yesNo(u) === null) {
+      state.misses = 0;
+      await this.pursue(turn, top.goal, u);
       return;
     }
     if (await this.answer(turn, u, top)) {

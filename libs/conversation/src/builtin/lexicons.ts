@@ -26,6 +26,8 @@ export interface BuiltinLexicon {
   done: string[];
   /** Sounds and words that only show the caller is listening; alone, they answer nothing. */
   backchannel: string[];
+  /** "Sorry, can you repeat that?": the agent says its question again. */
+  repeat: string[];
   /** Greetings, removed before looking for a time ("buenas tardes" is no afternoon). */
   greetings: string[];
   /** Words that negate the emergency keyword right after them ("it's not an emergency"). */
@@ -93,8 +95,14 @@ const en: BuiltinLexicon = {
         'come over',
         'can you come',
         'could you come',
+        'anything open',
+        'anything available',
+        'something open',
+        'something available',
+        'have anything',
+        'any availability',
       ],
-      weak: ['appointment', 'booking', 'available', 'slot', 'visit', 'come by', 'sign up', 'need a', 'get a'],
+      weak: ['appointment', 'booking', 'available', 'slot', 'visit', 'come by', 'sign up', 'need a', 'get a', 'see it', 'take a look', 'interested in'],
     },
     reschedule: {
       strong: [
@@ -291,6 +299,7 @@ const en: BuiltinLexicon = {
     'no that s it',
   ],
   backchannel: ['mm', 'mmm', 'hmm', 'hm', 'mhm', 'mm hmm', 'uh', 'uh huh', 'um', 'uhm', 'er', 'ok', 'okay', 'alright', 'all right', 'right', 'i see', 'got it', 'aha', 'ah', 'oh', 'well', 'so'],
+  repeat: ['repeat', 'repeat that', 'say that again', 'come again', 'pardon', 'what was that', 'sorry what', 'i didn t catch that', 'i didn t hear'],
   greetings: ['good morning', 'good afternoon', 'good evening', 'good day'],
   negations: ['not', 'no', 'never', 'isn', 'aren', 'wasn', 'don', 'doesn', 'nothing'],
   price: ['how much', 'price', 'prices', 'pricing', 'cost', 'costs', 'charge', 'fee', 'fees', 'rate', 'rates', 'quote', 'expensive', 'cheap'],
@@ -389,7 +398,7 @@ const es: BuiltinLexicon = {
         'que revisen',
         'que alguien venga',
       ],
-      weak: ['cita', 'una cita', 'disponible', 'hora para', 'apuntarme', 'pasar'],
+      weak: ['cita', 'una cita', 'disponible', 'hora para', 'apuntarme', 'pasar', 'algo libre', 'verla', 'verlo', 'interesado en', 'interesada en'],
     },
     reschedule: {
       strong: [
@@ -490,6 +499,7 @@ const es: BuiltinLexicon = {
   deny: ['no', 'no gracias', 'para nada', 'mejor no', 'no me viene bien', 'no me va bien', 'no me sirve', 'incorrecto', 'no es correcto', 'tampoco', 'no es así'],
   done: ['no', 'no gracias', 'nada más', 'nada más gracias', 'eso es todo', 'es todo', 'estoy bien', 'ya está', 'con eso es suficiente', 'eso sería todo', 'no eso es todo'],
   backchannel: ['vale', 'ajá', 'aja', 'mm', 'mmm', 'hmm', 'eh', 'este', 'bueno', 'ok', 'okey', 'ya', 'ah', 'oh', 'pues', 'entiendo'],
+  repeat: ['repetir', 'repita', 'repítalo', 'cómo dice', 'perdón', 'no le he oído', 'no le oí', 'no le entendí', 'puede repetir'],
   greetings: ['buenos días', 'buenas tardes', 'buenas noches', 'buen día', 'buenas'],
   negations: ['no', 'nunca', 'ni', 'sin', 'tampoco'],
   price: ['cuánto', 'cuánto cuesta', 'cuánto vale', 'cuánto sale', 'precio', 'precios', 'coste', 'costo', 'cuesta', 'tarifa', 'tarifas', 'cobran', 'caro', 'barato'],
@@ -553,7 +563,7 @@ const fr: BuiltinLexicon = {
         'pourriez venir',
         'pouvez venir',
       ],
-      weak: ['rendez vous', 'un rendez vous', 'disponible', 'passer', 'venir'],
+      weak: ['rendez vous', 'un rendez vous', 'disponible', 'passer', 'venir', 'de la place', 'le voir', 'la voir', 'intéressé par', 'intéressée par'],
     },
     reschedule: {
       strong: [
@@ -686,6 +696,7 @@ const fr: BuiltinLexicon = {
   deny: ['non', 'non merci', 'pas vraiment', 'ça ne va pas', 'ça ne me va pas', 'ça ne marche pas', 'ce n est pas ça', 'pas du tout', 'ce n est pas bon', 'plutôt pas'],
   done: ['non', 'non merci', 'c est tout', 'ce sera tout', 'rien d autre', 'ça ira', 'c est bon merci', 'non c est tout', 'ça sera tout', 'non ça ira'],
   backchannel: ['d accord', 'ok', 'okay', 'hm', 'hmm', 'mm', 'euh', 'ah', 'oh', 'ben', 'bon', 'alors', 'voilà', 'je vois', 'bah'],
+  repeat: ['répéter', 'répétez', 'pardon', 'vous pouvez répéter', 'je n ai pas entendu', 'je n ai pas compris', 'vous dites'],
   greetings: ['bonjour', 'bonsoir', 'bonne après midi'],
   negations: ['pas', 'ne', 'n', 'jamais', 'aucun', 'aucune', 'sans', 'non'],
   price: ['combien', 'combien ça coûte', 'prix', 'tarif', 'tarifs', 'coût', 'coûte', 'cher', 'devis'],

@@ -50,6 +50,8 @@ export interface FaqMatch {
 export const FAQ_THRESHOLD = 1.5;
 /** A score at or above which the top goal is taken as what the caller wants. */
 export const GOAL_THRESHOLD = 1;
+/** Which goal wins a tie: the more urgent or more specific first. */
+const GOAL_PRECEDENCE: readonly Goal[] = ['emergency', 'human', 'cancel', 'reschedule', 'book', 'message', 'hours', 'location', 'faq', 'goodbye'];
 
 const cache = new WeakMap<AgentKnowledge, PreparedKnowledge>();
 
@@ -69,6 +71,7 @@ export class PreparedKnowledge {
   private readonly accentedYes: Set<string>;
   private readonly doneIndex: PhraseIndex<true>;
   private readonly backchannelIndex: PhraseIndex<true>;
+  private readonly repeatIndex: PhraseIndex<true>;
   private readonly priceIndex: PhraseIndex<true>;
   private readonly howToIndex: PhraseIndex<true>;
   private readonly sameNumberIndex: PhraseIndex<true>;
@@ -124,6 +127,7 @@ export class PreparedKnowledge {
     this.accentedYes = new Set(lexicon.confirmAccented.flatMap((w) => accentedWords(w)));
     this.doneIndex = flag(lexicon.done);
     this.backchannelIndex = flag(lexicon.backchannel);
+    this.repeatIndex = flag(lexicon.repeat);
     this.priceIndex = flag(lexicon.price);
     this.howToIndex = flag(lexicon.howTo);
     this.sameNumberIndex = flag(lexicon.sameNumber);
@@ -179,7 +183,9 @@ export class PreparedKnowledge {
       add('faq', Math.min(faq.score, 4));
       if (this.howToIndex.has(u.tokens)) add('faq', 2);
     }
-    return [...scores.entries()].map(([goal, score]) => ({ goal, score })).sort((a, b) => b.score - a.score);
+    return [...scores.entries()]
+      .map(([goal, score]) => ({ goal, score }))
+      .sort((a, b) => b.score - a.score || GOAL_PRECEDENCE.indexOf(a.goal) - GOAL_PRECEDENCE.indexOf(b.goal));
   }
 
   /** The service the caller named, by its keywords; ties broken by how much of the service's name was said. */
@@ -240,6 +246,13 @@ export class PreparedKnowledge {
     let covered = 0;
     for (const match of this.backchannelIndex.match(u.tokens)) covered += match.length;
     return covered === u.tokens.length;
+  }
+
+  /** "Sorry, can you repeat that?" with nothing else of substance (at most four words besides). */
+  asksToRepeat(u: Utterance): boolean {
+    const matches = this.repeatIndex.match(u.tokens);
+    const covered = matches.reduce((n, m) => n + m.length, 0);
+    return matches.length > 0 && u.tokens.length - covered <= 4;
   }
 
   /** "No, that's all", "non merci": nothing more. */

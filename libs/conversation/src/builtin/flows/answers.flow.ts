@@ -57,7 +57,9 @@ export function answerLocation(turn: Turn): void {
 export function answerQuestion(turn: Turn, u: Utterance): void {
   turn.intent = 'faq';
   const asksPrice = turn.prepared.asksPrice(u);
-  const named = turn.prepared.service(u);
+  // "How much is it?" in the middle of a booking or a change is about that booking's service.
+  const current = turn.knowledge.services.find((s) => s.id === (turn.state.book?.serviceId ?? turn.state.change?.booking?.serviceId));
+  const named = turn.prepared.service(u) ?? (asksPrice && current ? { service: current, score: 1, tied: [] } : null);
   const faq = turn.prepared.faq(u);
   const price = (s: { price: { amountMinor: number; currency: string } }) => formatMoney(s.price, turn.locale);
   if (asksPrice && named && (!faq || faq.score < 3)) {
