@@ -130,8 +130,8 @@ export class BuiltinEngine implements ConversationEngine {
       return;
     }
     // A question in the middle of a task ("how much is it?", "what are your hours on Friday?") is answered, then the task's question asked again.
-    const asksInfo = top && (top.goal === 'hours' || top.goal === 'location' || top.goal === 'faq') && top.score >= 2;
-    if (asksInfo && TASK_PHASES.includes(state.phase) && state.phase !== 'message.contact' && prepared.yesNo(u) === null) {
+    const asksInfo = top !== undefined && (top.goal === 'hours' || top.goal === 'location' || top.goal === 'faq') && top.score >= 2;
+    if (top && asksInfo && TASK_PHASES.includes(state.phase) && state.phase !== 'message.contact' && prepared.yesNo(u) === null) {
       state.misses = 0;
       await this.pursue(turn, top.goal, u);
       return;
