@@ -147,7 +147,10 @@ async function runBackend(kind, print) {
       { name: `tero (${kind === 'sqlite' ? 'SQLite' : 'PostgreSQL + Redis'})`, role: 'ours', url: `http://127.0.0.1:${oursPort}`, process: ours },
       { name: BASELINE, role: 'baseline', url: `http://127.0.0.1:${basePort}`, process: baseline },
     ];
-    const notes = [`called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up per run`];
+    const notes = [
+      `called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up per run`,
+      `resident memory after boot, before any call: tero ${Math.round(ours.rssMb() ?? 0)} MB, ${BASELINE} ${Math.round(baseline.rssMb() ?? 0)} MB`,
+    ];
     for (const t of targets) notes.push(`sanity call, ${t.name}: ${await sanityCall(t.url, target)}`);
 
     for (const concurrency of LEVELS) {
