@@ -14,6 +14,9 @@ describe('caller names', () => {
     ['fr', "C'est pour moi, Julien Bernard, je suis déjà patient chez vous.", 'Julien Bernard'],
     ['fr', "Je m'appelle Sophie Martin.", 'Sophie Martin'],
     ['fr', 'Je suis Claire Dubois, au 555 016 2211.', 'Claire Dubois'],
+    ['en', 'yes my name is kevin brooks and my number is 555 014 2233', 'Kevin Brooks'],
+    ['es', 'me llamo lucía fernández y mi teléfono es el 555 012 3456', 'Lucía Fernández'],
+    ['fr', "je m'appelle sophie martin merci", 'Sophie Martin'],
   ])('%s: %s', (locale, text, name) => {
     expect(findIntroducedName(text, locale)).toBe(name);
   });

@@ -5,8 +5,10 @@ import { foldText } from './text';
  * Finds the caller's name in what they said. Speech-to-text capitalises names, so a name is a run of
  * one to four capitalised words (with particles such as "de", "van", "del" between them) right after
  * a phrase that introduces it: "my name is", "it's for me,", "me llamo", "soy", "je suis", "c'est",
- * "pour moi,". Weekdays, months and a few interjections are never names. When the agent has just
- * asked for a name, a short answer without such a phrase is taken as the name itself.
+ * "pour moi,". Weekdays, months and a few interjections are never names. After a phrase that can only
+ * introduce a name ("my name is", "me llamo", "je m'appelle"), uncapitalised words are taken too, up to
+ * the first word that is no name ("my name is kevin brooks and…"). When the agent has just asked for
+ * a name, a short answer without such a phrase is taken as the name itself.
  */
 
 /** Phrases that introduce a name, per language. */
@@ -19,6 +21,13 @@ const INTRODUCERS: Record<'en' | 'es' | 'fr', string[]> = {
   fr: [
     "je m'appelle", 'mon nom est', "mon nom c'est", 'je suis', "moi c'est", "c'est", 'ici', 'de la part de', 'au nom de', 'pour moi,', 'pour',
   ],
+};
+
+/** Phrases after which only a name can follow, capitalised or not. */
+const EXPLICIT_INTRODUCERS: Record<'en' | 'es' | 'fr', string[]> = {
+  en: ['my name is', "my name's", 'the name is', "name's", 'call me'],
+  es: ['me llamo', 'mi nombre es'],
+  fr: ["je m'appelle", 'mon nom est', "mon nom c'est"],
 };
 
 /** Capitalised words that are not names. */
@@ -36,12 +45,33 @@ const CAPITALISED = "\\p{Lu}[\\p{L}'’\\-]*";
 /** One to four capitalised words, with particles between them; sticky, applied right after an introducer. */
 const NAME_AT = new RegExp(`[\\s,:]*(${CAPITALISED}(?:\\s+(?:${PARTICLES}\\s+)?${CAPITALISED}){0,3})`, 'uy');
 
-const INTRODUCER_PATTERNS = Object.fromEntries(
-  Object.entries(INTRODUCERS).map(([locale, phrases]) => [
-    locale,
-    new RegExp(`(?<![\\p{L}])(?:${phrases.map((p) => p.replace(/'/g, "['’]")).join('|')})(?![\\p{L}])`, 'giu'),
-  ]),
+/** Up to three words of any case, applied right after an explicit introducer. */
+const WORDS_AT = /[\s,:]*([\p{L}'’\-]+(?:\s+[\p{L}'’\-]+){0,2})/uy;
+
+function introducerPattern(phrases: string[]): RegExp {
+  return new RegExp(`(?<![\\p{L}])(?:${phrases.map((p) => p.replace(/'/g, "['’]")).join('|')})(?![\\p{L}])`, 'giu');
+}
+
+const INTRODUCER_PATTERNS = Object.fromEntries(Object.entries(INTRODUCERS).map(([locale, phrases]) => [locale, introducerPattern(phrases)])) as Record<
+  'en' | 'es' | 'fr',
+  RegExp
+>;
+const EXPLICIT_PATTERNS = Object.fromEntries(
+  Object.entries(EXPLICIT_INTRODUCERS).map(([locale, phrases]) => [locale, introducerPattern(phrases)]),
 ) as Record<'en' | 'es' | 'fr', RegExp>;
+
+/** Folded words that end an uncapitalised name: the language's stopwords and fillers ("and", "my", "y", "et"). */
+const nameEnders = new Map<string, ReadonlySet<string>>();
+
+function nameEndersOf(locale: string): ReadonlySet<string> {
+  let set = nameEnders.get(locale);
+  if (!set) {
+    const lexicon = lexiconFor(locale);
+    set = new Set([...lexicon.stopwords, ...lexicon.nameFillers, ...Object.keys(lexicon.digits)].map(foldText));
+    nameEnders.set(locale, set);
+  }
+  return set;
+}
 
 const WORDS = /[\p{L}'’\-]+/gu;
 const HAS_DIGIT = /\d/;
@@ -61,7 +91,8 @@ function fillersOf(locale: string): ReadonlySet<string> {
 
 /** The name introduced in `text`, cleaned of words that are not names; null when there is none. */
 export function findIntroducedName(text: string, locale: string): string | null {
-  const introducers = INTRODUCER_PATTERNS[(locale.split('-')[0] ?? 'en') as 'en'] ?? INTRODUCER_PATTERNS.en;
+  const base = (locale.split('-')[0] ?? 'en') as 'en';
+  const introducers = INTRODUCER_PATTERNS[base] ?? INTRODUCER_PATTERNS.en;
   introducers.lastIndex = 0;
   for (let match = introducers.exec(text); match; match = introducers.exec(text)) {
     NAME_AT.lastIndex = match.index + match[0].length;
@@ -69,7 +100,16 @@ export function findIntroducedName(text: string, locale: string): string | null 
     const cleaned = name ? cleanName(name[1]!) : null;
     if (cleaned) return cleaned;
   }
-  return null;
+  const explicit = EXPLICIT_PATTERNS[base] ?? EXPLICIT_PATTERNS.en;
+  explicit.lastIndex = 0;
+  const match = explicit.exec(text);
+  if (!match) return null;
+  WORDS_AT.lastIndex = match.index + match[0].length;
+  const words = WORDS_AT.exec(text)?.[1]?.split(SPACES) ?? [];
+  const enders = nameEndersOf(locale);
+  const end = words.findIndex((w) => enders.has(foldText(w)) || NOT_NAMES.has(foldText(w)));
+  const name = (end === -1 ? words : words.slice(0, end)).map((w) => w.charAt(0).toLocaleUpperCase(locale) + w.slice(1));
+  return name.length > 0 ? name.join(' ') : null;
 }
 
 /**
