@@ -108,7 +108,7 @@ describe('built-in conversation engine', () => {
       c.tools.ledger.seedBooking({ serviceId: 'massage', start: parseLocal('2026-03-10T10:00', zone), callerName: 'X', callerPhone: '+15550000001' });
       const reply = await c.say('Can I get a massage tomorrow at 10?');
       // 9:30 and 10:30 are as close: the earlier one.
-      expect(reply.say).toBe("That exact time isn't free. The closest I have for Sports massage is Tuesday, March 10 at 9:30 AM. Shall I book that?");
+      expect(reply.say).toBe("I don't have that time free. The closest I have for Sports massage is Tuesday, March 10 at 9:30 AM. Shall I book that?");
     });
 
     it('takes the name and number given while confirming, and reads the number back', async () => {
@@ -133,7 +133,7 @@ describe('built-in conversation engine', () => {
       await other.book({ holdId: hold.holdId, callerName: 'Bob', callerPhone: '+15550002222' });
       const reply = await c.say('Yes, go ahead.');
       expect(reply.say).not.toMatch(/booked|all set/i);
-      expect(reply.say).toMatch(/^I'm sorry, that time was just taken\. That exact time isn't free\. The closest I have for Sports massage is Friday, March 13 at 9:30 AM/);
+      expect(reply.say).toBe("I'm sorry, that time was just taken. I can book you in for Sports massage on Friday, March 13 at 9:30 AM. Shall I book it?");
       expect(c.tools.effects().booked).toHaveLength(0);
     });
 
@@ -200,9 +200,10 @@ describe('built-in conversation engine', () => {
       expect(end.say).toContain("I'm sorry we couldn't sort this out");
     });
 
-    it('asks to repeat a low-confidence transcript', async () => {
+    it('asks to repeat a low-confidence transcript, unless it holds an emergency keyword', async () => {
       const c = await call();
       expect((await c.say({ kind: 'low-confidence', text: 'mumble', confidence: 0.2 })).say).toBe("Sorry, the line isn't very clear. Could you say that again?");
+      expect(await c.say({ kind: 'low-confidence', text: 'he fainted', confidence: 0.3 })).toMatchObject({ intent: 'emergency', action: { type: 'transfer', to: TEST_NUMBERS.onCall } });
     });
 
     it('re-prompts on silence, offers a message on the second, and hangs up on the third', async () => {

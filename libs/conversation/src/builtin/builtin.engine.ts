@@ -78,6 +78,11 @@ export class BuiltinEngine implements ConversationEngine {
         this.silence(turn);
         break;
       case 'low-confidence':
+        memory.silences = 0;
+        // Even half-heard, an emergency is acted on: asking "could you repeat?" could cost the caller.
+        if (input.text && turn.prepared.emergency(turn.prepared.utterance(input.text))) await this.emergency(turn, turn.prepared.utterance(input.text));
+        else this.miss(turn, 'agent.repair.lowConfidence');
+        break;
       case 'error':
         memory.silences = 0;
         this.miss(turn, 'agent.repair.lowConfidence');

@@ -162,7 +162,7 @@ async function offerSlot(turn: Turn, lost = false): Promise<void> {
     book.hold = { id: hold.holdId, start: hold.start.toISOString() };
     book.alternatives = found.offers.slice(index + 1).map((o) => o.start.toISOString());
     if (lost) turn.say('agent.book.lost');
-    readBack(turn, false, found.exact && !lost);
+    readBack(turn, false, found.exact || lost);
     return;
   }
   delete book.hold;
