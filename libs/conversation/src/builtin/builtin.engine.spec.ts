@@ -88,8 +88,15 @@ describe('built-in conversation engine', () => {
       expect(booked.say).toBe("You're all set, Maria Lopez. I've booked Sports massage for Wednesday, March 11 at 2:00 PM. Is there anything else I can help you with?");
       expect(bookedStarts(c)).toEqual(['2026-03-11T14:00']);
       expect(c.tools.ledger.bookings[0]).toMatchObject({ callerName: 'Maria Lopez', callerPhone: CALLER, serviceId: 'massage' });
-      const bye = await c.say('No, that’s all, thanks.');
+      const bye = await c.say('ok thanks');
       expect(bye).toMatchObject({ intent: 'goodbye', action: { type: 'hangup' } });
+    });
+
+    it('keeps the service being booked when the caller names it again in other words', async () => {
+      const c = await call();
+      await c.say('I would like to book a sports massage');
+      expect((await c.say('a massage')).say).toBe('What day and time would suit you for Sports massage?');
+      expect((await c.say('actually a first assessment')).say).toBe('What day and time would suit you for First assessment?');
     });
 
     it('asks for the service and the time when the caller did not say them, and offers the next slot on a no', async () => {
@@ -279,6 +286,14 @@ describe('built-in conversation engine', () => {
       expect(c.tools.effects().message?.callbackNumber).toBe('+15550178899');
     });
 
+    it('keeps more of the message said while asked for the name and number', async () => {
+      const c = await call();
+      await c.say('Can the therapist call me back about my shoulder?');
+      expect((await c.say('Tell her the exercises make the pain worse at night')).say).toContain('May I have your name?');
+      await c.say("It's Ann Lee, this number is fine");
+      expect(c.tools.effects().message?.text).toBe('Can the therapist call me back about my shoulder? Tell her the exercises make the pain worse at night');
+    });
+
     it('asks what to pass on when the caller only asked to leave a message', async () => {
       const c = await call();
       expect((await c.say('Can I leave a message?')).say).toBe('Of course. What message would you like me to pass on?');
@@ -359,6 +374,14 @@ describe('built-in conversation engine', () => {
       expect((await c.say('Friday at 11')).say).toBe('I can move your First assessment to Friday, March 13 at 11:00 AM. Shall I do that?');
       await c.say('Yes');
       expect(c.tools.effects().rescheduled.map((r) => formatLocal(r.booking.start, zone))).toEqual(['2026-03-13T11:00']);
+    });
+
+    it('keeps the day already offered when the caller only changes the part of the day', async () => {
+      const c = await call();
+      c.tools.ledger.seedBooking({ serviceId: 'massage', start: parseLocal('2026-03-10T10:00', zone), callerName: 'Ann Lee', callerPhone: CALLER });
+      await c.say('I need to move my massage');
+      expect((await c.say('Thursday morning')).say).toBe('I can move your Sports massage to Thursday, March 12 at 9:00 AM. Shall I do that?');
+      expect((await c.say('the afternoon then')).say).toBe('I can move your Sports massage to Thursday, March 12 at 2:00 PM. Shall I do that?');
     });
 
     it('asks which booking when the caller has several', async () => {

@@ -75,12 +75,17 @@ export interface BuiltinState {
     retried: boolean;
     candidates: BookingRef[];
     booking?: BookingRef;
+    /** When the caller would like the booking moved to, as said so far. */
+    wish?: TimeWish;
     /** The new start being offered, ISO. */
     start?: string;
     alternatives: string[];
   };
   message?: {
+    /** What the caller said for the message, in order. */
     text: string[];
+    /** Whether that says something to pass on (not only "call me back"). */
+    hasBody: boolean;
     urgent: boolean;
     /** How many times the agent asked for the contact details. */
     asks: number;

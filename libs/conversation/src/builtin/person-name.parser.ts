@@ -25,7 +25,7 @@ const INTRODUCERS: Record<'en' | 'es' | 'fr', string[]> = {
 
 /** Phrases after which only a name can follow, capitalised or not. */
 const EXPLICIT_INTRODUCERS: Record<'en' | 'es' | 'fr', string[]> = {
-  en: ['my name is', "my name's", 'the name is', "name's", 'call me'],
+  en: ['my name is', "my name's", 'the name is', "name's"],
   es: ['me llamo', 'mi nombre es'],
   fr: ["je m'appelle", 'mon nom est', "mon nom c'est"],
 };

@@ -37,7 +37,7 @@ export interface ScoredGoal {
 export interface ServiceMatch {
   service: KnownService;
   score: number;
-  /** Other services that scored the same: the caller has to choose. */
+  /** Other services that scored the same and matched as much of their name: the caller has to choose. */
   tied: KnownService[];
 }
 
@@ -58,11 +58,15 @@ const cache = new WeakMap<AgentKnowledge, PreparedKnowledge>();
 export class PreparedKnowledge {
   private readonly stopwords: Set<string>;
   private readonly intentIndex: PhraseIndex<{ goal: LexiconIntent; weight: number }>;
+  /** Words of the lexicon's phrases per goal ("leave", "message", "call", "back" for `message`). */
+  private readonly goalWords: Map<LexiconIntent, Set<string>>;
   private readonly phrasings: { goal: PackIntent; content: Set<string> }[];
   private readonly emergencyIndex: PhraseIndex<string>;
   private readonly negations: Set<string>;
   private readonly serviceIndex: PhraseIndex<string>;
   private readonly serviceNameTokens: Map<string, Set<string>>;
+  /** Each service's own keywords, to tell whether it was mentioned at all (the shared index keeps only the longest match). */
+  private readonly serviceOwnIndex: Map<string, PhraseIndex<true>>;
   private readonly faqIndex: PhraseIndex<string>;
   private readonly faqQuestions: { entry: KnownFaq; content: Set<string> }[];
   private readonly questionTokenSpread: Map<string, number>;
@@ -101,6 +105,7 @@ export class PreparedKnowledge {
       }
     }
     this.intentIndex = new PhraseIndex(intentEntries);
+    this.goalWords = new Map(LEXICON_INTENTS.map((goal) => [goal, new Set(intentEntries.filter(([, v]) => v.goal === goal).flatMap(([p]) => matchTokens(p)))]));
     // Service words in an example phrasing are a slot, not the intent: "do you install EV chargers" is a question
     // because of "do you", not because of "EV charger".
     const serviceWords = new Set(knowledge.services.flatMap((s) => [s.name, ...s.keywords].flatMap((k) => matchTokens(k))));
@@ -115,6 +120,7 @@ export class PreparedKnowledge {
 
     this.serviceIndex = new PhraseIndex(knowledge.services.flatMap((s) => s.keywords.map((k) => [k, s.id] as const)));
     this.serviceNameTokens = new Map(knowledge.services.map((s) => [s.id, this.contentOf(matchTokens(s.name))]));
+    this.serviceOwnIndex = new Map(knowledge.services.map((s) => [s.id, flag(s.keywords)]));
 
 
     this.faqIndex = new PhraseIndex(knowledge.faq.flatMap((f) => f.keywords.map((k) => [k, f.id] as const)));
@@ -214,6 +220,11 @@ export class PreparedKnowledge {
     return { service: top.service, score: top.score, tied };
   }
 
+  /** Whether any keyword of the service occurs, even inside a longer keyword of another service. */
+  mentionsService(u: Utterance, serviceId: string): boolean {
+    return this.serviceOwnIndex.get(serviceId)?.has(u.tokens) ?? false;
+  }
+
   /** The FAQ entry that best answers the caller, if one scores enough. */
   faq(u: Utterance): FaqMatch | null {
     const scores = new Map<string, number>();
@@ -246,6 +257,14 @@ export class PreparedKnowledge {
     let covered = 0;
     for (const match of this.backchannelIndex.match(u.tokens)) covered += match.length;
     return covered === u.tokens.length;
+  }
+
+  /** How many content words the caller said beyond the words of asking for `goal`: "I want to leave a message" says nothing to pass on. */
+  substance(u: Utterance, goal: LexiconIntent): number {
+    const words = this.goalWords.get(goal)!;
+    let count = 0;
+    for (const token of u.content) if (!words.has(token)) count++;
+    return count;
   }
 
   /** "Sorry, can you repeat that?" with nothing else of substance (at most four words besides). */

@@ -193,3 +193,13 @@ function nextMonthDay(year: number, month: number, day: number): string {
   const next = month === 12 ? { year: year + 1, month: 1 } : { year, month: month + 1 };
   return `${next.year}-${pad(next.month)}-${pad(day)}`;
 }
+
+/** A new wish replaces what it names and keeps the rest ("Thursday" then "at 10" is Thursday at 10). */
+export function mergeWish(previous: TimeWish | undefined, next: TimeWish): TimeWish {
+  if (!previous) return next;
+  if (next.date) return next;
+  const merged: TimeWish = { ...previous, ...next };
+  if (next.time) delete merged.part;
+  if (next.part) delete merged.time;
+  return merged;
+}

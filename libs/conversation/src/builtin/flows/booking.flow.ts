@@ -4,7 +4,7 @@ import { formatList } from '../../spoken-format';
 import { readNameAnswer } from '../person-name.parser';
 import type { Utterance } from '../prepared-knowledge';
 import { searchSlots } from '../slot-search';
-import type { TimeWish } from '../time-wish.parser';
+import { mergeWish } from '../time-wish.parser';
 import type { Turn } from '../turn';
 import { absorbCallerDetails, heardWish } from './caller-details';
 
@@ -46,9 +46,22 @@ export async function answerBooking(turn: Turn, u: Utterance): Promise<boolean> 
       return false;
     }
     case 'book.when': {
-      if (!wish) return false;
-      book.wish = mergeWish(book.wish, wish);
-      await offerSlot(turn);
+      if (wish) {
+        book.wish = mergeWish(book.wish, wish);
+        await offerSlot(turn);
+        return true;
+      }
+      // A service named instead of a time: the one being booked said again ("a check-up" for the children's
+      // check-up: any match keeps it), or a change of mind.
+      const named = turn.prepared.service(u, (s) => s.bookable);
+      if (named) {
+        const same = turn.prepared.mentionsService(u, book.serviceId!);
+        if (!same && !chooseService(turn, u)) return true;
+        turn.ask('book.when', 'agent.book.askWhen', { service: service(turn).name });
+        return true;
+      }
+      if (!details) return false;
+      turn.askAgain();
       return true;
     }
     case 'book.confirm': {
@@ -242,14 +255,4 @@ function service(turn: Turn): KnownService {
 
 function localDateOfHold(turn: Turn): string {
   return localDate(new Date(turn.state.book!.hold!.start), turn.knowledge.timezone);
-}
-
-/** A new wish replaces what it names and keeps the rest ("Thursday" then "at 10" is Thursday at 10). */
-export function mergeWish(previous: TimeWish | undefined, next: TimeWish): TimeWish {
-  if (!previous) return next;
-  if (next.date) return next;
-  const merged: TimeWish = { ...previous, ...next };
-  if (next.time) delete merged.part;
-  if (next.part) delete merged.time;
-  return merged;
 }

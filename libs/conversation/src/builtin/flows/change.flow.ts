@@ -4,7 +4,7 @@ import { formatList } from '../../spoken-format';
 import type { BookingRef } from '../engine-state';
 import type { Utterance } from '../prepared-knowledge';
 import { searchSlots } from '../slot-search';
-import type { TimeWish } from '../time-wish.parser';
+import { mergeWish, type TimeWish } from '../time-wish.parser';
 import type { Turn } from '../turn';
 import { absorbCallerDetails, heardWish } from './caller-details';
 
@@ -136,9 +136,12 @@ async function select(turn: Turn, booking: BookingRef, u: Utterance | null): Pro
   turn.ask('reschedule.when', 'agent.reschedule.askWhen', params);
 }
 
-async function offerNewTime(turn: Turn, wish: TimeWish): Promise<void> {
+async function offerNewTime(turn: Turn, heard: TimeWish): Promise<void> {
   const change = turn.state.change!;
   const booking = change.booking!;
+  // "The afternoon then" after Friday was offered is Friday afternoon.
+  const wish = mergeWish(change.wish, heard);
+  change.wish = wish;
   const found = await searchSlots(turn.tools, booking.serviceId, wish, turn.call.now, turn.knowledge.timezone);
   const offers = found.offers.filter((o) => o.start.toISOString() !== booking.start);
   if (offers.length === 0) {

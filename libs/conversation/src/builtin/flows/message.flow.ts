@@ -9,15 +9,17 @@ import { absorbCallerDetails, hear } from './caller-details';
  * updates the same message.
  */
 
-/** Request words that say nothing to pass on ("can I leave a message?" has none). */
+/** Content words, beyond those of asking for a message, that make something to pass on. */
 const MIN_CONTENT_WORDS = 3;
 
 /** Starts taking a message; `text` is what it should say when the caller already said it. */
 export async function startMessage(turn: Turn, u: Utterance | null, options: { text?: string; urgent?: boolean } = {}): Promise<void> {
   turn.intent ??= options.urgent ? 'emergency' : 'message';
-  turn.state.message = { text: [], urgent: options.urgent ?? false, asks: 0, callerIdOk: false, taken: false };
+  const substance = u ? turn.prepared.substance(u, 'message') : 0;
+  turn.state.message = { text: [], hasBody: Boolean(options.text) || substance >= MIN_CONTENT_WORDS, urgent: options.urgent ?? false, asks: 0, callerIdOk: false, taken: false };
   if (u) absorbCallerDetails(turn, u);
-  const text = options.text ?? (u && u.content.size >= MIN_CONTENT_WORDS ? u.text : undefined);
+  // "Call me back about my shoulder" is kept even when the agent still asks what to pass on.
+  const text = options.text ?? (u && substance > 0 ? u.text : undefined);
   if (text) turn.state.message.text.push(text);
   await continueMessage(turn);
 }
@@ -30,6 +32,7 @@ export async function answerMessage(turn: Turn, u: Utterance): Promise<boolean> 
   if (turn.state.phase === 'message.text') {
     if (u.content.size === 0) return false;
     message.text.push(u.text);
+    message.hasBody = true;
     absorbCallerDetails(turn, u);
     await continueMessage(turn);
     return true;
@@ -52,6 +55,12 @@ export async function answerMessage(turn: Turn, u: Utterance): Promise<boolean> 
     }
   }
   if (!understood) {
+    // More of the message, said while the agent asked for a name or number: kept, and the question asked again.
+    if (yesNo === null && !hasDigitRun(u) && turn.prepared.substance(u, 'message') >= MIN_CONTENT_WORDS) {
+      message.text.push(u.text);
+      turn.askAgain();
+      return true;
+    }
     if (yesNo === 'no' && !turn.state.caller.phone) {
       message.callerIdOk = false;
       turn.ask('message.contact', 'agent.message.askNumber');
@@ -84,7 +93,7 @@ export async function correctMessageNumber(turn: Turn, u: Utterance): Promise<bo
 
 async function continueMessage(turn: Turn): Promise<void> {
   const message = turn.state.message!;
-  if (message.text.length === 0) {
+  if (!message.hasBody) {
     turn.ask('message.text', 'agent.message.askText');
     return;
   }
