@@ -31,6 +31,7 @@ const TASK_PHASES: readonly Phase[] = [
 /** Phases whose question is a yes/no one. */
 const YES_NO_PHASES: readonly Phase[] = ['book.confirm', 'cancel.confirm', 'reschedule.confirm', 'offer-message'];
 
+/** What the built-in engine needs from the server. */
 export interface BuiltinEngineOptions {
   /** The server's i18next instance (`createI18n(localesDir)`): every sentence comes from its `calls` namespace. */
   i18n: I18n;

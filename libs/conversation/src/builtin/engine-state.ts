@@ -32,6 +32,7 @@ export const PHASES = [
   'rescue',
   'ended',
 ] as const;
+/** What the agent is waiting for. */
 export type Phase = (typeof PHASES)[number];
 
 /** A question the agent asked: an i18n key of the `calls` namespace and its values. */
@@ -49,6 +50,7 @@ export interface BookingRef {
   start: string;
 }
 
+/** The built-in engine's {@link EngineState}: plain JSON, versioned by `v`. */
 export interface BuiltinState {
   v: 1;
   phase: Phase;

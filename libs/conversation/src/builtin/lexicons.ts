@@ -9,8 +9,10 @@
 
 /** Intents the generic vocabulary recognises; emergencies come from the pack's keywords only. */
 export const LEXICON_INTENTS = ['book', 'reschedule', 'cancel', 'hours', 'faq', 'location', 'message', 'human', 'goodbye'] as const;
+/** A goal the generic vocabulary knows words for. */
 export type LexiconIntent = (typeof LEXICON_INTENTS)[number];
 
+/** One language's vocabulary. Every list is phrases, compared folded (see the file's comment). */
 export interface BuiltinLexicon {
   /** Phrases per intent. `strong` ones weigh 2 and `weak` ones 1, plus half a point per extra word. */
   intents: Record<LexiconIntent, { strong: string[]; weak?: string[] }>;

@@ -29,11 +29,13 @@ export interface Utterance {
   accented: string[];
 }
 
+/** A goal and the points the utterance gave it. */
 export interface ScoredGoal {
   goal: Goal;
   score: number;
 }
 
+/** The service an utterance names best. */
 export interface ServiceMatch {
   service: KnownService;
   score: number;
@@ -41,6 +43,7 @@ export interface ServiceMatch {
   tied: KnownService[];
 }
 
+/** The FAQ entry an utterance asks about best, with its score. */
 export interface FaqMatch {
   entry: KnownFaq;
   score: number;
@@ -55,6 +58,7 @@ const GOAL_PRECEDENCE: readonly Goal[] = ['emergency', 'human', 'cancel', 'resch
 
 const cache = new WeakMap<AgentKnowledge, PreparedKnowledge>();
 
+/** Indexes of one {@link AgentKnowledge} for the built-in engine; get one with {@link PreparedKnowledge.of}. */
 export class PreparedKnowledge {
   private readonly stopwords: Set<string>;
   private readonly intentIndex: PhraseIndex<{ goal: LexiconIntent; weight: number }>;

@@ -24,6 +24,7 @@ export interface TimeWish {
   firstThing?: boolean;
 }
 
+/** A part of the day a caller names. */
 export type DayPart = 'morning' | 'afternoon' | 'evening';
 
 /**

@@ -12,6 +12,7 @@ import { heardWish } from './caller-details';
  * choice (see the engine).
  */
 
+/** Opening hours: of a date (exceptions included), of a weekday, or of the whole week. */
 export function answerHours(turn: Turn, u: Utterance): void {
   turn.intent = 'hours';
   turn.answered = true;
@@ -39,6 +40,7 @@ export function answerHours(turn: Turn, u: Utterance): void {
   turn.say('agent.hours.week', { summary: weekSummary(turn) });
 }
 
+/** The business's address, or a message offer when the client has not entered one. */
 export function answerLocation(turn: Turn): void {
   turn.intent = 'location';
   const address = turn.knowledge.business.address.trim();

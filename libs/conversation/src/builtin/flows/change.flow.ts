@@ -14,6 +14,7 @@ import { absorbCallerDetails, heardWish } from './caller-details';
  * the name and number it was booked under once, then offers a message.
  */
 
+/** Starts a cancellation or a move: the caller's bookings, found by their number (and name). */
 export async function startChange(turn: Turn, kind: 'cancel' | 'reschedule', u: Utterance): Promise<void> {
   turn.intent = kind;
   turn.state.change = { kind, retried: false, candidates: [], alternatives: [] };
