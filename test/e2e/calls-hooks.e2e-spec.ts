@@ -39,7 +39,11 @@ describe('jambonz webhooks', () => {
 
   const em = () => t.kernel.db.forInstance('e2e assertions');
   const flush = () => t.kernel.telephony.writer.flush();
-  const callOf = async (callSid: string) => em().findOne(Call, { callSid });
+  /** The call's row once what is queued for the record is written. */
+  const callOf = async (callSid: string) => {
+    await flush();
+    return em().findOne(Call, { callSid });
+  };
   const brightClientId = async () => (await em().findOneOrFail(Client, { slug: 'bright-smile' })).id;
   /** Starts a call with a signed call hook; returns its sid and the verbs. */
   async function startCall(line = bright, from = '+15557770001') {

@@ -1,8 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { ConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import { Call, CallEvent, CallTurn, type Database, type TurnSpeaker } from '@tero/db';
+import { Call, type CallRoute, CallEvent, CallTurn, type Database, type TurnSpeaker } from '@tero/db';
 import type { Logger } from 'pino';
+
+/** A new call, as the first hook knows it (and, when it ends before it is written, as it ended). */
+export interface CallRow extends CallPatch {
+  id: string;
+  brandId: string;
+  clientId: string;
+  callSid: string;
+  direction: string;
+  fromNumber: string;
+  toNumber: string;
+  callerName: string | null;
+  status: string;
+  route: CallRoute;
+  locale: string;
+  startedAt: Date;
+  aiDisclosed: boolean;
+  recordingConsent: boolean | null;
+}
 
 /** One utterance to record. */
 export interface TurnRow {
@@ -29,7 +47,7 @@ export interface EventRow {
   data?: Record<string, unknown>;
 }
 
-/** Fields of a Call row to change, applied after the turns and events queued before them. */
+/** Fields of a Call row to change, applied after the rows queued before them. */
 export type CallPatch = Partial<
   Pick<
     Call,
@@ -51,23 +69,39 @@ export type CallPatch = Partial<
 export interface CallRecordWriterOptions {
   /** How often queued rows are written. Default 250 ms. */
   flushEveryMs?: number;
-  /** Rows kept while the database refuses them; beyond this the oldest are dropped (and logged). */
+  /** Rows kept while the database is unreachable; beyond this the oldest are dropped (and logged). */
   maxQueued?: number;
+  /**
+   * Flushes a row may wait for the row it depends on (a turn for its call, an update for its call)
+   * before it is dropped: another replica may not have written the call yet. Default 40 (~10 s).
+   */
+  maxTries?: number;
+}
+
+interface Queued<T> {
+  row: T;
+  tries: number;
 }
 
 /**
- * Write-behind for the call record, so a turn never waits for the database: turns, timeline events and
- * call updates are queued in memory and written in batches every ~250 ms, when a call ends, and at
- * shutdown. Inserts are idempotent — a turn by (call, seq), an event by (call, key) — so a batch retried
- * after a failure, or a hook delivered twice, writes each row once.
+ * Write-behind for the call record, so that no hook waits for the database: new calls, turns, timeline
+ * events and call updates are queued in memory and written in one transaction every ~250 ms (soon after a
+ * call ends, and at shutdown), in that order. Inserts are idempotent — a call by its sid, a turn by
+ * (call, seq), an event by (call, key) — so a batch retried after a failure, or a hook delivered twice,
+ * writes each row once. A row whose call is not there yet (written by another replica, not flushed yet)
+ * is tried again for a few seconds; a row the database refuses for good is dropped and logged; nothing
+ * is lost while the database is away, up to `maxQueued` rows.
  */
 export class CallRecordWriter {
-  private turns: TurnRow[] = [];
-  private events: EventRow[] = [];
-  private patches = new Map<string, CallPatch>();
+  private calls: Queued<CallRow>[] = [];
+  private turns: Queued<TurnRow>[] = [];
+  private events: Queued<EventRow>[] = [];
+  private patches = new Map<string, Queued<CallPatch>>();
   private timer: NodeJS.Timeout | null = null;
+  private soonTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private readonly maxQueued: number;
+  private readonly maxTries: number;
 
   constructor(
     private readonly db: Database,
@@ -75,6 +109,7 @@ export class CallRecordWriter {
     private readonly options: CallRecordWriterOptions = {},
   ) {
     this.maxQueued = options.maxQueued ?? 50_000;
+    this.maxTries = options.maxTries ?? 40;
   }
 
   /** Starts the periodic flush (the timer does not keep the process alive). */
@@ -84,24 +119,42 @@ export class CallRecordWriter {
     this.timer.unref();
   }
 
+  call(row: CallRow): void {
+    this.push(this.calls, row, 'calls');
+  }
+
   turn(row: TurnRow): void {
-    this.turns.push(row);
-    if (this.turns.length > this.maxQueued) this.drop('turns', this.turns);
+    this.push(this.turns, row, 'turns');
   }
 
   event(row: EventRow): void {
-    this.events.push(row);
-    if (this.events.length > this.maxQueued) this.drop('events', this.events);
+    this.push(this.events, row, 'events');
   }
 
-  /** Merges with an update of the same call not yet written. */
+  /** Merges with the call's row or update not yet written (a short call is then written once, as it ended). */
   update(callId: string, patch: CallPatch): void {
-    this.patches.set(callId, { ...this.patches.get(callId), ...patch });
+    const unwritten = this.calls.find((queued) => queued.row.id === callId);
+    if (unwritten) {
+      Object.assign(unwritten.row, patch);
+      return;
+    }
+    const queued = this.patches.get(callId);
+    this.patches.set(callId, { row: { ...queued?.row, ...patch }, tries: queued?.tries ?? 0 });
+  }
+
+  /** Asks for a flush within a few milliseconds (a call ended); many asks in a burst make one flush. */
+  flushSoon(): void {
+    if (this.soonTimer) return;
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      void this.flush();
+    }, 20);
+    this.soonTimer.unref();
   }
 
   /** How many rows and updates wait to be written. */
   get pending(): number {
-    return this.turns.length + this.events.length + this.patches.size;
+    return this.calls.length + this.turns.length + this.events.length + this.patches.size;
   }
 
   /** Writes what is queued now; waits for a flush under way first, so that writes stay in order. Never throws. */
@@ -114,42 +167,75 @@ export class CallRecordWriter {
     await this.running;
   }
 
-  /** Stops the timer and writes everything left. */
+  /** Stops the timers and writes everything left. */
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     this.timer = null;
+    this.soonTimer = null;
     await this.flush();
   }
 
+  private push<T>(queue: Queued<T>[], row: T, what: string): void {
+    queue.push({ row, tries: 0 });
+    if (queue.length > this.maxQueued) {
+      const dropped = queue.length - this.maxQueued;
+      queue.splice(0, dropped);
+      this.logger.error({ dropped }, `call record: ${what} queue full (database unreachable?); oldest rows dropped`);
+    }
+  }
+
   private async write(): Promise<void> {
+    const calls = this.calls;
     const turns = this.turns;
     const events = this.events;
-    const patches = this.patches;
+    const patches = [...this.patches];
+    this.calls = [];
     this.turns = [];
     this.events = [];
     this.patches = new Map();
     const em = this.db.forInstance('write-behind of call records; each row carries the tenant of its verified call') as unknown as SqlEntityManager;
+    const insertCalls = (sql: SqlEntityManager, rows: Queued<CallRow>[]) => sql.createQueryBuilder(Call).insert(rows.map(callRecord)).onConflict(['callSid']).ignore().execute();
+    const insertTurns = (sql: SqlEntityManager, rows: Queued<TurnRow>[]) => sql.createQueryBuilder(CallTurn).insert(rows.map(turnRecord)).onConflict(['call', 'seq']).ignore().execute();
+    const insertEvents = (sql: SqlEntityManager, rows: Queued<EventRow>[]) => sql.createQueryBuilder(CallEvent).insert(rows.map(eventRecord)).onConflict(['call', 'key']).ignore().execute();
+    const applyPatch = async (sql: SqlEntityManager, callId: string, patch: CallPatch) => (await sql.nativeUpdate(Call, { id: callId }, { ...patch, updatedAt: new Date() })) > 0;
+
+    // Usually everything goes in one transaction: one commit (one fsync on SQLite) per flush, however many calls.
+    try {
+      const unmatched = await em.transactional(async (tx) => {
+        const sql = tx as unknown as SqlEntityManager;
+        if (calls.length) await insertCalls(sql, calls);
+        if (turns.length) await insertTurns(sql, turns);
+        if (events.length) await insertEvents(sql, events);
+        const waiting: typeof patches = [];
+        for (const entry of patches) if (!(await applyPatch(sql, entry[0], entry[1].row))) waiting.push(entry);
+        return waiting;
+      });
+      for (const [callId, queued] of unmatched) this.retryPatch(callId, queued);
+      return;
+    } catch {
+      // A row was refused, or the database is away: go piece by piece, keeping what can wait.
+    }
     const refused = (error: unknown) => isConstraintViolation(em.getDriver().convertException(error as Error));
-    const keptTurns = await this.insert(refused, 'turns', turns, (rows) => em.createQueryBuilder(CallTurn).insert(rows.map(turnRecord)).onConflict(['call', 'seq']).ignore().execute());
-    const keptEvents = await this.insert(refused, 'events', events, (rows) => em.createQueryBuilder(CallEvent).insert(rows.map(eventRecord)).onConflict(['call', 'key']).ignore().execute());
-    this.turns = keptTurns.concat(this.turns);
-    this.events = keptEvents.concat(this.events);
-    for (const [callId, patch] of patches) {
+    this.calls = (await this.insert(refused, 'calls', calls, (rows) => insertCalls(em, rows))).concat(this.calls);
+    this.turns = (await this.insert(refused, 'turns', turns, (rows) => insertTurns(em, rows))).concat(this.turns);
+    this.events = (await this.insert(refused, 'events', events, (rows) => insertEvents(em, rows))).concat(this.events);
+    for (const [callId, queued] of patches) {
       try {
-        await em.nativeUpdate(Call, { id: callId }, { ...patch, updatedAt: new Date() });
+        if (!(await applyPatch(em, callId, queued.row))) this.retryPatch(callId, queued);
       } catch (error) {
         this.logger.error({ err: error, callId }, 'call record: updating the call failed; kept for the next flush');
-        this.patches.set(callId, { ...patch, ...this.patches.get(callId) });
+        this.keepPatch(callId, queued);
       }
     }
   }
 
   /**
-   * Inserts a batch; returns the rows to try again. When the batch fails on a constraint (its call was
-   * deleted meanwhile), rows go one by one and only those the database refuses are dropped, so one bad
-   * row never blocks the others; any other failure (the database is down) keeps them all.
+   * Inserts a batch; returns the rows to try again. When the batch fails on a constraint, rows go one by
+   * one: a refused row waits for a later flush (its call may come from another replica) until it has
+   * been tried `maxTries` times; any other failure (the database is away) keeps them all.
    */
-  private async insert<T>(refused: (error: unknown) => boolean, what: string, rows: T[], run: (rows: T[]) => Promise<unknown>): Promise<T[]> {
+  private async insert<T>(refused: (error: unknown) => boolean, what: string, rows: Queued<T>[], run: (rows: Queued<T>[]) => Promise<unknown>): Promise<Queued<T>[]> {
     if (rows.length === 0) return [];
     try {
       await run(rows);
@@ -160,22 +246,32 @@ export class CallRecordWriter {
         return rows;
       }
     }
-    const kept: T[] = [];
-    for (const row of rows) {
+    const kept: Queued<T>[] = [];
+    for (const queued of rows) {
       try {
-        await run([row]);
+        await run([queued]);
       } catch (error) {
-        if (refused(error)) this.logger.error({ err: error }, `call record: a row of ${what} was refused and dropped`);
-        else kept.push(row);
+        if (!refused(error)) kept.push(queued);
+        else if (++queued.tries < this.maxTries) kept.push(queued);
+        else this.logger.error({ err: error }, `call record: a row of ${what} was refused ${this.maxTries} times and dropped`);
       }
     }
     return kept;
   }
 
-  private drop(what: string, queue: unknown[]): void {
-    const dropped = queue.length - this.maxQueued;
-    queue.splice(0, dropped);
-    this.logger.error({ dropped }, `call record: ${what} queue full (database unreachable?); oldest rows dropped`);
+  /** An update whose call is not written yet waits, a few seconds at most. */
+  private retryPatch(callId: string, queued: Queued<CallPatch>): void {
+    if (++queued.tries >= this.maxTries) {
+      this.logger.error({ callId }, `call record: no call ${callId} to update after ${this.maxTries} tries; update dropped`);
+      return;
+    }
+    this.keepPatch(callId, queued);
+  }
+
+  /** Puts an update back, under any newer one queued meanwhile. */
+  private keepPatch(callId: string, queued: Queued<CallPatch>): void {
+    const newer = this.patches.get(callId);
+    this.patches.set(callId, { row: { ...queued.row, ...newer?.row }, tries: queued.tries });
   }
 }
 
@@ -191,7 +287,37 @@ function isConstraintViolation(error: unknown): boolean {
   return false;
 }
 
-function turnRecord(t: TurnRow) {
+function callRecord({ row: c }: Queued<CallRow>) {
+  const now = new Date();
+  return {
+    id: c.id,
+    createdAt: now,
+    updatedAt: now,
+    brand: c.brandId,
+    client: c.clientId,
+    callSid: c.callSid,
+    direction: c.direction,
+    fromNumber: c.fromNumber,
+    toNumber: c.toNumber,
+    callerName: c.callerName,
+    status: c.status,
+    route: c.route,
+    outcome: c.outcome ?? null,
+    locale: c.locale,
+    startedAt: c.startedAt,
+    endedAt: c.endedAt ?? null,
+    durationSeconds: c.durationSeconds ?? null,
+    billableSeconds: c.billableSeconds ?? 0,
+    aiDisclosed: c.aiDisclosed,
+    recordingConsent: c.recordingConsent,
+    transferTo: c.transferTo ?? null,
+    bookingId: c.bookingId ?? null,
+    messageId: c.messageId ?? null,
+    turnCount: c.turnCount ?? 0,
+  };
+}
+
+function turnRecord({ row: t }: Queued<TurnRow>) {
   const now = new Date();
   return {
     id: randomUUID(),
@@ -211,7 +337,7 @@ function turnRecord(t: TurnRow) {
   };
 }
 
-function eventRecord(e: EventRow) {
+function eventRecord({ row: e }: Queued<EventRow>) {
   const now = new Date();
   return { id: randomUUID(), createdAt: now, updatedAt: now, brand: e.brandId, client: e.clientId, call: e.callId, key: e.key, at: e.at, data: e.data ?? {} };
 }

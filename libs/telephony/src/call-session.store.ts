@@ -38,6 +38,8 @@ export interface CallSession {
   outcome: CallOutcome | null;
   bookingId: string | null;
   messageId: string | null;
+  /** Whether the call ever held a slot: only then are holds released when it ends. */
+  held: boolean;
   transferTo: string | null;
   /** The last action the agent asked for: `listen`, `transfer`, `voicemail`, `hangup`. */
   lastAction: string;

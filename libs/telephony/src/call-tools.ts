@@ -30,7 +30,11 @@ export function createCallTools(session: CallSession, deps: CallToolsDeps): Agen
   const by = callHolder(session.callSid);
   return {
     checkAvailability: (query) => ledger.availability(ctx, query),
-    holdSlot: (query) => ledger.hold(ctx, { ...query, holder: by }),
+    async holdSlot(query) {
+      const result = await ledger.hold(ctx, { ...query, holder: by });
+      if (result.ok) session.held = true;
+      return result;
+    },
     async book(query) {
       const result = await ledger.confirm(ctx, { ...query, by });
       if (result.ok) {

@@ -117,7 +117,10 @@ describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
     const reply = await hook('call', { call_sid: sid, caller_name: 'Maria' });
     return { sid, reply };
   };
-  const callRow = async (sid: string) => t.db.forInstance('spec').findOneOrFail(Call, { callSid: sid });
+  const callRow = async (sid: string) => {
+    await telephony.writer.flush();
+    return t.db.forInstance('spec').findOneOrFail(Call, { callSid: sid });
+  };
 
   it('answers a new call with the AI disclosure and the greeting, listening with barge-in', async () => {
     const { sid, reply } = await newCall();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { BookingLedger } from '@tero/booking';
 import { type EventBus, isSupportedLocale } from '@tero/core';
 import type { AgentKnowledge, AgentReply, CallFacts, ConversationEngine } from '@tero/conversation';
-import { type AgentProfile, Brand, Call, CallerMessage, Client, type Database } from '@tero/db';
+import { type AgentProfile, Brand, CallerMessage, Client, type Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
@@ -199,14 +199,14 @@ export class JambonzHooks {
 
   private async onCall(body: Record<string, unknown>, account: AccountEntry | null): Promise<JambonzVerb[]> {
     const callSid = typeof body.call_sid === 'string' ? body.call_sid : null;
-    const log = this.deps.logger.child({ callSid });
+    const log = this.deps.logger;
     let locale = 'en';
     let session: CallSession | null = null;
     let entry: ClientEntry | null = null;
     try {
       const parsed = callHookSchema.safeParse(body);
       if (!parsed.success || !callSid) {
-        log.warn({ problem: parsed.success ? { field: 'call_sid' } : firstProblem(parsed.error) }, 'call hook without the fields routing needs');
+        log.warn({ callSid, problem: parsed.success ? { field: 'call_sid' } : firstProblem(parsed.error) }, 'call hook without the fields routing needs');
         return this.unrouted(await this.brandLocale(account?.brandId), null);
       }
       const existing = await this.deps.sessions.get(callSid);
@@ -215,16 +215,16 @@ export class JambonzHooks {
       const payload = parsed.data;
       const number = await this.deps.directory.number(normalizeNumber(payload.to));
       if (!number || number.state !== 'assigned' || !number.clientId) {
-        log.info({ to: payload.to }, 'call to a number that routes to no client');
+        log.info({ callSid, to: payload.to }, 'call to a number that routes to no client');
         return this.unrouted(await this.brandLocale(number?.brandId ?? account?.brandId), null);
       }
       if (!this.accountMayDrive(account, number.brandId, number.clientId)) {
-        log.warn({ to: payload.to, accountSid: account?.accountSid }, 'call hook from a jambonz account that does not own the number');
+        log.warn({ callSid, to: payload.to, accountSid: account?.accountSid }, 'call hook from a jambonz account that does not own the number');
         return this.unrouted(await this.brandLocale(account?.brandId), null);
       }
       entry = await this.deps.directory.client(number.brandId, number.clientId);
       if (!entry?.profile) {
-        log.info({ clientId: number.clientId }, 'call to a client without an agent profile');
+        log.info({ callSid, clientId: number.clientId }, 'call to a client without an agent profile');
         return this.unrouted(entry ? this.localeOf(entry) : await this.brandLocale(number.brandId), null);
       }
       locale = this.localeOf(entry);
@@ -254,22 +254,24 @@ export class JambonzHooks {
         outcome: null,
         bookingId: null,
         messageId: null,
+        held: false,
         transferTo: decision.action.kind === 'forward' ? decision.action.to : null,
         lastAction: 'listen',
         ended: false,
         opening: [],
       };
-      await this.insertCall(session, payload, entry);
+      const notices = decision.action.kind === 'ai' ? this.noticesOf(profile) : { ai: false, recording: null };
+      this.recordCall(session, payload, notices);
       this.timeline(session, 'route', { route: decision.route, action: decision.action.kind, ...(decision.note ? { note: decision.note } : {}) });
       this.publish(session, CALL_EVENTS.started, { callSid, callId: session.callId, route: decision.route, mode: session.mode, from, to: session.to, locale });
       const verbs = await this.openingVerbs(session, entry, profile, decision, now);
       const problem = verbProblem(verbs);
       session.opening = problem ? this.safe(locale) : verbs;
-      if (problem) log.error({ problem }, 'our first response failed jambonz validation; answered with the static fallback');
+      if (problem) log.error({ callSid, problem }, 'our first response failed jambonz validation; answered with the static fallback');
       await this.deps.sessions.set(session);
       return session.opening;
     } catch (error) {
-      log.error({ err: error }, 'call hook failed; answered with the safe fallback');
+      log.error({ callSid, err: error }, 'call hook failed; answered with the safe fallback');
       return this.failSafe(session, entry, locale);
     }
   }
@@ -279,23 +281,31 @@ export class JambonzHooks {
     return session.opening.length ? session.opening : this.safe(session.locale);
   }
 
-  private async insertCall(session: CallSession, payload: CallHookPayload, entry: ClientEntry): Promise<void> {
-    const em = this.deps.db.forTenant(this.ctxOf(session));
-    em.create(Call, {
+  /** What the caller is told before the agent speaks: that it is an AI, and whether (and where) the call is recorded. */
+  private noticesOf(profile: AgentProfile): { ai: boolean; recording: string | null } {
+    const recording = profile.recordCalls && this.deps.settings.recordingUrl ? this.deps.settings.recordingUrl : null;
+    return { ai: profile.aiDisclosure, recording };
+  }
+
+  /** Queues the Call row: written behind like the rest of the record, so the first hook waits for no database write. */
+  private recordCall(session: CallSession, payload: CallHookPayload, notices: { ai: boolean; recording: string | null }): void {
+    this.deps.writer.call({
       id: session.callId,
-      brand: em.getReference(Brand, entry.brand.id),
-      client: em.getReference(Client, entry.client.id),
+      brandId: session.brandId,
+      clientId: session.clientId,
       callSid: session.callSid,
-      direction: payload.direction ?? 'inbound',
+      direction: (payload.direction ?? 'inbound').slice(0, 10),
       fromNumber: session.from.slice(0, 64),
       toNumber: session.to.slice(0, 64),
       callerName: session.callerName?.slice(0, 120) ?? null,
-      status: payload.call_status ?? 'trying',
+      status: (payload.call_status ?? 'trying').slice(0, 20),
       route: session.route,
       locale: session.locale,
       startedAt: new Date(session.startedAt),
+      aiDisclosed: notices.ai,
+      // The caller hears the recording notice before recording starts; staying on the line is the consent.
+      recordingConsent: notices.recording ? true : null,
     });
-    await em.flush();
   }
 
   private async openingVerbs(session: CallSession, entry: ClientEntry, profile: AgentProfile, decision: RouteDecision, now: Date): Promise<JambonzVerb[]> {
@@ -313,14 +323,10 @@ export class JambonzHooks {
         session.lastAction = 'transfer';
         return transferVerbs(t('forwarding'), decision.action.to, voice);
       case 'ai': {
-        const recording = profile.recordCalls && this.deps.settings.recordingUrl ? this.deps.settings.recordingUrl : null;
-        const notice = [profile.aiDisclosure ? t('disclosure_ai') : '', recording ? t('disclosure_recording') : ''].filter(Boolean).join(' ');
+        const { ai, recording } = this.noticesOf(profile);
+        const notice = [ai ? t('disclosure_ai') : '', recording ? t('disclosure_recording') : ''].filter(Boolean).join(' ');
         const before = notice ? noticeVerbs(notice, voice, recording ? { siprecServerURL: recording, recordingID: session.callSid } : undefined) : [];
-        if (profile.aiDisclosure || recording) {
-          const patch = { aiDisclosed: profile.aiDisclosure, recordingConsent: recording ? true : null };
-          this.deps.writer.update(session.callId, patch);
-          this.timeline(session, 'disclosure', { ai: profile.aiDisclosure, recording: Boolean(recording) });
-        }
+        if (notice) this.timeline(session, 'disclosure', { ai, recording: Boolean(recording) });
         const { engine, knowledge, tools } = await this.conversation(session, entry, profile);
         const reply = await engine.start(this.facts(session, now), knowledge, tools);
         return this.afterReply(session, reply, voice, before, now);
@@ -338,14 +344,17 @@ export class JambonzHooks {
     if (!session) return { status: 200, body: HANGUP_ONLY };
     const entry = await this.deps.directory.client(session.brandId, session.clientId);
     const profile = entry?.profile;
-    const log = this.deps.logger.child({ callSid: session.callSid });
+    const log = this.deps.logger;
+    const callSid = session.callSid;
     const now = this.clock();
     if (!entry || !profile) {
-      log.warn('turn for a call whose client or agent is gone');
+      log.warn({ callSid }, 'turn for a call whose client or agent is gone');
       return { status: 200, body: hangupVerbs(this.deps.i18n.t('calls:hooks.apology_hangup', { lng: session.locale }), this.voiceOf(null, session.locale)) };
     }
     const voice = this.voiceOf(profile, session.locale);
     const mapped = mapGatherResult(payload, this.deps.settings.minConfidence);
+    // A turn means jambonz played the first answer: it will not ask for it again, so it need not travel on.
+    session.opening = [];
     session.callerTurns++;
     session.silences = mapped.input.kind === 'silence' ? session.silences + 1 : 0;
     const callerTurn = {
@@ -376,7 +385,7 @@ export class JambonzHooks {
       });
       return { status: 200, body: verbs };
     } catch (error) {
-      log.error({ err: error }, 'turn failed; apologised and handed the call on');
+      log.error({ callSid, err: error }, 'turn failed; apologised and handed the call on');
       this.deps.writer.turn(callerTurn);
       return { status: 200, body: await this.failSafe(session, entry, session.locale) };
     }
@@ -506,11 +515,13 @@ export class JambonzHooks {
       messageId: session.messageId,
       ...(session.transferTo ? { transferTo: session.transferTo } : {}),
     });
-    void this.deps.writer.flush();
+    this.deps.writer.flushSoon();
     this.deps.directory.addUsage(session.clientId, billable);
-    this.deps.ledger.releaseHolds(this.ctxOf(session), callHolder(session.callSid)).catch((error: unknown) => {
-      this.deps.logger.warn({ err: error, callSid: session.callSid }, 'releasing the call\'s holds failed; they lapse by themselves');
-    });
+    if (session.held) {
+      this.deps.ledger.releaseHolds(this.ctxOf(session), callHolder(session.callSid)).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, callSid: session.callSid }, 'releasing the call\'s holds failed; they lapse by themselves');
+      });
+    }
     this.publish(session, CALL_EVENTS.ended, { callSid: session.callSid, callId: session.callId, status: payload.call_status, outcome, durationSeconds: duration, billableSeconds: billable });
     return { status: 200, body: [] };
   }

@@ -27,6 +27,7 @@ const session = (callSid: string, over: Partial<CallSession> = {}): CallSession 
   outcome: null,
   bookingId: null,
   messageId: null,
+  held: false,
   transferTo: null,
   lastAction: 'listen',
   ended: false,
