@@ -52,11 +52,15 @@ export interface CallSession {
 /** Where sessions live between hooks. */
 export interface CallSessionStore {
   get(callSid: string): Promise<CallSession | null>;
-  set(session: CallSession): Promise<void>;
+  /** Keeps the session for `ttlSeconds` from now (default {@link SESSION_TTL_SECONDS}). */
+  set(session: CallSession, ttlSeconds?: number): Promise<void>;
 }
 
 /** Seconds a session is kept after its last change: longer than any call, short enough to clean itself. */
 export const SESSION_TTL_SECONDS = 4 * 3600;
+
+/** Seconds a finished call's session is kept, so that late hooks for it are recognised and change nothing. */
+export const ENDED_SESSION_TTL_SECONDS = 15 * 60;
 
 /** The embedded store: one process, a map with expiry (swept as it grows). Holds copies, as Redis would. */
 export class MemoryCallSessionStore implements CallSessionStore {
@@ -78,9 +82,9 @@ export class MemoryCallSessionStore implements CallSessionStore {
     return JSON.parse(entry.json) as CallSession;
   }
 
-  async set(session: CallSession): Promise<void> {
+  async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
     const now = this.now();
-    this.sessions.set(session.callSid, { json: JSON.stringify(session), expiresAt: now + this.ttlSeconds * 1000 });
+    this.sessions.set(session.callSid, { json: JSON.stringify(session), expiresAt: now + ttlSeconds * 1000 });
     if (this.sessions.size >= this.sweepAt) {
       for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
       this.sweepAt = Math.max(1024, this.sessions.size * 2);
@@ -101,8 +105,8 @@ export class RedisCallSessionStore implements CallSessionStore {
     return json ? (JSON.parse(json) as CallSession) : null;
   }
 
-  async set(session: CallSession): Promise<void> {
-    await this.redis.set(this.key(session.callSid), JSON.stringify(session), 'EX', this.ttlSeconds);
+  async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
+    await this.redis.set(this.key(session.callSid), JSON.stringify(session), 'EX', ttlSeconds);
   }
 
   private key(callSid: string): string {

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { type AccountEntry, type CallDirectory, type ClientEntry, normalizeNumber } from './call-directory';
 import type { CallRecordWriter } from './call-record.writer';
 import { type RouteDecision, routeCall } from './call-router';
-import { type CallSession, type CallSessionStore, betterOutcome } from './call-session.store';
+import { type CallSession, type CallSessionStore, ENDED_SESSION_TTL_SECONDS, betterOutcome } from './call-session.store';
 import { callHolder, createCallTools } from './call-tools';
 import { mapGatherResult } from './caller-input';
 import type { ConversationRuntime } from './conversation-runtime';
@@ -92,8 +92,6 @@ const MAX_CALLER_TURNS = 60;
 const FINAL_STATUSES = new Set(['completed', 'failed', 'busy', 'no-answer']);
 /** Dial results that mean the transfer connected. */
 const CONNECTED = new Set(['completed', 'answered', 'in-progress']);
-/** How long a processed status is remembered, so that a redelivery has the effect of one. */
-const STATUS_MEMORY_SECONDS = 24 * 3600;
 
 const LANGUAGE_OF: Record<string, string> = { en: 'en-US', es: 'es-US', fr: 'fr-FR' };
 const HANGUP_ONLY: JambonzVerb[] = [{ verb: 'hangup' }];
@@ -488,13 +486,18 @@ export class JambonzHooks {
     const payload = parsed.data;
     const session = await this.deps.sessions.get(payload.call_sid);
     if (!session || !this.accountMayDrive(account, session.brandId, session.clientId)) return { status: 200, body: [] };
-    if (!(await this.deps.guard.claim(`status:${session.callSid}:${payload.call_status}`, STATUS_MEMORY_SECONDS))) return { status: 200, body: [] };
+    // A finished call takes no more statuses (late or repeated ones change nothing).
+    if (session.ended) return { status: 200, body: [] };
+    const final = FINAL_STATUSES.has(payload.call_status);
+    // The end is acted on once, even when two replicas receive it at the same moment.
+    if (final && !(await this.deps.guard.claim(`ended:${session.callSid}`, ENDED_SESSION_TTL_SECONDS))) return { status: 200, body: [] };
     const now = this.clock();
+    // The timeline keeps each status once (its key is unique per call), so a repeated one is harmless.
     this.timeline(session, `status:${payload.call_status}`, {
       ...(payload.sip_status !== undefined ? { sipStatus: payload.sip_status } : {}),
       ...(payload.duration !== undefined ? { duration: payload.duration } : {}),
     });
-    if (!FINAL_STATUSES.has(payload.call_status)) {
+    if (!final) {
       this.deps.writer.update(session.callId, { status: payload.call_status });
       return { status: 200, body: [] };
     }
@@ -503,7 +506,8 @@ export class JambonzHooks {
     const billable = answered && duration !== null ? Math.ceil(duration) : 0;
     const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
     session.ended = true;
-    await this.deps.sessions.set(session);
+    // What is left of a finished call: enough to recognise its late hooks, nothing of the conversation.
+    await this.deps.sessions.set({ ...session, engineState: {}, opening: [] }, ENDED_SESSION_TTL_SECONDS);
     this.deps.writer.update(session.callId, {
       status: payload.call_status,
       outcome,
