@@ -47,6 +47,8 @@ export interface CallSession {
   ended: boolean;
   /** The answer to the first hook, given again if jambonz repeats it. */
   opening: JambonzVerb[];
+  /** A "talk to your agent" call (see `TestCallMarker`): recorded like any call, billed nothing. */
+  test?: boolean;
 }
 
 /** Where sessions live between hooks. */

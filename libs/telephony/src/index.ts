@@ -17,3 +17,4 @@ export * from './jambonz-verbs';
 export * from './replay-guard';
 export * from './simulator';
 export * from './telephony.factory';
+export * from './test-calls';

@@ -27,6 +27,7 @@ import {
   voicemailVerbs,
 } from './jambonz-verbs';
 import type { ReplayGuard } from './replay-guard';
+import type { TestCallMarker } from './test-calls/test-call-marker';
 
 /** The hooks jambonz calls. */
 export type HookKind = 'call' | 'turn' | 'status' | 'dial' | 'voicemail';
@@ -79,6 +80,8 @@ export interface JambonzHooksDeps {
   settings: JambonzHooksSettings;
   /** The time source (scenario tests pin it). */
   clock?: () => Date;
+  /** Recognises "talk to your agent" calls, which are recorded but not billed; without it every call is billed. */
+  testCalls?: TestCallMarker;
 }
 
 /** Bus events the call path publishes (payloads are JSON). */
@@ -257,11 +260,13 @@ export class JambonzHooks {
         lastAction: 'listen',
         ended: false,
         opening: [],
+        test: this.deps.testCalls?.isTestCall(body.env_vars, payload) ?? false,
       };
       const notices = decision.action.kind === 'ai' ? this.noticesOf(profile) : { ai: false, recording: null };
       this.recordCall(session, payload, notices);
       this.timeline(session, 'route', { route: decision.route, action: decision.action.kind, ...(decision.note ? { note: decision.note } : {}) });
-      this.publish(session, CALL_EVENTS.started, { callSid, callId: session.callId, route: decision.route, mode: session.mode, from, to: session.to, locale });
+      if (session.test) this.timeline(session, 'test_call', { billed: false });
+      this.publish(session, CALL_EVENTS.started, { callSid, callId: session.callId, route: decision.route, mode: session.mode, from, to: session.to, locale, ...(session.test ? { test: true } : {}) });
       const verbs = await this.openingVerbs(session, entry, profile, decision, now);
       const problem = verbProblem(verbs);
       session.opening = problem ? this.safe(locale) : verbs;
@@ -503,7 +508,7 @@ export class JambonzHooks {
     }
     const answered = payload.call_status === 'completed';
     const duration = payload.duration ?? null;
-    const billable = answered && duration !== null ? Math.ceil(duration) : 0;
+    const billable = answered && duration !== null && !session.test ? Math.ceil(duration) : 0;
     const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
     session.ended = true;
     // What is left of a finished call: enough to recognise its late hooks, nothing of the conversation.

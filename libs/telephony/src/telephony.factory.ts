@@ -11,6 +11,7 @@ import type { ConversationRuntime } from './conversation-runtime';
 import { JambonzAccountsService } from './jambonz-accounts.service';
 import { JambonzHooks, type JambonzHooksSettings } from './jambonz-hooks.service';
 import { MemoryReplayGuard, type ReplayGuard, RedisReplayGuard } from './replay-guard';
+import { TestCallMarker } from './test-calls/test-call-marker';
 
 /** Event that tells every replica's call directory to forget what it cached (a number, profile or account changed). */
 export const DIRECTORY_CHANGED = 'telephony.directory_changed';
@@ -98,6 +99,7 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
     runtime: deps.runtime,
     settings,
     clock: deps.clock,
+    testCalls: new TestCallMarker(keyring),
   });
   return {
     hooks,

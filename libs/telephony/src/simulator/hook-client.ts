@@ -39,6 +39,7 @@ export class HookClient {
   constructor(
     private readonly secret: string | null,
     private readonly timeoutMs: number,
+    private readonly send: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
   async post(url: string, payload: Record<string, unknown>): Promise<HookReply> {
@@ -46,7 +47,7 @@ export class HookClient {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'jambonz-simulator' };
     if (this.secret !== null) headers['jambonz-signature'] = jambonzSignatureHeader(this.secret, body, Math.floor(Date.now() / 1000));
     const started = performance.now();
-    const res = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await this.send(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(this.timeoutMs) });
     const raw = await res.text();
     const elapsedMs = performance.now() - started;
     let json: unknown = null;

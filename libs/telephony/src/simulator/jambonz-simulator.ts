@@ -81,7 +81,7 @@ export class JambonzSimulator {
       throw new SimulatorError('simulator.bad_request', `baseUrl "${options.baseUrl}" is not a URL`, null, { field: 'baseUrl' });
     }
     if (!options.accountSid) throw new SimulatorError('simulator.bad_request', 'accountSid is required', null, { field: 'accountSid' });
-    this.client = new HookClient(options.secret, options.timeoutMs ?? 10_000);
+    this.client = new HookClient(options.secret, options.timeoutMs ?? 10_000, options.fetch);
   }
 
   /** Places one inbound call and plays it to its end. Throws {@link SimulatorError} (with the call so far) on a protocol fault. */

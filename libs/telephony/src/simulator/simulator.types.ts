@@ -47,6 +47,12 @@ export interface JambonzSimulatorOptions {
   maxHooks?: number;
   /** Per-request time limit in ms (default 10 000, jambonz's). */
   timeoutMs?: number;
+  /**
+   * How a hook request travels (default: the global `fetch`, over the network). The server's "talk to
+   * your agent" passes one that hands the request to its own HTTP stack in-process, so its hooks run as
+   * for jambonz without the server having to reach its own public address.
+   */
+  fetch?: typeof fetch;
 }
 
 /** One call to place. */
