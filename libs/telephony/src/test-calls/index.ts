@@ -1,1 +1,3 @@
+export * from './agent-test-calls.service';
+export * from './live-test-call';
 export * from './test-call-marker';
