@@ -1,0 +1,35 @@
+import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AgentTestCalls, TestCallMarker } from '@tero/telephony';
+import type { FastifyInstance } from 'fastify';
+import { KERNEL } from '../http/tokens';
+import type { Kernel } from '../kernel';
+import { inProcessFetch } from './agent-test-calls.in-process-fetch';
+
+/** The origin the in-process simulator addresses our hooks at; requests never leave the process. */
+const IN_PROCESS_ORIGIN = 'http://tero.in-process';
+
+/**
+ * This process's "talk to your agent" calls: the simulator reaches our jambonz hooks through the
+ * server's own HTTP stack, in-process, signing as the client's jambonz account would. The calls still
+ * live are hung up (and so recorded as ended) before the HTTP server stops.
+ */
+@Injectable()
+export class AgentTestCallsHost implements BeforeApplicationShutdown {
+  readonly calls: AgentTestCalls;
+
+  constructor(@Inject(KERNEL) kernel: Kernel, adapterHost: HttpAdapterHost) {
+    this.calls = new AgentTestCalls({
+      db: kernel.db,
+      directory: kernel.telephony.directory,
+      marker: new TestCallMarker(kernel.keyring),
+      signatures: kernel.config.JAMBONZ_SIGNATURES,
+      hooks: { baseUrl: IN_PROCESS_ORIGIN, fetch: inProcessFetch(IN_PROCESS_ORIGIN, () => adapterHost.httpAdapter.getInstance<FastifyInstance>()) },
+      logger: kernel.logger.child({ part: 'test-calls' }),
+    });
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.calls.close();
+  }
+}
