@@ -6,6 +6,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { PassportModule } from '@nestjs/passport';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { pluginModules } from '@tero/core';
+import { AgentTestCallsController } from './api/agent-test-calls.controller';
+import { AgentTestCallsHost } from './api/agent-test-calls.host';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
 import { HealthController } from './health/health.controller';
@@ -23,8 +25,8 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, ApiAuthController, ApiController],
-    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway],
+    controllers: [HealthController, PagesController, ApiAuthController, ApiController, AgentTestCallsController],
+    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost],
   };
 }
 
