@@ -37,6 +37,7 @@ function agentFor(app: NestFastifyApplication, host: string) {
     get: (path: string) => withHost(request(server).get(path)),
     post: (path: string) => withHost(request(server).post(path)),
     patch: (path: string) => withHost(request(server).patch(path)),
+    delete: (path: string) => withHost(request(server).delete(path)),
   };
 }
 

@@ -113,4 +113,19 @@ describe('tenant isolation across every read and write path', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.fields.length).toBeGreaterThan(0);
   });
+  it('/api/v1/agent/test-calls: another tenant’s test call is 404 to read, talk to or hang up, and a number of another client cannot be called', async () => {
+    const harbor = api(t.logins.harborOwner.host, harborAuth);
+    const own = api(t.logins.owner.host, ownerAuth);
+    const started = await harbor.post('/api/v1/agent/test-calls', {});
+    expect(started.status).toBe(201);
+    const id = started.body.id as string;
+    expect((await own.get(`/api/v1/agent/test-calls/${id}`)).status).toBe(404);
+    expect((await own.post(`/api/v1/agent/test-calls/${id}/turns`, { text: 'cancel everything' })).status).toBe(404);
+    expect((await t.http(t.logins.owner.host).delete(`/api/v1/agent/test-calls/${id}`).set('Authorization', ownerAuth)).status).toBe(404);
+    expect((await harbor.get(`/api/v1/agent/test-calls/${id}`)).body.ended).toBe(false);
+    const foreignNumber = await own.post('/api/v1/agent/test-calls', { number: '+15550200200' });
+    expect(foreignNumber.status).toBeGreaterThanOrEqual(400);
+    expect(foreignNumber.status).toBeLessThan(500);
+    expect((await t.http(t.logins.harborOwner.host).delete(`/api/v1/agent/test-calls/${id}`).set('Authorization', harborAuth)).status).toBe(200);
+  });
 });
