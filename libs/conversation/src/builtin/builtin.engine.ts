@@ -1,4 +1,4 @@
-import type { i18n as I18n, TFunction } from 'i18next';
+import type { i18n as I18n } from 'i18next';
 import type { AgentKnowledge, AgentReply, AgentTools, CallerInput, CallFacts, ConversationEngine, EngineState } from '../engine.port';
 import { initialState, readState, type BuiltinState, type Phase } from './engine-state';
 import { answerHours, answerLocation, answerQuestion } from './flows/answers.flow';
@@ -6,6 +6,7 @@ import { answerBooking, startBooking } from './flows/booking.flow';
 import { hear } from './flows/caller-details';
 import { answerChange, startChange } from './flows/change.flow';
 import { answerMessage, correctMessageNumber, startMessage } from './flows/message.flow';
+import { Phrasebook } from './phrasebook';
 import { GOAL_THRESHOLD, PreparedKnowledge, type Goal, type ScoredGoal, type Utterance } from './prepared-knowledge';
 import { Turn } from './turn';
 
@@ -45,8 +46,6 @@ export interface BuiltinEngineOptions {
  */
 export class BuiltinEngine implements ConversationEngine {
   readonly id = 'builtin';
-  private readonly translators = new Map<string, TFunction>();
-
   constructor(private readonly options: BuiltinEngineOptions) {}
 
   async start(call: CallFacts, knowledge: AgentKnowledge, tools: AgentTools): Promise<AgentReply> {
@@ -93,12 +92,7 @@ export class BuiltinEngine implements ConversationEngine {
   }
 
   private turnOf(call: CallFacts, knowledge: AgentKnowledge, tools: AgentTools, state: BuiltinState): Turn {
-    let t = this.translators.get(knowledge.locale);
-    if (!t) {
-      t = this.options.i18n.getFixedT(knowledge.locale, 'calls');
-      this.translators.set(knowledge.locale, t);
-    }
-    return new Turn(call, knowledge, PreparedKnowledge.of(knowledge), tools, t, state);
+    return new Turn(call, knowledge, PreparedKnowledge.of(knowledge), tools, Phrasebook.of(this.options.i18n, knowledge.locale), state);
   }
 
   private async speech(turn: Turn, text: string): Promise<void> {

@@ -1,7 +1,7 @@
-import type { TFunction } from 'i18next';
 import type { AgentAction, AgentKnowledge, AgentReply, AgentTools, CallFacts, EngineState, TurnIntent } from '../engine.port';
 import { formatDay, formatTime, spellPhone } from '../spoken-format';
 import type { BuiltinState, Phase, Prompt } from './engine-state';
+import type { Phrasebook } from './phrasebook';
 import type { PreparedKnowledge } from './prepared-knowledge';
 
 const NON_DIGITS = /\D/g;
@@ -24,7 +24,7 @@ export class Turn {
     readonly knowledge: AgentKnowledge,
     readonly prepared: PreparedKnowledge,
     readonly tools: AgentTools,
-    private readonly t: TFunction,
+    private readonly phrasebook: Phrasebook,
     readonly state: BuiltinState,
   ) {}
 
@@ -34,7 +34,12 @@ export class Turn {
 
   /** A sentence of the `calls` namespace. */
   text(key: string, params?: Record<string, string>): string {
-    return this.t(key, params ?? {}) as string;
+    return this.phrasebook.text(key, params);
+  }
+
+  /** Something said from the business's knowledge that only changes with it (the week's hours), made once per knowledge and locale. */
+  remember<T>(key: string, make: () => T): T {
+    return this.phrasebook.remember(this.knowledge, key, make);
   }
 
   /** Adds a sentence of the `calls` namespace to the reply. */
