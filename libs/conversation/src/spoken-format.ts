@@ -26,16 +26,21 @@ export function formatMoney(money: Money, locale: string): string {
 
 /** A wall-clock `HH:MM` (as in business hours) → `8:00 AM` (en), `08:00` (fr). `24:00` reads as midnight. */
 export function formatClock(hhmm: string, locale: string): string {
-  const [h, m] = hhmm.split(':').map(Number) as [number, number];
-  const format = cached(`clock|${locale}`, () => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }));
-  return format.format(new Date(Date.UTC(2024, 0, 1, h % 24, m)));
+  // A day has few clock times: each is formatted once per locale.
+  return cached(`clock|${locale}|${hhmm}`, () => {
+    const [h, m] = hhmm.split(':').map(Number) as [number, number];
+    const format = cached(`clock|${locale}`, () => new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit', timeZone: 'UTC' }));
+    return format.format(new Date(Date.UTC(2024, 0, 1, h % 24, m)));
+  });
 }
 
 /** Weekday name, 0 = Monday: `Monday`, `lunes`, `lundi`. */
 export function weekdayName(weekday: number, locale: string): string {
-  const format = cached(`weekday|${locale}`, () => new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }));
-  // 2024-01-01 was a Monday.
-  return format.format(new Date(Date.UTC(2024, 0, 1 + weekday)));
+  return cached(`weekday|${locale}|${weekday}`, () => {
+    const format = cached(`weekday|${locale}`, () => new Intl.DateTimeFormat(locale, { weekday: 'long', timeZone: 'UTC' }));
+    // 2024-01-01 was a Monday.
+    return format.format(new Date(Date.UTC(2024, 0, 1 + weekday)));
+  });
 }
 
 /** A local date `YYYY-MM-DD` → `Tuesday, March 10` (en), `martes, 10 de marzo` (es), `mardi 10 mars` (fr). */

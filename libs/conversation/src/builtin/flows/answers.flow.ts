@@ -1,6 +1,7 @@
 import { addDays, localDate, weekdayOf } from '@tero/core';
 import { WEEKDAYS } from '@tero/sdk';
 import { formatClock, formatList, formatLocalDate, formatMoney, weekdayName } from '../../spoken-format';
+import type { KnownService } from '../../engine.port';
 import type { Utterance } from '../prepared-knowledge';
 import type { Turn } from '../turn';
 import { heardWish } from './caller-details';
@@ -63,7 +64,7 @@ export function answerQuestion(turn: Turn, u: Utterance): void {
   const current = turn.knowledge.services.find((s) => s.id === (turn.state.book?.serviceId ?? turn.state.change?.booking?.serviceId));
   const named = turn.prepared.service(u) ?? (asksPrice && current ? { service: current, score: 1, tied: [] } : null);
   const faq = turn.prepared.faq(u);
-  const price = (s: { price: { amountMinor: number; currency: string } }) => formatMoney(s.price, turn.locale);
+  const price = (s: KnownService) => turn.remember(`price|${s.id}`, () => formatMoney(s.price, turn.locale));
   if (asksPrice && named && (!faq || faq.score < 3)) {
     const service = named.service;
     turn.answered = true;
@@ -99,15 +100,24 @@ function nextDateOn(turn: Turn, weekday: number): string {
   return addDays(today, (weekday - weekdayOf(today) + 7) % 7);
 }
 
+/** Opening intervals as said ("8:00 AM to noon and 1:00 PM to 5:00 PM"), made once per business and set of intervals. */
 function ranges(turn: Turn, intervals: [string, string][]): string {
-  return formatList(
-    intervals.map(([from, to]) => turn.text('agent.hours.range', { from: formatClock(from, turn.locale), to: formatClock(to, turn.locale) })),
-    turn.locale,
+  let key = 'ranges';
+  for (const [from, to] of intervals) key += `|${from}-${to}`;
+  return turn.remember(key, () =>
+    formatList(
+      intervals.map(([from, to]) => turn.text('agent.hours.range', { from: formatClock(from, turn.locale), to: formatClock(to, turn.locale) })),
+      turn.locale,
+    ),
   );
 }
 
-/** The week in a few words: days with the same hours together, Monday first, closed days last. */
+/** The week in a few words: days with the same hours together, Monday first, closed days last. Made once per business. */
 function weekSummary(turn: Turn): string {
+  return turn.remember('week', () => describeWeek(turn));
+}
+
+function describeWeek(turn: Turn): string {
   const groups = new Map<string, number[]>();
   const closed: number[] = [];
   WEEKDAYS.forEach((key, index) => {
