@@ -32,4 +32,42 @@ describe('zoned time', () => {
     expect(isValidTimeZone('Europe/Paris')).toBe(true);
     expect(isValidTimeZone('Mars/Base')).toBe(false);
   });
+
+  it('reads the same wall clock as Intl at every sampled instant, daylight-saving changes and odd offsets included', () => {
+    const formats = new Map<string, Intl.DateTimeFormat>();
+    const intl = (instant: Date, timeZone: string) => {
+      let format = formats.get(timeZone);
+      if (!format) {
+        format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric', weekday: 'short' });
+        formats.set(timeZone, format);
+      }
+      const parts = Object.fromEntries(format.formatToParts(instant).map((p) => [p.type, p.value]));
+      const weekday = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(parts.weekday!);
+      return { year: +parts.year!, month: +parts.month!, day: +parts.day!, hour: +parts.hour!, minute: +parts.minute!, second: +parts.second!, weekday };
+    };
+    const zones = ['America/New_York', 'Europe/Paris', 'Europe/Dublin', 'Australia/Lord_Howe', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham', 'Africa/Casablanca', 'America/Santiago', 'Africa/Monrovia', 'Europe/Amsterdam', 'UTC'];
+    const instants: number[] = [];
+    // A year of instants 1 h 51 min 40.5 s apart, each minute around this year's changes, and old years with second-precise offsets.
+    for (let ms = Date.UTC(2026, 0, 1); ms < Date.UTC(2027, 0, 1); ms += 6_700_500) instants.push(ms);
+    for (const [from, to] of [[Date.UTC(2026, 2, 8, 5), Date.UTC(2026, 2, 8, 9)], [Date.UTC(2026, 2, 29, 0), Date.UTC(2026, 2, 29, 3)], [Date.UTC(2026, 3, 4, 14), Date.UTC(2026, 3, 4, 16)]]) {
+      for (let ms = from; ms < to; ms += 59_999) instants.push(ms);
+    }
+    for (let ms = Date.UTC(1900, 0, 1); ms < Date.UTC(1975, 0, 1); ms += 86_399_999 * 17) instants.push(ms);
+    instants.push(Date.UTC(1899, 11, 31, 23, 59, 59), Date.UTC(2199, 11, 31, 23), Date.UTC(2300, 5, 1), -1, 0);
+    const differences: string[] = [];
+    for (const zone of zones) {
+      for (const ms of instants) {
+        const instant = new Date(ms);
+        const wanted = JSON.stringify(intl(instant, zone));
+        // Twice: once as the hour's offset is read, once from what was kept.
+        for (const got of [toLocalParts(instant, zone), toLocalParts(instant, zone)]) {
+          if (JSON.stringify(got) !== wanted) differences.push(`${zone} ${instant.toISOString()}: ${JSON.stringify(got)}, Intl ${wanted}`);
+        }
+      }
+    }
+    expect(differences).toEqual([]);
+    expect(instants.length * zones.length).toBeGreaterThan(50_000);
+    expect(() => toLocalParts(new Date(Number.NaN), 'UTC')).toThrow(RangeError);
+    expect(() => toLocalParts(new Date(), 'Mars/Base')).toThrow(RangeError);
+  });
 });

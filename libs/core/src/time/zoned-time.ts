@@ -47,8 +47,8 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The wall clock in `timeZone` at `instant`. */
-export function toLocalParts(instant: Date, timeZone: string): LocalParts {
+/** The wall clock in `timeZone` at `instant`, as `Intl` reads it. */
+function readLocalParts(instant: Date, timeZone: string): LocalParts {
   const parts: Record<string, string> = {};
   for (const part of formatterFor(timeZone).formatToParts(instant)) parts[part.type] = part.value;
   return {
@@ -59,6 +59,61 @@ export function toLocalParts(instant: Date, timeZone: string): LocalParts {
     minute: Number(parts.minute),
     second: Number(parts.second),
     weekday: WEEKDAY_INDEX[parts.weekday!]!,
+  };
+}
+
+const HOUR_MS = 3_600_000;
+/** Instants between these are read through the offset cache; `Intl` alone reads the others (old calendars, far futures). */
+const CACHED_FROM = Date.UTC(1900, 0, 1);
+const CACHED_TO = Date.UTC(2200, 0, 1);
+/** Hours remembered per zone before that zone's cache starts over. */
+const CACHED_HOURS = 100_000;
+/**
+ * Per zone, the offset from UTC (ms) of each UTC hour already read, or NaN for an hour in which the
+ * offset changes. `Intl.DateTimeFormat#formatToParts` is slow and every turn of a call reads clocks,
+ * while a zone's offset changes a few times a year at most: an hour whose first and last seconds show
+ * the same offset has that offset throughout, and then the wall clock is plain arithmetic.
+ */
+const offsets = new Map<string, Map<number, number>>();
+
+function hourOffset(hour: number, timeZone: string): number {
+  let zone = offsets.get(timeZone);
+  if (!zone) {
+    zone = new Map();
+    offsets.set(timeZone, zone);
+  }
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    const first = hour * HOUR_MS;
+    const atFirst = offsetMs(first, timeZone);
+    offset = atFirst === offsetMs(first + HOUR_MS - 1000, timeZone) ? atFirst : Number.NaN;
+    if (zone.size >= CACHED_HOURS) zone.clear();
+    zone.set(hour, offset);
+  }
+  return offset;
+}
+
+/** Offset (ms, whole seconds) of `timeZone` at the whole second `ms`, from `Intl`. */
+function offsetMs(ms: number, timeZone: string): number {
+  const p = readLocalParts(new Date(ms), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - ms;
+}
+
+/** The wall clock in `timeZone` at `instant`. */
+export function toLocalParts(instant: Date, timeZone: string): LocalParts {
+  const ms = instant.getTime();
+  if (!(ms >= CACHED_FROM && ms < CACHED_TO)) return readLocalParts(instant, timeZone);
+  const offset = hourOffset(Math.floor(ms / HOUR_MS), timeZone);
+  if (Number.isNaN(offset)) return readLocalParts(instant, timeZone);
+  const wall = new Date(ms + offset);
+  return {
+    year: wall.getUTCFullYear(),
+    month: wall.getUTCMonth() + 1,
+    day: wall.getUTCDate(),
+    hour: wall.getUTCHours(),
+    minute: wall.getUTCMinutes(),
+    second: wall.getUTCSeconds(),
+    weekday: (wall.getUTCDay() + 6) % 7,
   };
 }
 
