@@ -36,6 +36,8 @@ export const DAY_PARTS: Record<DayPart, [number, number]> = { morning: [0, 12 * 
 type Locale = 'en' | 'es' | 'fr';
 
 interface CompiledTimeLexicon {
+  /** Tests at least one of which matches whenever the rest can find anything: see {@link mentionsTime}. */
+  cues: RegExp[];
   greetings: RegExp;
   rewrites: [RegExp, string][];
   after: RegExp[];
@@ -58,6 +60,61 @@ const DAY_OF_MONTH: Record<Locale, string> = {
 };
 
 const PARSERS: Record<Locale, chrono.Chrono> = { en: chrono.en.casual, es: chrono.es.casual, fr: chrono.fr.casual };
+
+/**
+ * What chrono-node's casual parsers of each language need to find anything in a text without digits,
+ * written loosely so as to match whatever they match (and more): a weekday or month name, a word such
+ * as "tomorrow" or "noon", a time unit after a number word or "the/this/next" ("a couple of days",
+ * "next week", "la semaine prochaine", "dentro de una hora"). Same flags as chrono's own patterns
+ * (case-insensitive, no `u`), so that letters and word boundaries mean the same; a name starts a word
+ * or follows what chrono lets run into it ("onmonday", "thismorning"). Whatever these miss, chrono
+ * misses too: the spec checks it over a corpus of callers' words and time expressions.
+ */
+const EN_UNITS = 'seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|mos?|mon|quarters?|qtrs?|years?|yrs?|[smhdwy]';
+const ES_UNITS = 'segundos?|minutos?|semanas?|cuartos?|horas?|meses|mins?|días|dias|años|anos|sec|hrs?|día|dia|mes|año|ano|h';
+const FR_UNITS = 'trimestres?|secondes?|semaines?|minutes?|heures?|années?|jours?|mins?|mois|sec|hrs?|ans|h';
+const FR_NUMBERS = 'quatre|treize|trois|douze|deux|cinq|sept|huit|neuf|onze|six|dix|une?|quelques?|demi-?';
+/** At the start of a word, or right after one of `joined`. */
+const startsAfter = (joined: string) => `(?:(?<!\\w)|(?<=${joined}))`;
+const CHRONO_CUES: Record<Locale, RegExp> = {
+  en: new RegExp(
+    [
+      `(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|half(?:\\s{0,2}an?)?|an?\\b|few|several|the|couple|of)\\s{0,3}(?:${EN_UNITS})(?=\\W|$|ago|before|earlier|later|after|from|henceforth|forward|out)`,
+      `(?:this|last|past|next|after)\\s*(?:${EN_UNITS})(?!\\w)`,
+      `${startsAfter('on|this|last|past|next')}(?:sunday|monday|tuesday|wednesday|thursday|friday|saturday|sun|mon|tues|tue|wed|thurs|thur|thu|fri|sat|weekend|weekday)(?=\\W|$|of|this|last|past|next)`,
+      // A month's name may follow an ordinal ("first of may") and run into one ("march first"): every ordinal word starts with one of these.
+      `${startsAfter('in|of|st|nd|rd|th')}(?:january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)(?=\\W|$|of|fi|se|th|fo|si|ei|ni|te|el|tw)`,
+      `(?<!\\w)(?:now|today|tonight|tomorrow|overmorrow|tmrw|tmr|yesterday|last\\s*night)(?=\\W|$)`,
+      `${startsAfter('this')}(?:morning|afternoon|evening|night|midnight|midday|noon)(?=\\W|$)`,
+      `(?<!\\w)month(?=\\W|$)`,
+    ].join('|'),
+    'i',
+  ),
+  es: new RegExp(
+    [
+      `(?:cuatro|cinco|siete|nueve|trece|tres|seis|ocho|diez|once|doce|uno|dos|un?|uno?|una?|algunos?|unos?|demi-?)\\s{0,5}(?:${ES_UNITS})(?=\\W|$)`,
+      `${startsAfter('este|esta|pasado|próximo|proximo')}(?:miércoles|miercoles|domingo|viernes|martes|jueves|sábado|sabado|lunes|dom|lun|mar|mié|mie|jue|vie|sáb|sab)(?=\\W|\\d|$|est|pasado|pr)`,
+      // An ordinal word ("primero", "segunda") ends in o or a.
+      `${startsAfter('en|de|o|a')}(?:septiembre|setiembre|noviembre|diciembre|febrero|octubre|agosto|enero|marzo|abril|junio|julio|mayo|ene|feb|mar|abr|may|jun|jul|ago|sep|oct|nov|dic)(?=\\W|$|de)`,
+      `(?<!\\w)(?:ahora|hoy|mañana|manana|ayer)(?=\\W|$)`,
+      `${startsAfter('esta')}(?:mañana|manana|tarde|medianoche|mediodia|mediodía|noche)(?=\\W|$)`,
+    ].join('|'),
+    'i',
+  ),
+  fr: new RegExp(
+    [
+      `(?:les?|la|l'|du|des?)\\s*(?:(?:${FR_NUMBERS})\\s*)?(?:(?:prochaine?s?|derni[eè]re?s?|pass[ée]e?s?|pr[ée]c[ée]dents?|suivante?s?)\\s*)?(?:${FR_UNITS})`,
+      `(?:dans|en|pour|pendant|de)\\s*(?:${FR_NUMBERS}|un)\\s{0,5}(?:${FR_UNITS})`,
+      'il y a',
+      `${startsAfter('ce')}(?:dimanche|mercredi|vendredi|samedi|lundi|mardi|jeudi|dim|lun|mar|mer|jeu|ven|sam)(?=\\W|\\d|$|dernier|prochain)`,
+      `${startsAfter('ce|cet')}(?:matin|soir|après-midi|aprem|a midi|à minuit)(?=\\W|$)`,
+      `(?<!\\w)(?:maintenant|aujourd'hui|demain|hier|cette\\s*nuit|la\\s*veille)(?=\\W|$)`,
+    ].join('|'),
+    'i',
+  ),
+};
+
+const DIGIT = /[0-9]/;
 
 /** A pattern matching any of `phrases` as whole words, case-insensitive; accents optional where the phrase has them. */
 function phrasePattern(phrases: readonly string[]): RegExp {
@@ -82,11 +139,25 @@ function accentClass(c: string): string {
 function compile(locale: Locale, lexicon: BuiltinLexicon): CompiledTimeLexicon {
   const time = lexicon.time;
   const partsOf = (parts: Record<DayPart, string[]>) => (Object.entries(parts) as [DayPart, string[]][]).map(([part, phrases]) => [phrasePattern(phrases), part] as [RegExp, DayPart]);
+  const rewrites = time.rewrites.map(([pattern, replacement]) => [new RegExp(pattern, 'giu'), replacement] as [RegExp, string]);
+  const after = time.after.map((p) => new RegExp(p, 'iu'));
+  const before = time.before.map((p) => new RegExp(p, 'iu'));
+  const phrases = [
+    ...lexicon.greetings,
+    ...Object.values(time.todayParts).flat(),
+    ...Object.values(time.parts).flat(),
+    ...time.afterTomorrow,
+    ...time.firstThing,
+    ...time.asap,
+    ...time.today,
+    ...time.tomorrow,
+  ];
   return {
+    cues: [new RegExp(phrasePattern(phrases).source, 'iu'), ...rewrites.map(([pattern]) => new RegExp(pattern.source, 'iu')), ...after, ...before, CHRONO_CUES[locale]],
     greetings: phrasePattern(lexicon.greetings),
-    rewrites: time.rewrites.map(([pattern, replacement]) => [new RegExp(pattern, 'giu'), replacement]),
-    after: time.after.map((p) => new RegExp(p, 'iu')),
-    before: time.before.map((p) => new RegExp(p, 'iu')),
+    rewrites,
+    after,
+    before,
     todayParts: partsOf(time.todayParts),
     afterTomorrow: phrasePattern(time.afterTomorrow),
     firstThing: phrasePattern(time.firstThing),
@@ -124,6 +195,7 @@ function clock(match: RegExpExecArray): string {
 export function parseTimeWish(text: string, locale: string, now: Date, timeZone: string): TimeWish | null {
   const base = (locale.split('-')[0] ?? 'en') as Locale;
   const lex = COMPILED[base] ?? COMPILED.en;
+  if (!mentions(text.normalize('NFC'), lex)) return null;
   const local = toLocalParts(now, timeZone);
   const today = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
   const wish: TimeWish = {};
@@ -188,6 +260,23 @@ export function parseTimeWish(text: string, locale: string, now: Date, timeZone:
   // A bare weekday is the next one to come: "Monday" said on a Monday is next week's (today is "today").
   if (!wish.date && weekdayDate) wish.date = weekdayDate === today ? addDays(today, 7) : weekdayDate;
   return Object.keys(wish).length > 0 ? wish : null;
+}
+
+/**
+ * Whether `text` may say anything about time in `locale`: a digit, a phrase of the time lexicon or a
+ * greeting (removing one could join the words around it), a rewrite's or a bound's pattern, or one
+ * of chrono's cues. When it says no, {@link parseTimeWish} finds nothing; most of what callers say
+ * names no time at all, and then neither the lexicon's dozen patterns nor chrono's parsers run.
+ */
+export function mayMentionTime(text: string, locale: string): boolean {
+  const base = (locale.split('-')[0] ?? 'en') as Locale;
+  return mentions(text.normalize('NFC'), COMPILED[base] ?? COMPILED.en);
+}
+
+function mentions(text: string, lex: CompiledTimeLexicon): boolean {
+  if (DIGIT.test(text)) return true;
+  for (const cue of lex.cues) if (cue.test(text)) return true;
+  return false;
 }
 
 function nextMonthDay(year: number, month: number, day: number): string {
