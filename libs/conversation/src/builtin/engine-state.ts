@@ -106,8 +106,30 @@ export function initialState(): BuiltinState {
   return { v: 1, phase: 'open', prompt: { key: 'agent.open.prompt' }, misses: 0, silences: 0, turns: 0, achieved: false, caller: {} };
 }
 
-/** Reads the state handed back by the telephony layer; anything unknown starts over rather than failing the call. */
+/**
+ * Reads the state handed back by the telephony layer; anything unknown starts over rather than failing
+ * the call. The turn works on its own copy: the caller's object is never changed.
+ */
 export function readState(raw: EngineState | null | undefined): BuiltinState {
   if (!raw || raw.v !== 1 || typeof raw.phase !== 'string' || !(PHASES as readonly string[]).includes(raw.phase)) return initialState();
-  return structuredClone(raw) as unknown as BuiltinState;
+  return copy(raw) as unknown as BuiltinState;
+}
+
+/**
+ * A deep copy of plain data (what JSON holds), several times cheaper than `structuredClone` for a
+ * state of a few small objects; anything else in it (a Date, a Map) is copied by `structuredClone`.
+ */
+function copy(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copy);
+  const prototype = Object.getPrototypeOf(value) as unknown;
+  if (prototype !== Object.prototype && prototype !== null) return structuredClone(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copy((value as Record<string, unknown>)[key]);
+    // JSON may carry a "__proto__" key: it stays a key, as structuredClone keeps it.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else out[key] = item;
+  }
+  return out;
 }
