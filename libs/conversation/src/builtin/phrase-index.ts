@@ -65,6 +65,14 @@ export class PhraseIndex<T> {
   private longestAt(tokens: readonly string[], i: number): IndexedPhrase<T> | undefined {
     const candidates = this.byFirst.get(tokens[i]!);
     if (!candidates) return undefined;
-    return candidates.find((c) => c.tokens.length <= tokens.length - i && c.tokens.every((t, k) => tokens[i + k] === t));
+    const room = tokens.length - i;
+    // Plain loops: this runs at every word of every utterance, for every index.
+    next: for (const candidate of candidates) {
+      const words = candidate.tokens;
+      if (words.length > room) continue;
+      for (let k = 1; k < words.length; k++) if (tokens[i + k] !== words[k]) continue next;
+      return candidate;
+    }
+    return undefined;
   }
 }

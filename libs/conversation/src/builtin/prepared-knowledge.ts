@@ -49,6 +49,21 @@ export interface FaqMatch {
   score: number;
 }
 
+/** An {@link Utterance} whose accented words, which only a yes/no reading needs, are worked out when first asked for. */
+class HeardUtterance implements Utterance {
+  private accentedCache?: string[];
+
+  constructor(
+    readonly text: string,
+    readonly tokens: string[],
+    readonly content: Set<string>,
+  ) {}
+
+  get accented(): string[] {
+    return (this.accentedCache ??= accentedWords(this.text));
+  }
+}
+
 /** A score at or above which an FAQ entry is taken as what the caller asked. */
 export const FAQ_THRESHOLD = 1.5;
 /** A score at or above which the top goal is taken as what the caller wants. */
@@ -65,6 +80,8 @@ export class PreparedKnowledge {
   /** Words of the lexicon's phrases per goal ("leave", "message", "call", "back" for `message`). */
   private readonly goalWords: Map<LexiconIntent, Set<string>>;
   private readonly phrasings: { goal: PackIntent; content: Set<string> }[];
+  /** For each content word, the phrasings that have it (indexes into `phrasings`). */
+  private readonly phrasingsByWord: Map<string, number[]>;
   private readonly emergencyIndex: PhraseIndex<string>;
   private readonly negations: Set<string>;
   private readonly serviceIndex: PhraseIndex<string>;
@@ -73,6 +90,8 @@ export class PreparedKnowledge {
   private readonly serviceOwnIndex: Map<string, PhraseIndex<true>>;
   private readonly faqIndex: PhraseIndex<string>;
   private readonly faqQuestions: { entry: KnownFaq; content: Set<string> }[];
+  /** For each content word, the FAQ questions that have it (indexes into `faqQuestions`). */
+  private readonly faqQuestionsByWord: Map<string, number[]>;
   private readonly questionTokenSpread: Map<string, number>;
   private readonly yesNoIndex: PhraseIndex<'yes' | 'no'>;
   private readonly firstWordYes: Set<string>;
@@ -118,6 +137,7 @@ export class PreparedKnowledge {
         .map((p) => ({ goal: goal as PackIntent, content: new Set([...this.contentOf(matchTokens(p))].filter((t) => !serviceWords.has(t))) }))
         .filter((p) => p.content.size > 0),
     );
+    this.phrasingsByWord = byWord(this.phrasings);
 
     this.emergencyIndex = new PhraseIndex(knowledge.emergencyKeywords.map((k) => [k, k] as const));
     this.negations = new Set(lexicon.negations.flatMap((w) => matchTokens(w)));
@@ -131,6 +151,7 @@ export class PreparedKnowledge {
     this.faqQuestions = knowledge.faq.map((entry) => ({ entry, content: this.contentOf(matchTokens(entry.question)) }));
     this.questionTokenSpread = new Map();
     for (const { content } of this.faqQuestions) for (const token of content) this.questionTokenSpread.set(token, (this.questionTokenSpread.get(token) ?? 0) + 1);
+    this.faqQuestionsByWord = byWord(this.faqQuestions);
 
     this.yesNoIndex = new PhraseIndex([...lexicon.confirm.map((p) => [p, 'yes'] as const), ...lexicon.deny.map((p) => [p, 'no'] as const)]);
     this.firstWordYes = new Set(lexicon.confirmFirstWordOnly.flatMap((w) => matchTokens(w)));
@@ -148,7 +169,7 @@ export class PreparedKnowledge {
   /** Tokenises what the caller said. */
   utterance(text: string): Utterance {
     const tokens = foldedWords(text).map(stem);
-    return { text, tokens, content: this.contentOf(tokens), accented: accentedWords(text) };
+    return new HeardUtterance(text, tokens, this.contentOf(tokens));
   }
 
   /** The emergency keyword the caller used, unless negated right before ("it's not an emergency"). */
@@ -169,10 +190,13 @@ export class PreparedKnowledge {
     const add = (goal: Goal, points: number) => scores.set(goal, (scores.get(goal) ?? 0) + points);
     for (const match of this.intentIndex.match(u.tokens)) for (const { goal, weight } of match.values) add(goal, weight);
 
+    // Only the phrasings that share a word with the utterance can be close to it.
     const closest = new Map<PackIntent, number>();
-    for (const phrasing of this.phrasings) {
-      let overlap = 0;
-      for (const token of phrasing.content) if (u.content.has(token)) overlap++;
+    const overlaps = sharedWords(u.content, this.phrasingsByWord, this.phrasings.length);
+    for (let i = 0; i < overlaps.length; i++) {
+      const overlap = overlaps[i]!;
+      if (overlap === 0) continue;
+      const phrasing = this.phrasings[i]!;
       const share = overlap / phrasing.content.size;
       const enough = phrasing.goal === 'emergency' ? overlap >= 2 && share >= 0.75 : (overlap >= 2 && share >= 0.5) || (phrasing.content.size === 1 && overlap === 1);
       if (enough) closest.set(phrasing.goal, Math.max(closest.get(phrasing.goal) ?? 0, 3 * share));
@@ -200,15 +224,8 @@ export class PreparedKnowledge {
 
   /** The service the caller named, by its keywords; ties broken by how much of the service's name was said. */
   service(u: Utterance, among?: (service: KnownService) => boolean): ServiceMatch | null {
-    const scores = new Map<string, number>();
-    for (const match of this.serviceIndex.match(u.tokens)) {
-      // A single word of a service's name says less than a keyword the pack chose for it.
-      const word = match.length === 1 ? u.tokens[match.start]! : null;
-      for (const id of match.values) {
-        const weight = word && this.serviceNameTokens.get(id)!.has(word) ? 0.5 : 1;
-        scores.set(id, (scores.get(id) ?? 0) + (weight * match.length) / match.values.length);
-      }
-    }
+    const scores = this.serviceScores(u);
+    if (scores.size === 0) return null;
     const ranked = this.knowledge.services
       .filter((s) => scores.has(s.id) && (!among || among(s)))
       .map((service) => {
@@ -224,6 +241,20 @@ export class PreparedKnowledge {
     return { service: top.service, score: top.score, tied };
   }
 
+  /** Each service's points from the keywords the caller used. */
+  private serviceScores(u: Utterance): Map<string, number> {
+    const scores = new Map<string, number>();
+    for (const match of this.serviceIndex.match(u.tokens)) {
+      // A single word of a service's name says less than a keyword the pack chose for it.
+      const word = match.length === 1 ? u.tokens[match.start]! : null;
+      for (const id of match.values) {
+        const weight = word && this.serviceNameTokens.get(id)!.has(word) ? 0.5 : 1;
+        scores.set(id, (scores.get(id) ?? 0) + (weight * match.length) / match.values.length);
+      }
+    }
+    return scores;
+  }
+
   /** Whether any keyword of the service occurs, even inside a longer keyword of another service. */
   mentionsService(u: Utterance, serviceId: string): boolean {
     return this.serviceOwnIndex.get(serviceId)?.has(u.tokens) ?? false;
@@ -235,8 +266,12 @@ export class PreparedKnowledge {
     for (const match of this.faqIndex.match(u.tokens)) {
       for (const id of match.values) scores.set(id, (scores.get(id) ?? 0) + (2 * match.length) / match.values.length);
     }
+    // An entry scores only from its keywords or from words its question shares with the utterance.
+    const shared = sharedWords(u.content, this.faqQuestionsByWord, this.faqQuestions.length);
     let best: FaqMatch | null = null;
-    for (const { entry, content } of this.faqQuestions) {
+    for (let i = 0; i < this.faqQuestions.length; i++) {
+      const { entry, content } = this.faqQuestions[i]!;
+      if (shared[i] === 0 && !scores.has(entry.id)) continue;
       let score = scores.get(entry.id) ?? 0;
       for (const token of content) if (u.content.has(token)) score += 0.75 / (this.questionTokenSpread.get(token) ?? 1);
       if (score >= FAQ_THRESHOLD && (!best || score > best.score)) best = { entry, score };
@@ -305,4 +340,27 @@ export class PreparedKnowledge {
   private contentOf(tokens: readonly string[]): Set<string> {
     return new Set(tokens.filter((t) => t.length > 1 && !this.stopwords.has(t)));
   }
+}
+
+/** For each word, the indexes of the items whose `content` has it. */
+function byWord(items: readonly { content: ReadonlySet<string> }[]): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  items.forEach(({ content }, i) => {
+    for (const word of content) {
+      const list = index.get(word);
+      if (list) list.push(i);
+      else index.set(word, [i]);
+    }
+  });
+  return index;
+}
+
+/** How many of `words` each of `count` indexed items has. */
+function sharedWords(words: ReadonlySet<string>, index: ReadonlyMap<string, readonly number[]>, count: number): Uint16Array {
+  const shared = new Uint16Array(count);
+  for (const word of words) {
+    const items = index.get(word);
+    if (items) for (const i of items) shared[i] = shared[i]! + 1;
+  }
+  return shared;
 }

@@ -114,13 +114,12 @@ export class Turn {
   }
 
   reply(): AgentReply {
-    const outcome = this.answered && !this.state.achieved ? 'answered' : undefined;
-    return {
-      say: this.parts.join(' ') || this.promptText(),
-      action: this.action,
-      ...(this.intent ? { intent: this.intent } : {}),
-      ...(outcome ? { outcome } : {}),
-      state: this.state as unknown as EngineState,
-    };
+    const say = this.parts.join(' ') || this.promptText();
+    const { action, intent } = this;
+    const state = this.state as unknown as EngineState;
+    // Written out rather than spread: a reply is built every turn, and its keys keep this order.
+    const answered = this.answered && !this.state.achieved;
+    if (intent) return answered ? { say, action, intent, outcome: 'answered', state } : { say, action, intent, state };
+    return answered ? { say, action, outcome: 'answered', state } : { say, action, state };
   }
 }
