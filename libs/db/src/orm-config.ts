@@ -2,11 +2,12 @@ import { MikroORM, type Options } from '@mikro-orm/core';
 import { ReflectMetadataProvider } from '@mikro-orm/decorators/legacy';
 import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { NodeSqliteDialect, SqliteDriver } from '@mikro-orm/sql';
+import { SqliteDriver } from '@mikro-orm/sql';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENTITIES } from './entities';
 import { migrationsFor } from './migrations';
+import { TeroSqliteDialect } from './sqlite.dialect';
 import { TenantWriteGuard, tenantFilter } from './tenant-scope';
 
 export type DatabaseKind = 'sqlite' | 'postgresql';
@@ -55,7 +56,7 @@ export function ormOptions(settings: DatabaseSettings): Options {
     ...common,
     driver: SqliteDriver,
     dbName: file,
-    driverOptions: new NodeSqliteDialect(file),
+    driverOptions: new TeroSqliteDialect(file),
   } as unknown as Options;
 }
 

@@ -1,0 +1,61 @@
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
+import { SqliteDialect, type SqliteStatement } from 'kysely';
+
+/**
+ * Settings every connection to the embedded database gets:
+ * - `journal_mode = wal`: readers do not block the writer, and a commit appends to the log instead of
+ *   rewriting pages through a rollback journal;
+ * - `synchronous = normal`: in WAL mode a commit no longer waits for an fsync (the log is synced at
+ *   checkpoints). A crash of the process loses nothing; a power cut may lose the last commits, never the
+ *   file's integrity. node:sqlite runs on the event loop, so the fsync per commit stalled every request;
+ * - `busy_timeout`: another process (the CLI during a migration or a backup) holding the lock makes a
+ *   statement wait up to this long instead of failing with "database is locked" at once.
+ */
+export const SQLITE_PRAGMAS = ['pragma journal_mode = wal', 'pragma synchronous = normal', 'pragma busy_timeout = 5000'] as const;
+
+/**
+ * The kysely dialect MikroORM runs on for SQLite: `node:sqlite` (no native module), each connection set
+ * up with {@link SQLITE_PRAGMAS}. Unlike `@mikro-orm/sql`'s `NodeSqliteDialect` it keeps the connection
+ * within reach ({@link database}), so that write-behind batches can run prepared statements on it
+ * without the ORM (see `Database.rawTransaction`).
+ */
+export class TeroSqliteDialect extends SqliteDialect {
+  private connection: DatabaseSync | null = null;
+
+  constructor(readonly file: string) {
+    super({
+      database: async () => {
+        const { DatabaseSync } = process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
+        const db = new DatabaseSync(file);
+        for (const pragma of SQLITE_PRAGMAS) db.exec(pragma);
+        this.connection = db;
+        return {
+          prepare: (sql: string) => statement(db.prepare(sql), sql),
+          close: () => {
+            if (this.connection === db) this.connection = null;
+            db.close();
+          },
+        };
+      },
+    });
+  }
+
+  /** The open connection; null before MikroORM connected or after it closed. */
+  get database(): DatabaseSync | null {
+    return this.connection;
+  }
+}
+
+const READER = /^\s*(select|pragma|explain|with)/i;
+const RETURNING = /\breturning\b/i;
+
+/** A node:sqlite statement in the shape kysely's SQLite driver expects (that of better-sqlite3). */
+function statement(stmt: StatementSync, sql: string): SqliteStatement {
+  const params = (parameters: ReadonlyArray<unknown>) => parameters as SQLInputValue[];
+  return {
+    reader: READER.test(sql) || RETURNING.test(sql),
+    all: (parameters) => stmt.all(...params(parameters)),
+    run: (parameters) => stmt.run(...params(parameters)),
+    iterate: (parameters) => stmt.iterate(...params(parameters)) as IterableIterator<unknown>,
+  };
+}
