@@ -85,7 +85,9 @@ describe.each(kinds)('CallRecordWriter on %s', (kind) => {
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
     };
     const unreachable = {
-      forInstance: () => ({ createQueryBuilder: down, nativeUpdate: async () => down(), getDriver: () => ({ convertException: (error: Error) => error }) }),
+      orm: t.db.orm,
+      rawTransaction: async () => down(),
+      isConstraintViolation: () => false,
     } as unknown as Database;
     const writer = new CallRecordWriter(unreachable, capturingLogger().logger);
     writer.turn({ ...base, seq: 9, speaker: 'agent', text: 'later', at: new Date() });

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ConstraintViolationException } from '@mikro-orm/core';
-import type { SqlEntityManager } from '@mikro-orm/sql';
-import { Call, type CallRoute, CallEvent, CallTurn, type Database, type TurnSpeaker } from '@tero/db';
+import type { EntityMetadata } from '@mikro-orm/core';
+import { Call, type CallRoute, CallEvent, CallTurn, type Database, type RawStatements, type RawValue, type TurnSpeaker } from '@tero/db';
 import type { Logger } from 'pino';
 
 /** A new call, as the first hook knows it (and, when it ends before it is written, as it ended). */
@@ -86,7 +85,9 @@ interface Queued<T> {
 /**
  * Write-behind for the call record, so that no hook waits for the database: new calls, turns, timeline
  * events and call updates are queued in memory and written in one transaction every ~250 ms (soon after a
- * call ends, and at shutdown), in that order. Inserts are idempotent — a call by its sid, a turn by
+ * call ends, and at shutdown), in that order, as plain SQL on the raw connection (prepared statements on
+ * SQLite, multi-row inserts on PostgreSQL): the ORM's unit of work and query builder cost more than the
+ * writes themselves, and these rows carry their tenant already. Inserts are idempotent — a call by its sid, a turn by
  * (call, seq), an event by (call, key) — so a batch retried after a failure, or a hook delivered twice,
  * writes each row once. A row whose call is not there yet (written by another replica, not flushed yet)
  * is tried again for a few seconds; a row the database refuses for good is dropped and logged; nothing
@@ -100,8 +101,12 @@ export class CallRecordWriter {
   private timer: NodeJS.Timeout | null = null;
   private soonTimer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  /** When the last write started (`performance.now()`); see {@link flushSoon}. */
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private readonly everyMs: number;
   private readonly maxQueued: number;
   private readonly maxTries: number;
+  private tableSpecs: CallRecordTables | null = null;
 
   constructor(
     private readonly db: Database,
@@ -110,12 +115,13 @@ export class CallRecordWriter {
   ) {
     this.maxQueued = options.maxQueued ?? 50_000;
     this.maxTries = options.maxTries ?? 40;
+    this.everyMs = options.flushEveryMs ?? 250;
   }
 
   /** Starts the periodic flush (the timer does not keep the process alive). */
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.flush(), this.options.flushEveryMs ?? 250);
+    this.timer = setInterval(() => void this.flush(), this.everyMs);
     this.timer.unref();
   }
 
@@ -142,9 +148,14 @@ export class CallRecordWriter {
     this.patches.set(callId, { row: { ...queued?.row, ...patch }, tries: queued?.tries ?? 0 });
   }
 
-  /** Asks for a flush within a few milliseconds (a call ended); many asks in a burst make one flush. */
+  /**
+   * Asks for a flush within a few milliseconds (a call ended), unless rows were written within the last
+   * period: then the periodic flush comes soon enough, and under load an early flush per ended call would
+   * only make more, smaller transactions (each commit costs more than the rows it writes). Many asks in a
+   * burst make one flush.
+   */
   flushSoon(): void {
-    if (this.soonTimer) return;
+    if (this.soonTimer || performance.now() - this.lastWriteAt < this.everyMs) return;
     this.soonTimer = setTimeout(() => {
       this.soonTimer = null;
       void this.flush();
@@ -186,6 +197,7 @@ export class CallRecordWriter {
   }
 
   private async write(): Promise<void> {
+    this.lastWriteAt = performance.now();
     const calls = this.calls;
     const turns = this.turns;
     const events = this.events;
@@ -194,21 +206,17 @@ export class CallRecordWriter {
     this.turns = [];
     this.events = [];
     this.patches = new Map();
-    const em = this.db.forInstance('write-behind of call records; each row carries the tenant of its verified call') as unknown as SqlEntityManager;
-    const insertCalls = (sql: SqlEntityManager, rows: Queued<CallRow>[]) => sql.createQueryBuilder(Call).insert(rows.map(callRecord)).onConflict(['callSid']).ignore().execute();
-    const insertTurns = (sql: SqlEntityManager, rows: Queued<TurnRow>[]) => sql.createQueryBuilder(CallTurn).insert(rows.map(turnRecord)).onConflict(['call', 'seq']).ignore().execute();
-    const insertEvents = (sql: SqlEntityManager, rows: Queued<EventRow>[]) => sql.createQueryBuilder(CallEvent).insert(rows.map(eventRecord)).onConflict(['call', 'key']).ignore().execute();
-    const applyPatch = async (sql: SqlEntityManager, callId: string, patch: CallPatch) => (await sql.nativeUpdate(Call, { id: callId }, { ...patch, updatedAt: new Date() })) > 0;
+    const tables = this.tables();
+    const db = this.db;
 
-    // Usually everything goes in one transaction: one commit (one fsync on SQLite) per flush, however many calls.
+    // Usually everything goes in one transaction: one commit per flush, however many calls.
     try {
-      const unmatched = await em.transactional(async (tx) => {
-        const sql = tx as unknown as SqlEntityManager;
-        if (calls.length) await insertCalls(sql, calls);
-        if (turns.length) await insertTurns(sql, turns);
-        if (events.length) await insertEvents(sql, events);
+      const unmatched = await db.rawTransaction(async (sql) => {
+        await insertRows(sql, tables.calls, calls);
+        await insertRows(sql, tables.turns, turns);
+        await insertRows(sql, tables.events, events);
         const waiting: typeof patches = [];
-        for (const entry of patches) if (!(await applyPatch(sql, entry[0], entry[1].row))) waiting.push(entry);
+        for (const entry of patches) if (!(await applyPatch(sql, tables.calls, entry[0], entry[1].row))) waiting.push(entry);
         return waiting;
       });
       for (const [callId, queued] of unmatched) this.retryPatch(callId, queued);
@@ -216,18 +224,35 @@ export class CallRecordWriter {
     } catch {
       // A row was refused, or the database is away: go piece by piece, keeping what can wait.
     }
-    const refused = (error: unknown) => isConstraintViolation(em.getDriver().convertException(error as Error));
-    this.calls = (await this.insert(refused, 'calls', calls, (rows) => insertCalls(em, rows))).concat(this.calls);
-    this.turns = (await this.insert(refused, 'turns', turns, (rows) => insertTurns(em, rows))).concat(this.turns);
-    this.events = (await this.insert(refused, 'events', events, (rows) => insertEvents(em, rows))).concat(this.events);
+    const refused = (error: unknown) => db.isConstraintViolation(error);
+    const inserting =
+      <T>(table: TableSpec<T>) =>
+      (rows: Queued<T>[]) =>
+        db.rawTransaction((sql) => insertRows(sql, table, rows));
+    this.calls = (await this.insert(refused, 'calls', calls, inserting(tables.calls))).concat(this.calls);
+    this.turns = (await this.insert(refused, 'turns', turns, inserting(tables.turns))).concat(this.turns);
+    this.events = (await this.insert(refused, 'events', events, inserting(tables.events))).concat(this.events);
     for (const [callId, queued] of patches) {
       try {
-        if (!(await applyPatch(em, callId, queued.row))) this.retryPatch(callId, queued);
+        if (!(await db.rawTransaction((sql) => applyPatch(sql, tables.calls, callId, queued.row)))) this.retryPatch(callId, queued);
       } catch (error) {
         this.logger.error({ err: error, callId }, 'call record: updating the call failed; kept for the next flush');
         this.keepPatch(callId, queued);
       }
     }
+  }
+
+  /** The three tables' columns, named from the ORM's metadata (so a naming change cannot leave this behind). */
+  private tables(): CallRecordTables {
+    if (!this.tableSpecs) {
+      const metadata = this.db.orm.getMetadata();
+      this.tableSpecs = {
+        calls: tableSpec(metadata.get(Call), CALL_COLUMNS),
+        turns: tableSpec(metadata.get(CallTurn), TURN_COLUMNS),
+        events: tableSpec(metadata.get(CallEvent), EVENT_COLUMNS),
+      };
+    }
+    return this.tableSpecs;
   }
 
   /**
@@ -275,69 +300,140 @@ export class CallRecordWriter {
   }
 }
 
-/**
- * Whether the database refused the row itself (a foreign key, a NOT NULL), as opposed to being
- * unreachable. By class name along the prototype chain: the driver and this module may hold different
- * copies of `@mikro-orm/core` (CommonJS and ESM), so `instanceof` cannot be trusted.
- */
-function isConstraintViolation(error: unknown): boolean {
-  for (let proto = error ? Object.getPrototypeOf(error) : null; proto; proto = Object.getPrototypeOf(proto)) {
-    if (proto.constructor?.name === ConstraintViolationException.name) return true;
+/** A column of a raw insert: the entity's property, and its value for a queued row. */
+type Column<T> = readonly [property: string, value: (row: T, now: Date) => RawValue];
+
+/** Where one kind of row goes: the table, its columns, and their values. */
+interface TableSpec<T> {
+  table: string;
+  /** Quoted column names, in the order of `values`. */
+  columns: string[];
+  /** Column name by property, for updates. */
+  fieldOf: Map<string, string>;
+  values: ((row: T, now: Date) => RawValue)[];
+}
+
+interface CallRecordTables {
+  calls: TableSpec<CallRow>;
+  turns: TableSpec<TurnRow>;
+  events: TableSpec<EventRow>;
+}
+
+const CALL_COLUMNS: Column<CallRow>[] = [
+  ['id', (c) => c.id],
+  ['createdAt', (_, now) => now],
+  ['updatedAt', (_, now) => now],
+  ['brand', (c) => c.brandId],
+  ['client', (c) => c.clientId],
+  ['callSid', (c) => c.callSid],
+  ['direction', (c) => c.direction],
+  ['fromNumber', (c) => c.fromNumber],
+  ['toNumber', (c) => c.toNumber],
+  ['callerName', (c) => c.callerName],
+  ['status', (c) => c.status],
+  ['route', (c) => c.route],
+  ['outcome', (c) => c.outcome ?? null],
+  ['locale', (c) => c.locale],
+  ['startedAt', (c) => c.startedAt],
+  ['endedAt', (c) => c.endedAt ?? null],
+  ['durationSeconds', (c) => c.durationSeconds ?? null],
+  ['billableSeconds', (c) => c.billableSeconds ?? 0],
+  ['aiDisclosed', (c) => c.aiDisclosed],
+  ['recordingConsent', (c) => c.recordingConsent],
+  ['transferTo', (c) => c.transferTo ?? null],
+  ['bookingId', (c) => c.bookingId ?? null],
+  ['messageId', (c) => c.messageId ?? null],
+  ['turnCount', (c) => c.turnCount ?? 0],
+];
+
+const TURN_COLUMNS: Column<TurnRow>[] = [
+  ['id', () => randomUUID()],
+  ['createdAt', (_, now) => now],
+  ['updatedAt', (_, now) => now],
+  ['brand', (t) => t.brandId],
+  ['client', (t) => t.clientId],
+  ['call', (t) => t.callId],
+  ['seq', (t) => t.seq],
+  ['speaker', (t) => t.speaker],
+  ['text', (t) => t.text],
+  ['confidence', (t) => t.confidence ?? null],
+  ['intent', (t) => t.intent ?? null],
+  ['at', (t) => t.at],
+  ['sttLatencyMs', (t) => t.sttLatencyMs ?? null],
+  ['bargedIn', (t) => t.bargedIn ?? false],
+];
+
+const EVENT_COLUMNS: Column<EventRow>[] = [
+  ['id', () => randomUUID()],
+  ['createdAt', (_, now) => now],
+  ['updatedAt', (_, now) => now],
+  ['brand', (e) => e.brandId],
+  ['client', (e) => e.clientId],
+  ['call', (e) => e.callId],
+  ['key', (e) => e.key],
+  ['at', (e) => e.at],
+  ['data', (e) => e.data ?? {}],
+];
+
+function tableSpec<T>(meta: EntityMetadata, columns: Column<T>[]): TableSpec<T> {
+  const fieldOf = new Map<string, string>();
+  for (const [property] of columns) {
+    const field = meta.properties[property as keyof typeof meta.properties]?.fieldNames?.[0];
+    if (!field) throw new Error(`call record: ${meta.className} has no column for ${property}`);
+    fieldOf.set(property, quote(field));
   }
-  return false;
-}
-
-function callRecord({ row: c }: Queued<CallRow>) {
-  const now = new Date();
+  for (const [property, prop] of Object.entries(meta.properties)) if (prop.fieldNames?.[0] && !fieldOf.has(property)) fieldOf.set(property, quote(prop.fieldNames[0]));
   return {
-    id: c.id,
-    createdAt: now,
-    updatedAt: now,
-    brand: c.brandId,
-    client: c.clientId,
-    callSid: c.callSid,
-    direction: c.direction,
-    fromNumber: c.fromNumber,
-    toNumber: c.toNumber,
-    callerName: c.callerName,
-    status: c.status,
-    route: c.route,
-    outcome: c.outcome ?? null,
-    locale: c.locale,
-    startedAt: c.startedAt,
-    endedAt: c.endedAt ?? null,
-    durationSeconds: c.durationSeconds ?? null,
-    billableSeconds: c.billableSeconds ?? 0,
-    aiDisclosed: c.aiDisclosed,
-    recordingConsent: c.recordingConsent,
-    transferTo: c.transferTo ?? null,
-    bookingId: c.bookingId ?? null,
-    messageId: c.messageId ?? null,
-    turnCount: c.turnCount ?? 0,
+    table: quote(meta.tableName),
+    columns: columns.map(([property]) => fieldOf.get(property)!),
+    fieldOf,
+    values: columns.map(([, value]) => value),
   };
 }
 
-function turnRecord({ row: t }: Queued<TurnRow>) {
-  const now = new Date();
-  return {
-    id: randomUUID(),
-    createdAt: now,
-    updatedAt: now,
-    brand: t.brandId,
-    client: t.clientId,
-    call: t.callId,
-    seq: t.seq,
-    speaker: t.speaker,
-    text: t.text,
-    confidence: t.confidence ?? null,
-    intent: t.intent ?? null,
-    at: t.at,
-    sttLatencyMs: t.sttLatencyMs ?? null,
-    bargedIn: t.bargedIn ?? false,
-  };
+function quote(identifier: string): string {
+  return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-function eventRecord({ row: e }: Queued<EventRow>) {
+/** Rows per INSERT on PostgreSQL: well under its 65,535 parameters, and a statement of reasonable size. */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Inserts rows, skipping any whose unique key is already there (a call by its sid, a turn by call and
+ * seq, an event by call and key). SQLite runs one prepared statement per row (no parsing per batch, no
+ * round trip); PostgreSQL gets one multi-row statement per {@link ROWS_PER_INSERT} rows.
+ */
+async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queued<T>[]): Promise<void> {
+  if (rows.length === 0) return;
   const now = new Date();
-  return { id: randomUUID(), createdAt: now, updatedAt: now, brand: e.brandId, client: e.clientId, call: e.callId, key: e.key, at: e.at, data: e.data ?? {} };
+  const head = `insert into ${table.table} (${table.columns.join(', ')}) values `;
+  const width = table.values.length;
+  const step = sql.kind === 'sqlite' ? 1 : ROWS_PER_INSERT;
+  for (let from = 0; from < rows.length; from += step) {
+    const chunk = rows.slice(from, from + step);
+    const params: RawValue[] = [];
+    const tuples: string[] = [];
+    for (const { row } of chunk) {
+      const marks: string[] = [];
+      for (let i = 0; i < width; i++) {
+        params.push(table.values[i]!(row, now));
+        marks.push(sql.param(params.length));
+      }
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    await sql.run(`${head}${tuples.join(', ')} on conflict do nothing`, params);
+  }
+}
+
+/** Applies a patch to its call; false when the call is not written yet. */
+async function applyPatch(sql: RawStatements, calls: TableSpec<CallRow>, callId: string, patch: CallPatch): Promise<boolean> {
+  const sets: string[] = [];
+  const params: RawValue[] = [];
+  for (const [property, value] of Object.entries({ ...patch, updatedAt: new Date() })) {
+    if (value === undefined) continue;
+    params.push(value as RawValue);
+    sets.push(`${calls.fieldOf.get(property)} = ${sql.param(params.length)}`);
+  }
+  params.push(callId);
+  return (await sql.run(`update ${calls.table} set ${sets.join(', ')} where ${calls.fieldOf.get('id')} = ${sql.param(params.length)}`, params)) > 0;
 }
