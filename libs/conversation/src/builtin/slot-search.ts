@@ -1,4 +1,4 @@
-import { addDays, localDate, minutesOfDay, parseLocal, toLocalParts } from '@tero/core';
+import { addDays, localDate, minutesOfDay, parseLocal, wallTime } from '@tero/core';
 import type { AgentTools, SlotOffer } from '../engine.port';
 import { DAY_PARTS, type TimeWish } from './time-wish.parser';
 
@@ -27,9 +27,17 @@ export async function searchSlots(tools: AgentTools, serviceId: string, wish: Ti
     limit: 500,
   });
   if (all.length === 0) return { offers: [], exact: false };
+  // One wall-clock reading per offer (there may be hundreds): its local day, as localDate says it, and minute.
+  const dayNames = new Map<number, string>();
   const local = all.map((offer) => {
-    const parts = toLocalParts(offer.start, timeZone);
-    return { offer, day: localDate(offer.start, timeZone), minute: parts.hour * 60 + parts.minute };
+    const wall = wallTime(offer.start, timeZone);
+    const days = Math.floor(wall / DAY_MS);
+    let day = dayNames.get(days);
+    if (day === undefined) {
+      day = addDays('1970-01-01', days);
+      dayNames.set(days, day);
+    }
+    return { offer, day, minute: Math.floor((wall - days * DAY_MS) / 60_000) };
   });
   const [from, to] = window(wish);
   const inWindow = (m: number) => m >= from && m < to;
@@ -50,6 +58,8 @@ export async function searchSlots(tools: AgentTools, serviceId: string, wish: Ti
   const later = local.filter((l) => inWindow(l.minute));
   return pick(later.length > 0 ? later : local, false);
 }
+
+const DAY_MS = 86_400_000;
 
 /** Minutes of the day the wish allows, `[from, to)`. */
 function window(wish: TimeWish): [number, number] {

@@ -1,4 +1,4 @@
-import { addDays, formatLocal, fromLocalParts, isValidTimeZone, offsetMinutes, parseLocal, toLocalParts, weekdayOf } from './zoned-time';
+import { addDays, formatLocal, fromLocalParts, isValidTimeZone, offsetMinutes, parseLocal, toLocalParts, wallTime, weekdayOf } from './zoned-time';
 
 describe('zoned time', () => {
   it('reads the wall clock of a zone at an instant', () => {
@@ -33,7 +33,7 @@ describe('zoned time', () => {
     expect(isValidTimeZone('Mars/Base')).toBe(false);
   });
 
-  it('reads the same wall clock as Intl at every sampled instant, daylight-saving changes and odd offsets included', () => {
+  it('reads the same wall clock and offset as Intl at every sampled instant, daylight-saving changes and odd offsets included', () => {
     const formats = new Map<string, Intl.DateTimeFormat>();
     const intl = (instant: Date, timeZone: string) => {
       let format = formats.get(timeZone);
@@ -63,6 +63,11 @@ describe('zoned time', () => {
         for (const got of [toLocalParts(instant, zone), toLocalParts(instant, zone)]) {
           if (JSON.stringify(got) !== wanted) differences.push(`${zone} ${instant.toISOString()}: ${JSON.stringify(got)}, Intl ${wanted}`);
         }
+        const wall = new Date(wallTime(instant, zone));
+        const fromWall = { year: wall.getUTCFullYear(), month: wall.getUTCMonth() + 1, day: wall.getUTCDate(), hour: wall.getUTCHours(), minute: wall.getUTCMinutes(), second: wall.getUTCSeconds(), weekday: (wall.getUTCDay() + 6) % 7 };
+        if (JSON.stringify(fromWall) !== wanted || wall.getUTCMilliseconds() !== instant.getUTCMilliseconds()) differences.push(`${zone} ${instant.toISOString()}: wall time ${wall.toISOString()}, Intl ${wanted}`);
+        const offset = Math.round((Date.UTC(fromWall.year, fromWall.month - 1, fromWall.day, fromWall.hour, fromWall.minute, fromWall.second) - Math.floor(ms / 1000) * 1000) / 60000);
+        if (offsetMinutes(instant, zone) !== offset) differences.push(`${zone} ${instant.toISOString()}: offset ${offsetMinutes(instant, zone)}, Intl ${offset}`);
       }
     }
     expect(differences).toEqual([]);
