@@ -4,3 +4,4 @@ export * from './orm-config';
 export * from './tenant-scope';
 export { migrationsFor } from './migrations';
 export * from './plugin-settings.store';
+export * from './time-ordered-id';

@@ -1,6 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityMetadata } from '@mikro-orm/core';
-import { Call, type CallRoute, CallEvent, CallTurn, type Database, type RawStatements, type RawValue, type TurnSpeaker } from '@tero/db';
+import { Call, type CallRoute, CallEvent, CallTurn, type Database, type RawStatements, type RawValue, type TurnSpeaker, timeOrderedId } from '@tero/db';
 import type { Logger } from 'pino';
 
 /** A new call, as the first hook knows it (and, when it ends before it is written, as it ended). */
@@ -347,7 +346,7 @@ const CALL_COLUMNS: Column<CallRow>[] = [
 ];
 
 const TURN_COLUMNS: Column<TurnRow>[] = [
-  ['id', () => randomUUID()],
+  ['id', () => timeOrderedId()],
   ['createdAt', (_, now) => now],
   ['updatedAt', (_, now) => now],
   ['brand', (t) => t.brandId],
@@ -364,7 +363,7 @@ const TURN_COLUMNS: Column<TurnRow>[] = [
 ];
 
 const EVENT_COLUMNS: Column<EventRow>[] = [
-  ['id', () => randomUUID()],
+  ['id', () => timeOrderedId()],
   ['createdAt', (_, now) => now],
   ['updatedAt', (_, now) => now],
   ['brand', (e) => e.brandId],

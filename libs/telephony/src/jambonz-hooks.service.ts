@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { BookingLedger } from '@tero/booking';
 import { type EventBus, isSupportedLocale } from '@tero/core';
 import type { AgentKnowledge, AgentReply, CallFacts, ConversationEngine } from '@tero/conversation';
-import { type AgentProfile, Brand, CallerMessage, Client, type Database } from '@tero/db';
+import { type AgentProfile, Brand, CallerMessage, Client, type Database, timeOrderedId } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
@@ -236,7 +235,7 @@ export class JambonzHooks {
       const decision = routeCall({ now, callerNumber: from, client: entry.client, profile, usedSecondsThisMonth: used });
       session = {
         callSid,
-        callId: randomUUID(),
+        callId: timeOrderedId(),
         brandId: entry.brand.id,
         clientId: entry.client.id,
         accountSid: account?.accountSid ?? null,
