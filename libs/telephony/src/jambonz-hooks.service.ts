@@ -393,7 +393,12 @@ export class JambonzHooks {
     }
   }
 
-  /** Turns the reply into verbs, then records the agent's words and applies its action to the session. */
+  /**
+   * Turns the reply into verbs, then records the agent's words and applies its action to the session.
+   * Throws, changing nothing, when the reply makes verbs jambonz would refuse: a listen reply only adds
+   * the engine's text to the call's voice (which the first hook checked), so its text is type-checked;
+   * any other action (once a call, at its end) is checked whole.
+   */
   private afterReply(session: CallSession, reply: AgentReply, voice: CallVoice, before: JambonzVerb[], now: Date): JambonzVerb[] {
     const action = reply.action;
     const verbs =
@@ -404,6 +409,8 @@ export class JambonzHooks {
           : action.type === 'voicemail'
             ? voicemailVerbs(reply.say, voice, before)
             : hangupVerbs(reply.say, voice, before);
+    const problem = action.type === 'listen' && typeof reply.say === 'string' ? null : verbProblem(verbs);
+    if (problem) throw new Error(`the agent's reply makes verbs jambonz would refuse: ${problem}`);
     if (action.type === 'transfer') session.transferTo = action.to;
     session.engineState = reply.state;
     session.outcome = betterOutcome(session.outcome, reply.outcome);

@@ -58,7 +58,28 @@ describe('jambonz verbs', () => {
     expect(verbProblem([{ verb: 'speak', text: 'hi' }])).toMatch(/invalid instruction: speak/);
   });
 
-  it('refuses to build a verb with a property jambonz does not know', () => {
-    expect(() => listenVerbs('x', { ...VOICE, recognizer: { ...VOICE.recognizer, colour: 'blue' } as never })).toThrow(/unknown property colour/);
+  it('reports a verb with a property jambonz does not know (building does not check; the first hook does)', () => {
+    const verbs = listenVerbs('x', { ...VOICE, recognizer: { ...VOICE.recognizer, colour: 'blue' } as never });
+    expect(verbProblem(verbs)).toMatch(/unknown property colour/);
+  });
+
+  it('builds the same JSON as @jambonz/node-client\'s WebhookResponse', () => {
+    const { WebhookResponse } = require('@jambonz/node-client') as { WebhookResponse: new () => Record<string, (payload?: unknown) => unknown> & { toJSON(): unknown } };
+    const expected = new WebhookResponse();
+    expected.say({ text: 'This call is recorded.', synthesizer: VOICE.synthesizer });
+    expected.config({ record: { action: 'startCallRecording', siprecServerURL: 'sip:srs@recorder.example', recordingID: 'call-1' } });
+    expected.gather({
+      input: ['speech', 'digits'],
+      actionHook: HOOK_PATHS.turn,
+      bargein: true,
+      dtmfBargein: true,
+      finishOnKey: '#',
+      interDigitTimeout: 4,
+      timeout: 8,
+      recognizer: VOICE.recognizer,
+      say: { text: 'Hello!', synthesizer: VOICE.synthesizer },
+    });
+    const notice = noticeVerbs('This call is recorded.', VOICE, { siprecServerURL: 'sip:srs@recorder.example', recordingID: 'call-1' });
+    expect(JSON.stringify(listenVerbs('Hello!', VOICE, notice))).toBe(JSON.stringify(expected.toJSON()));
   });
 });

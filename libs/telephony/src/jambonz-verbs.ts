@@ -1,23 +1,15 @@
 /**
- * The verbs we answer jambonz with, built through `@jambonz/node-client`'s `WebhookResponse` (which
- * checks each verb as it is added) and checked as a whole with `@jambonz/verb-specifications`, the
- * validator jambonz itself runs: a response it would refuse on the first hook makes it reject the call
- * with SIP 480, so the first hook's verbs are checked before they leave (see {@link verbProblem}).
+ * The verbs we answer jambonz with, as plain JSON in the shapes of `@jambonz/node-client`'s
+ * `WebhookResponse`. Building them checks nothing (its per-verb check cost more than the rest of a
+ * turn): a whole response is checked with `@jambonz/verb-specifications`, the validator jambonz itself
+ * runs, where it matters — the first hook, since a response jambonz refuses there makes it reject the
+ * call with SIP 480 (see {@link verbProblem}) — and the tests check every response they receive.
  */
 
 /** One jambonz verb as JSON: `{ verb: 'say', text: '…' }`. */
 export type JambonzVerb = { verb: string } & Record<string, unknown>;
 
-interface WebhookResponseInstance {
-  toJSON(): JambonzVerb[];
-  say(payload: Record<string, unknown>): WebhookResponseInstance;
-  gather(payload: Record<string, unknown>): WebhookResponseInstance;
-  dial(payload: Record<string, unknown>): WebhookResponseInstance;
-  hangup(payload?: Record<string, unknown>): WebhookResponseInstance;
-  config(payload: Record<string, unknown>): WebhookResponseInstance;
-}
-// The packages ship no types; these are the parts we use.
-const { WebhookResponse } = require('@jambonz/node-client') as { WebhookResponse: new () => WebhookResponseInstance };
+// The package ships no types; this is the part we use.
 const verbSpecifications = require('@jambonz/verb-specifications') as { validate(logger: unknown, verbs: unknown): void };
 const silentLogger = { info: () => undefined, debug: () => undefined, warn: () => undefined, error: () => undefined };
 
@@ -43,14 +35,14 @@ const DIAL_TIMEOUT_SECONDS = 25;
 /** Seconds the voicemail waits for the caller to begin their message. */
 const VOICEMAIL_TIMEOUT_SECONDS = 12;
 
-function say(response: WebhookResponseInstance, text: string, voice: CallVoice): void {
-  if (text) response.say({ text, synthesizer: voice.synthesizer });
+function say(text: string, voice: CallVoice): JambonzVerb[] {
+  return text ? [{ verb: 'say', text, synthesizer: voice.synthesizer }] : [];
 }
 
 /** The agent speaks (the caller can interrupt it), then listens for speech or keys; the result goes to the turn hook. */
 export function listenVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
-  const response = new WebhookResponse();
-  response.gather({
+  return before.concat({
+    verb: 'gather',
     input: ['speech', 'digits'],
     actionHook: HOOK_PATHS.turn,
     bargein: true,
@@ -61,20 +53,17 @@ export function listenVerbs(text: string, voice: CallVoice, before: JambonzVerb[
     recognizer: voice.recognizer,
     say: { text, synthesizer: voice.synthesizer },
   });
-  return before.concat(response.toJSON());
 }
 
 /** The agent speaks, then the call is put through to `to`; the result goes to the dial hook. */
 export function transferVerbs(text: string, to: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
-  const response = new WebhookResponse();
-  say(response, text, voice);
-  response.dial({
+  return before.concat(say(text, voice), {
+    verb: 'dial',
     target: [{ type: 'phone', number: to }],
     actionHook: HOOK_PATHS.dial,
     answerOnBridge: true,
     timeout: DIAL_TIMEOUT_SECONDS,
   });
-  return before.concat(response.toJSON());
 }
 
 /**
@@ -82,32 +71,26 @@ export function transferVerbs(text: string, to: string, voice: CallVoice, before
  * voicemail hook, which keeps it as the caller's message.
  */
 export function voicemailVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
-  const response = new WebhookResponse();
-  say(response, text, voice);
-  response.gather({
+  return before.concat(say(text, voice), {
+    verb: 'gather',
     input: ['speech'],
     actionHook: HOOK_PATHS.voicemail,
     bargein: false,
     timeout: VOICEMAIL_TIMEOUT_SECONDS,
     recognizer: voice.recognizer,
   });
-  return before.concat(response.toJSON());
 }
 
 /** The agent says goodbye (or a closing message), then hangs up. */
 export function hangupVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
-  const response = new WebhookResponse();
-  say(response, text, voice);
-  response.hangup();
-  return before.concat(response.toJSON());
+  return before.concat(say(text, voice), { verb: 'hangup' });
 }
 
 /** Spoken notices (AI disclosure, recording notice), then recording starts when `recordTo` is a SIPREC server. */
 export function noticeVerbs(text: string, voice: CallVoice, record?: { siprecServerURL: string; recordingID: string }): JambonzVerb[] {
-  const response = new WebhookResponse();
-  say(response, text, voice);
-  if (record) response.config({ record: { action: 'startCallRecording', siprecServerURL: record.siprecServerURL, recordingID: record.recordingID } });
-  return response.toJSON();
+  const verbs = say(text, voice);
+  if (record) verbs.push({ verb: 'config', record: { action: 'startCallRecording', siprecServerURL: record.siprecServerURL, recordingID: record.recordingID } });
+  return verbs;
 }
 
 /**
