@@ -64,9 +64,13 @@ export const SESSION_TTL_SECONDS = 4 * 3600;
 /** Seconds a finished call's session is kept, so that late hooks for it are recognised and change nothing. */
 export const ENDED_SESSION_TTL_SECONDS = 15 * 60;
 
-/** The embedded store: one process, a map with expiry (swept as it grows). Holds copies, as Redis would. */
+/**
+ * The embedded store: one process, a map with expiry (swept as it grows). Holds copies, as Redis would:
+ * the session's own fields are copied, the engine's state goes through JSON (an engine may change the
+ * state it was handed), and the opening verbs, which nothing changes once answered, are shared.
+ */
 export class MemoryCallSessionStore implements CallSessionStore {
-  private readonly sessions = new Map<string, { json: string; expiresAt: number }>();
+  private readonly sessions = new Map<string, { session: CallSession; state: string; expiresAt: number }>();
   private sweepAt = 1024;
 
   constructor(
@@ -81,12 +85,12 @@ export class MemoryCallSessionStore implements CallSessionStore {
       this.sessions.delete(callSid);
       return null;
     }
-    return JSON.parse(entry.json) as CallSession;
+    return { ...entry.session, engineState: JSON.parse(entry.state) as CallSession['engineState'] };
   }
 
   async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
     const now = this.now();
-    this.sessions.set(session.callSid, { json: JSON.stringify(session), expiresAt: now + ttlSeconds * 1000 });
+    this.sessions.set(session.callSid, { session: { ...session }, state: JSON.stringify(session.engineState), expiresAt: now + ttlSeconds * 1000 });
     if (this.sessions.size >= this.sweepAt) {
       for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
       this.sweepAt = Math.max(1024, this.sessions.size * 2);

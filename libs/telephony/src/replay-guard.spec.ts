@@ -45,10 +45,14 @@ describe('MemoryReplayGuard and MemoryCallSessionStore', () => {
     expect(await guard.claim('k', 10)).toBe(true);
 
     const store = new MemoryCallSessionStore(60, () => now);
-    await store.set(session('s1'));
+    const written = session('s1');
+    await store.set(written);
+    written.seq = 50;
+    (written.engineState as { step: string }).step = 'changed after set';
     const read = (await store.get('s1'))!;
     read.seq = 99;
-    expect((await store.get('s1'))!.seq).toBe(1);
+    (read.engineState as { step: string }).step = 'changed by an engine';
+    expect(await store.get('s1')).toMatchObject({ seq: 1, engineState: { step: 'greeting' } });
     now += 60_001;
     expect(await store.get('s1')).toBeNull();
   });
