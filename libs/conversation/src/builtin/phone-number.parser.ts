@@ -25,16 +25,28 @@ const DIGITS_ONLY = /^\+?\d+$/;
 const E164 = /^\+\d{8,15}$/;
 const NANP = /^\+1\d{10}$/;
 
-/** Spoken digit words per locale, folded ("zéro" → "zero"), built on first use. */
-const spokenDigits = new Map<string, ReadonlyMap<string, string>>();
+/**
+ * Spoken digit words per locale, folded ("zéro" → "zero"), built on first use, and what each word
+ * heard so far stands for (a digit, or null): callers use few words, and folding each one on every
+ * turn cost more than the rest of the search.
+ */
+const spokenDigits = new Map<string, { digits: ReadonlyMap<string, string>; heard: Map<string, string | null> }>();
+/** Words remembered per locale before that memory starts over. */
+const HEARD_WORDS = 10_000;
 
-function spokenDigitsOf(locale: string): ReadonlyMap<string, string> {
-  let map = spokenDigits.get(locale);
-  if (!map) {
-    map = new Map(Object.entries(lexiconFor(locale).digits).map(([word, digit]) => [foldText(word), digit]));
-    spokenDigits.set(locale, map);
+function spokenDigit(word: string, locale: string): string | undefined {
+  let spoken = spokenDigits.get(locale);
+  if (!spoken) {
+    spoken = { digits: new Map(Object.entries(lexiconFor(locale).digits).map(([w, digit]) => [foldText(w), digit])), heard: new Map() };
+    spokenDigits.set(locale, spoken);
   }
-  return map;
+  let digit = spoken.heard.get(word);
+  if (digit === undefined) {
+    digit = spoken.digits.get(foldText(word)) ?? null;
+    if (spoken.heard.size >= HEARD_WORDS) spoken.heard.clear();
+    spoken.heard.set(word, digit);
+  }
+  return digit ?? undefined;
 }
 
 /** The calling code of an E.164 number (`+33612…` → `33`), or null for anything else. */
@@ -73,7 +85,6 @@ export function toE164(digits: string, international: boolean, callerNumber: str
  * qualify, the longest wins.
  */
 export function findPhoneNumber(text: string, locale: string, callerNumber: string | null | undefined): HeardPhoneNumber | null {
-  const digitWords = spokenDigitsOf(locale);
   let best: { digits: string; international: boolean; start: number; end: number } | null = null;
   let run: { digits: string; international: boolean; start: number; end: number } | null = null;
   const close = () => {
@@ -85,7 +96,7 @@ export function findPhoneNumber(text: string, locale: string, callerNumber: stri
     const word = match[0];
     const index = match.index;
     const isNumber = DIGITS_ONLY.test(word);
-    const spoken = isNumber ? undefined : digitWords.get(foldText(word));
+    const spoken = isNumber ? undefined : spokenDigit(word, locale);
     if (!isNumber && spoken === undefined) {
       close();
       continue;

@@ -70,6 +70,9 @@ export const FAQ_THRESHOLD = 1.5;
 export const GOAL_THRESHOLD = 1;
 /** Which goal wins a tie: the more urgent or more specific first. */
 const GOAL_PRECEDENCE: readonly Goal[] = ['emergency', 'human', 'cancel', 'reschedule', 'book', 'message', 'hours', 'location', 'faq', 'goodbye'];
+const GOAL_RANK = new Map(GOAL_PRECEDENCE.map((goal, index) => [goal, index]));
+/** Each goal's place in {@link GOAL_PRECEDENCE} (-1 for one it does not list, as `indexOf` says). */
+const precedence = (goal: Goal): number => GOAL_RANK.get(goal) ?? -1;
 
 const cache = new WeakMap<AgentKnowledge, PreparedKnowledge>();
 
@@ -82,6 +85,8 @@ export class PreparedKnowledge {
   private readonly phrasings: { goal: PackIntent; content: Set<string> }[];
   /** For each content word, the phrasings that have it (indexes into `phrasings`). */
   private readonly phrasingsByWord: Map<string, number[]>;
+  /** Words each phrasing shares with the utterance being scored: counted again on every call, never kept. */
+  private readonly phrasingOverlaps: Uint16Array;
   private readonly emergencyIndex: PhraseIndex<string>;
   private readonly negations: Set<string>;
   private readonly serviceIndex: PhraseIndex<string>;
@@ -92,6 +97,7 @@ export class PreparedKnowledge {
   private readonly faqQuestions: { entry: KnownFaq; content: Set<string> }[];
   /** For each content word, the FAQ questions that have it (indexes into `faqQuestions`). */
   private readonly faqQuestionsByWord: Map<string, number[]>;
+  private readonly faqOverlaps: Uint16Array;
   private readonly questionTokenSpread: Map<string, number>;
   private readonly yesNoIndex: PhraseIndex<'yes' | 'no'>;
   private readonly firstWordYes: Set<string>;
@@ -138,6 +144,7 @@ export class PreparedKnowledge {
         .filter((p) => p.content.size > 0),
     );
     this.phrasingsByWord = byWord(this.phrasings);
+    this.phrasingOverlaps = new Uint16Array(this.phrasings.length);
 
     this.emergencyIndex = new PhraseIndex(knowledge.emergencyKeywords.map((k) => [k, k] as const));
     this.negations = new Set(lexicon.negations.flatMap((w) => matchTokens(w)));
@@ -152,6 +159,7 @@ export class PreparedKnowledge {
     this.questionTokenSpread = new Map();
     for (const { content } of this.faqQuestions) for (const token of content) this.questionTokenSpread.set(token, (this.questionTokenSpread.get(token) ?? 0) + 1);
     this.faqQuestionsByWord = byWord(this.faqQuestions);
+    this.faqOverlaps = new Uint16Array(this.faqQuestions.length);
 
     this.yesNoIndex = new PhraseIndex([...lexicon.confirm.map((p) => [p, 'yes'] as const), ...lexicon.deny.map((p) => [p, 'no'] as const)]);
     this.firstWordYes = new Set(lexicon.confirmFirstWordOnly.flatMap((w) => matchTokens(w)));
@@ -192,7 +200,7 @@ export class PreparedKnowledge {
 
     // Only the phrasings that share a word with the utterance can be close to it.
     const closest = new Map<PackIntent, number>();
-    const overlaps = sharedWords(u.content, this.phrasingsByWord, this.phrasings.length);
+    const overlaps = sharedWords(u.content, this.phrasingsByWord, this.phrasingOverlaps);
     for (let i = 0; i < overlaps.length; i++) {
       const overlap = overlaps[i]!;
       if (overlap === 0) continue;
@@ -207,7 +215,8 @@ export class PreparedKnowledge {
     if (price) add('faq', 1);
     // A service named while cancelling or moving describes the existing booking, not a new one.
     const changing = (scores.get('cancel') ?? 0) >= 2 || (scores.get('reschedule') ?? 0) >= 2;
-    if (this.service(u)) {
+    // Any keyword of a service names one (what `service(u)` would find, without ranking them).
+    if (this.serviceIndex.has(u.tokens)) {
       if (price) add('faq', 1.5);
       else if (!changing) add('book', 1);
     }
@@ -217,9 +226,9 @@ export class PreparedKnowledge {
       add('faq', Math.min(faq.score, 4));
       if (this.howToIndex.has(u.tokens)) add('faq', 2);
     }
-    return [...scores.entries()]
-      .map(([goal, score]) => ({ goal, score }))
-      .sort((a, b) => b.score - a.score || GOAL_PRECEDENCE.indexOf(a.goal) - GOAL_PRECEDENCE.indexOf(b.goal));
+    const ranked: ScoredGoal[] = [];
+    for (const [goal, score] of scores) ranked.push({ goal, score });
+    return ranked.sort((a, b) => b.score - a.score || precedence(a.goal) - precedence(b.goal));
   }
 
   /** The service the caller named, by its keywords; ties broken by how much of the service's name was said. */
@@ -267,7 +276,7 @@ export class PreparedKnowledge {
       for (const id of match.values) scores.set(id, (scores.get(id) ?? 0) + (2 * match.length) / match.values.length);
     }
     // An entry scores only from its keywords or from words its question shares with the utterance.
-    const shared = sharedWords(u.content, this.faqQuestionsByWord, this.faqQuestions.length);
+    const shared = sharedWords(u.content, this.faqQuestionsByWord, this.faqOverlaps);
     let best: FaqMatch | null = null;
     for (let i = 0; i < this.faqQuestions.length; i++) {
       const { entry, content } = this.faqQuestions[i]!;
@@ -355,9 +364,9 @@ function byWord(items: readonly { content: ReadonlySet<string> }[]): Map<string,
   return index;
 }
 
-/** How many of `words` each of `count` indexed items has. */
-function sharedWords(words: ReadonlySet<string>, index: ReadonlyMap<string, readonly number[]>, count: number): Uint16Array {
-  const shared = new Uint16Array(count);
+/** How many of `words` each indexed item has, counted into `shared` (one slot per item, overwritten). */
+function sharedWords(words: ReadonlySet<string>, index: ReadonlyMap<string, readonly number[]>, shared: Uint16Array): Uint16Array {
+  shared.fill(0);
   for (const word of words) {
     const items = index.get(word);
     if (items) for (const i of items) shared[i] = shared[i]! + 1;
