@@ -17,11 +17,15 @@ interface Heard {
   wish: TimeWish | null;
 }
 
-const heardCache = new WeakMap<Utterance, Heard>();
+/**
+ * The last utterance read and what it said: every flow of a turn asks about the same utterance, and
+ * the next turn brings a new one (one entry is cheaper to keep than a WeakMap entry per utterance).
+ */
+let last: { u: Utterance; heard: Heard } | null = null;
 
 /** The name, number and wish in an utterance (a phone number's digits are not read as a time). */
 export function hear(turn: Turn, u: Utterance): Heard {
-  let heard = heardCache.get(u);
+  let heard = last?.u === u ? last.heard : undefined;
   if (!heard) {
     const phone = findPhoneNumber(u.text, turn.locale, turn.call.callerNumber);
     const rest = phone ? `${u.text.slice(0, phone.start)} ${u.text.slice(phone.end)}` : u.text;
@@ -30,7 +34,7 @@ export function hear(turn: Turn, u: Utterance): Heard {
       phone,
       wish: parseTimeWish(rest, turn.locale, turn.call.now, turn.knowledge.timezone),
     };
-    heardCache.set(u, heard);
+    last = { u, heard };
   }
   return heard;
 }
