@@ -201,7 +201,7 @@ function clock(match: RegExpExecArray): string {
 export function parseTimeWish(text: string, locale: string, now: Date, timeZone: string): TimeWish | null {
   const base = (locale.split('-')[0] ?? 'en') as Locale;
   const lex = COMPILED[base] ?? COMPILED.en;
-  if (!mentions(text.normalize('NFC'), lex)) return null;
+  if (!mayMentionTime(text, locale)) return null;
   const local = toLocalParts(now, timeZone);
   const today = `${local.year}-${pad(local.month)}-${pad(local.day)}`;
   const wish: TimeWish = {};
@@ -276,12 +276,10 @@ export function parseTimeWish(text: string, locale: string, now: Date, timeZone:
  */
 export function mayMentionTime(text: string, locale: string): boolean {
   const base = (locale.split('-')[0] ?? 'en') as Locale;
-  return mentions(text.normalize('NFC'), COMPILED[base] ?? COMPILED.en);
-}
-
-function mentions(text: string, lex: CompiledTimeLexicon): boolean {
-  if (DIGIT.test(text)) return true;
-  for (const cue of lex.cues) if (cue.test(text)) return true;
+  const lex = COMPILED[base] ?? COMPILED.en;
+  const nfc = text.normalize('NFC');
+  if (DIGIT.test(nfc)) return true;
+  for (const cue of lex.cues) if (cue.test(nfc)) return true;
   return false;
 }
 
