@@ -78,15 +78,16 @@ const offsets = new Map<string, Map<number, number>>();
 
 function hourOffset(hour: number, timeZone: string): number {
   let zone = offsets.get(timeZone);
-  if (!zone) {
-    zone = new Map();
-    offsets.set(timeZone, zone);
-  }
-  let offset = zone.get(hour);
+  let offset = zone?.get(hour);
   if (offset === undefined) {
     const first = hour * HOUR_MS;
+    // Read before anything is kept: an unknown zone throws here and leaves no entry behind.
     const atFirst = offsetMs(first, timeZone);
     offset = atFirst === offsetMs(first + HOUR_MS - 1000, timeZone) ? atFirst : Number.NaN;
+    if (!zone) {
+      zone = new Map();
+      offsets.set(timeZone, zone);
+    }
     if (zone.size >= CACHED_HOURS) zone.clear();
     zone.set(hour, offset);
   }
