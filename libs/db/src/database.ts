@@ -17,6 +17,8 @@ export interface RawStatements {
   param(n: number): string;
   /** Runs one statement; resolves to the number of rows it changed. */
   run(sql: string, params: readonly RawValue[]): Promise<number>;
+  /** Runs one statement that returns rows (a select, or `returning`); resolves to them. */
+  rows(sql: string, params: readonly RawValue[]): Promise<Record<string, unknown>[]>;
 }
 
 /** Prepared SQLite statements kept per connection; the writer's few shapes fit well within the bound. */
@@ -88,18 +90,20 @@ export class Database {
     let cache = this.prepared.get(sqlite);
     if (!cache) this.prepared.set(sqlite, (cache = new Map()));
     const statements = cache;
+    const prepared = (sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= MAX_PREPARED) statements.clear();
+        statement = sqlite.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    };
     return {
       kind: 'sqlite',
       param: () => '?',
-      run: async (sql, params) => {
-        let statement = statements.get(sql);
-        if (!statement) {
-          if (statements.size >= MAX_PREPARED) statements.clear();
-          statement = sqlite.prepare(sql);
-          statements.set(sql, statement);
-        }
-        return Number(statement.run(...params.map(sqliteValue)).changes);
-      },
+      run: async (sql, params) => Number(prepared(sql).run(...params.map(sqliteValue)).changes),
+      rows: async (sql, params) => prepared(sql).all(...params.map(sqliteValue)) as Record<string, unknown>[],
     };
   }
 
@@ -110,6 +114,7 @@ export class Database {
       kind: 'postgresql',
       param: (n) => `$${n}`,
       run: async (sql, params) => (await client.query(sql, params.map(pgValue))).rowCount ?? 0,
+      rows: async (sql, params) => (await client.query(sql, params.map(pgValue))).rows as Record<string, unknown>[],
     };
     try {
       await client.query('begin');

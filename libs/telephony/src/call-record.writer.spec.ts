@@ -65,6 +65,34 @@ describe.each(kinds)('CallRecordWriter on %s', (kind) => {
     expect(await em().count(CallTurn, { call: callId })).toBe(1);
   });
 
+  it('updates many calls in one flush whatever fields each sets, and keeps an update whose call is not written yet', async () => {
+    const writer = new CallRecordWriter(t.db, capturingLogger().logger);
+    const started = new Date('2026-03-09T15:00:00Z');
+    const ids = [randomUUID(), randomUUID(), randomUUID()];
+    const call = (id: string) => ({ id, brandId: base.brandId, clientId: base.clientId, callSid: `u-${id}`, direction: 'inbound', fromNumber: '+1', toNumber: '+2', callerName: null, status: 'trying', route: 'open' as const, locale: 'en', startedAt: started, aiDisclosed: false, recordingConsent: null });
+    for (const id of ids) writer.call(call(id));
+    await writer.flush();
+    const ended = new Date('2026-03-09T15:03:00Z');
+    writer.update(ids[0]!, { status: 'completed', outcome: 'booked', endedAt: ended, durationSeconds: 180, billableSeconds: 180, turnCount: 9, bookingId: null });
+    writer.update(ids[1]!, { status: 'completed', outcome: 'abandoned', endedAt: ended, durationSeconds: 5, billableSeconds: 5, turnCount: 1, bookingId: null });
+    writer.update(ids[2]!, { transferTo: '+15550009999' });
+    const later = randomUUID();
+    writer.update(later, { status: 'in-progress' });
+    await writer.flush();
+    expect(writer.pending).toBe(1);
+    const rows = await em().find(Call, { id: { $in: ids } }, { orderBy: { callSid: 'asc' } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    expect(byId.get(ids[0]!)).toMatchObject({ status: 'completed', outcome: 'booked', durationSeconds: 180, turnCount: 9, bookingId: null });
+    expect(byId.get(ids[0]!)!.endedAt?.toISOString()).toBe(ended.toISOString());
+    expect(byId.get(ids[1]!)).toMatchObject({ status: 'completed', outcome: 'abandoned', billableSeconds: 5 });
+    expect(byId.get(ids[2]!)).toMatchObject({ status: 'trying', transferTo: '+15550009999', outcome: null });
+    writer.call(call(later));
+    await writer.flush();
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+    expect(await em().findOneOrFail(Call, { id: later })).toMatchObject({ status: 'in-progress' });
+  });
+
   it('drops a row the database keeps refusing after its tries, and writes the others', async () => {
     const { logger, lines } = capturingLogger();
     const writer = new CallRecordWriter(t.db, logger, { maxTries: 2 });

@@ -214,9 +214,7 @@ export class CallRecordWriter {
         await insertRows(sql, tables.calls, calls);
         await insertRows(sql, tables.turns, turns);
         await insertRows(sql, tables.events, events);
-        const waiting: typeof patches = [];
-        for (const entry of patches) if (!(await applyPatch(sql, tables.calls, entry[0], entry[1].row))) waiting.push(entry);
-        return waiting;
+        return applyPatches(sql, tables.calls, patches);
       });
       for (const [callId, queued] of unmatched) this.retryPatch(callId, queued);
       return;
@@ -233,7 +231,8 @@ export class CallRecordWriter {
     this.events = (await this.insert(refused, 'events', events, inserting(tables.events))).concat(this.events);
     for (const [callId, queued] of patches) {
       try {
-        if (!(await db.rawTransaction((sql) => applyPatch(sql, tables.calls, callId, queued.row)))) this.retryPatch(callId, queued);
+        const unmatched = await db.rawTransaction((sql) => applyPatches(sql, tables.calls, [[callId, queued]]));
+        if (unmatched.length) this.retryPatch(callId, queued);
       } catch (error) {
         this.logger.error({ err: error, callId }, 'call record: updating the call failed; kept for the next flush');
         this.keepPatch(callId, queued);
@@ -309,6 +308,8 @@ interface TableSpec<T> {
   columns: string[];
   /** Column name by property, for updates. */
   fieldOf: Map<string, string>;
+  /** Column type by property (PostgreSQL's, for `jsonb_to_recordset`). */
+  typeOf: Map<string, string>;
   values: ((row: T, now: Date) => RawValue)[];
 }
 
@@ -376,16 +377,18 @@ const EVENT_COLUMNS: Column<EventRow>[] = [
 
 function tableSpec<T>(meta: EntityMetadata, columns: Column<T>[]): TableSpec<T> {
   const fieldOf = new Map<string, string>();
-  for (const [property] of columns) {
-    const field = meta.properties[property as keyof typeof meta.properties]?.fieldNames?.[0];
-    if (!field) throw new Error(`call record: ${meta.className} has no column for ${property}`);
-    fieldOf.set(property, quote(field));
+  const typeOf = new Map<string, string>();
+  for (const [property, prop] of Object.entries(meta.properties)) {
+    if (!prop.fieldNames?.[0]) continue;
+    fieldOf.set(property, quote(prop.fieldNames[0]));
+    if (prop.columnTypes?.[0]) typeOf.set(property, prop.columnTypes[0]);
   }
-  for (const [property, prop] of Object.entries(meta.properties)) if (prop.fieldNames?.[0] && !fieldOf.has(property)) fieldOf.set(property, quote(prop.fieldNames[0]));
+  for (const [property] of columns) if (!fieldOf.has(property)) throw new Error(`call record: ${meta.className} has no column for ${property}`);
   return {
     table: quote(meta.tableName),
     columns: columns.map(([property]) => fieldOf.get(property)!),
     fieldOf,
+    typeOf,
     values: columns.map(([, value]) => value),
   };
 }
@@ -424,15 +427,58 @@ async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queu
   }
 }
 
-/** Applies a patch to its call; false when the call is not written yet. */
-async function applyPatch(sql: RawStatements, calls: TableSpec<CallRow>, callId: string, patch: CallPatch): Promise<boolean> {
-  const sets: string[] = [];
-  const params: RawValue[] = [];
-  for (const [property, value] of Object.entries({ ...patch, updatedAt: new Date() })) {
-    if (value === undefined) continue;
-    params.push(value as RawValue);
-    sets.push(`${calls.fieldOf.get(property)} = ${sql.param(params.length)}`);
+/**
+ * Applies updates to their calls; returns those whose call is not written yet. SQLite runs one prepared
+ * statement per call. PostgreSQL gets one statement per set of fields (a call's end always sets the same
+ * ones), its rows as one JSON parameter: a round trip per call would cost more than the flush's inserts.
+ */
+async function applyPatches(sql: RawStatements, calls: TableSpec<CallRow>, patches: [string, Queued<CallPatch>][]): Promise<[string, Queued<CallPatch>][]> {
+  if (patches.length === 0) return [];
+  const updatedAt = new Date();
+  const unmatched: [string, Queued<CallPatch>][] = [];
+  if (sql.kind === 'sqlite') {
+    for (const entry of patches) {
+      const sets: string[] = [];
+      const params: RawValue[] = [];
+      for (const [property, value] of fieldsOf(entry[1].row, updatedAt)) {
+        params.push(value);
+        sets.push(`${calls.fieldOf.get(property)} = ?`);
+      }
+      params.push(entry[0]);
+      if ((await sql.run(`update ${calls.table} set ${sets.join(', ')} where ${calls.fieldOf.get('id')} = ?`, params)) === 0) unmatched.push(entry);
+    }
+    return unmatched;
   }
-  params.push(callId);
-  return (await sql.run(`update ${calls.table} set ${sets.join(', ')} where ${calls.fieldOf.get('id')} = ${sql.param(params.length)}`, params)) > 0;
+  const groups = new Map<string, { properties: string[]; entries: [string, Queued<CallPatch>][] }>();
+  for (const entry of patches) {
+    const properties = fieldsOf(entry[1].row, updatedAt).map(([property]) => property);
+    const key = properties.join(',');
+    const group = groups.get(key);
+    if (group) group.entries.push(entry);
+    else groups.set(key, { properties, entries: [entry] });
+  }
+  const id = calls.fieldOf.get('id')!;
+  for (const { properties, entries } of groups.values()) {
+    const records = entries.map(([callId, { row }]) => Object.fromEntries([['id', callId], ...fieldsOf(row, updatedAt)]));
+    const shape = ['id', ...properties].map((property) => `${jsonKey(property)} ${calls.typeOf.get(property)}`).join(', ');
+    const sets = properties.map((property) => `${calls.fieldOf.get(property)} = v.${jsonKey(property)}`).join(', ');
+    const updated = await sql.rows(`update ${calls.table} as c set ${sets} from jsonb_to_recordset(${sql.param(1)}::jsonb) as v(${shape}) where c.${id} = v."id" returning c.${id} as id`, [records]);
+    const found = new Set(updated.map((row) => row.id));
+    for (const entry of entries) if (!found.has(entry[0])) unmatched.push(entry);
+  }
+  return unmatched;
+}
+
+/** A patch's fields to set, and `updatedAt`, in a stable order. */
+function fieldsOf(patch: CallPatch, updatedAt: Date): [string, RawValue][] {
+  const fields: [string, RawValue][] = [];
+  for (const [property, value] of Object.entries(patch)) if (value !== undefined) fields.push([property, value as RawValue]);
+  fields.sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  fields.push(['updatedAt', updatedAt]);
+  return fields;
+}
+
+/** A property as a `jsonb_to_recordset` column: its JSON key, quoted. */
+function jsonKey(property: string): string {
+  return `"${property}"`;
 }
