@@ -2,6 +2,7 @@ import type { EngineState } from '@tero/conversation';
 import type { CallOutcome, CallRoute } from '@tero/db';
 import type { Redis } from 'ioredis';
 import type { JambonzVerb } from './jambonz-verbs';
+import { RedisBatch } from './redis-batch';
 
 /**
  * A call in progress: everything the next hook needs, whichever replica receives it. JSON only, since it
@@ -98,21 +99,25 @@ export class MemoryCallSessionStore implements CallSessionStore {
   }
 }
 
-/** Shared by every replica: `<prefix>:jz:call:<sid>` with a TTL. */
+/** Shared by every replica: `<prefix>:jz:call:<sid>` with a TTL. Reads and writes go through the connection's {@link RedisBatch}. */
 export class RedisCallSessionStore implements CallSessionStore {
+  private readonly batch: RedisBatch;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds = SESSION_TTL_SECONDS,
-  ) {}
+  ) {
+    this.batch = RedisBatch.of(redis);
+  }
 
   async get(callSid: string): Promise<CallSession | null> {
-    const json = await this.redis.get(this.key(callSid));
+    const json = (await this.batch.send('get', this.key(callSid))) as string | null;
     return json ? (JSON.parse(json) as CallSession) : null;
   }
 
   async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
-    await this.redis.set(this.key(session.callSid), JSON.stringify(session), 'EX', ttlSeconds);
+    await this.batch.send('set', this.key(session.callSid), JSON.stringify(session), 'EX', ttlSeconds);
   }
 
   private key(callSid: string): string {

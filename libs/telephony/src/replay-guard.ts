@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { RedisBatch } from './redis-batch';
 
 /**
  * Remembers keys for a while and says whether a key is new: a signed webhook already accepted within the
@@ -37,15 +38,19 @@ export class MemoryReplayGuard implements ReplayGuard {
   }
 }
 
-/** Shared by every replica: `SET <prefix>:jz:seen:<key> 1 EX ttl NX`. */
+/** Shared by every replica: `SET <prefix>:jz:seen:<key> 1 EX ttl NX`, through the connection's {@link RedisBatch}. */
 export class RedisReplayGuard implements ReplayGuard {
+  private readonly batch: RedisBatch;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    this.batch = RedisBatch.of(redis);
+  }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
-    const result = await this.redis.set(`${this.prefix}:jz:seen:${key}`, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
+    const result = await this.batch.send('set', `${this.prefix}:jz:seen:${key}`, '1', 'EX', Math.max(1, Math.ceil(ttlSeconds)), 'NX');
     return result === 'OK';
   }
 }
