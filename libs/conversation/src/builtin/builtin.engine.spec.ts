@@ -6,6 +6,8 @@ import { createPackHarness, SAMPLE_PACK, TEST_NUMBERS, type InMemoryAgentTools, 
 import { BuiltinEngine } from './builtin.engine';
 
 const repo = resolve(__dirname, '../../../..');
+/** How an answer would read back as a name ("c'est tout" → "C'est Tout"). */
+const foldedTitle = (text: string) => text.replace(/(^|\s)(\p{L})/gu, (_, space: string, letter: string) => space + letter.toUpperCase());
 const zone = 'America/New_York';
 const CALLER = '+15550007777';
 
@@ -164,6 +166,62 @@ describe('built-in conversation engine', () => {
       expect((await fr.say('Je voudrais un premier bilan mardi à 15 h')).say).toBe('Je peux vous réserver Premier bilan le mardi 10 mars à 15:00. Je le réserve ?');
       await fr.say("Oui, c'est parfait. Je m'appelle Julien Bernard.");
       expect(bookedStarts(fr)).toEqual(['2026-03-10T15:00']);
+    });
+  });
+
+  describe('names and refusals around a booking', () => {
+    it('keeps a name given instead of a yes, reads it back, and never takes "no that\'s all" for a name', async () => {
+      const c = await call();
+      expect((await c.say("Hi, I'd like to book a massage next Tuesday at 10 am")).say).toBe(
+        'I can book you in for Sports massage on Tuesday, March 17 at 10:00 AM. Shall I book it?',
+      );
+      expect((await c.say('Maria Lopez')).say).toBe('I can book Maria Lopez in for Sports massage on Tuesday, March 17 at 10:00 AM. Shall I book it?');
+      const booked = await c.say('yes please');
+      expect(booked.say).toBe("You're all set, Maria Lopez. I've booked Sports massage for Tuesday, March 17 at 10:00 AM. Is there anything else I can help you with?");
+      expect(c.tools.ledger.bookings[0]).toMatchObject({ callerName: 'Maria Lopez', callerPhone: CALLER });
+      expect(await c.say("no that's all, thanks")).toMatchObject({ intent: 'goodbye', action: { type: 'hangup' } });
+    });
+
+    it('asks once more for a name refused, then books under the caller id without a name read back', async () => {
+      const c = await call();
+      await c.say("Hi, I'd like to book a massage next Tuesday at 10 am");
+      expect((await c.say('yes please')).say).toBe('Great. Could I have your full name for the booking?');
+      const again = await c.say("no that's all, thanks");
+      expect(again.say).toBe('I just need a name to put the booking under. What name should I use?');
+      expect(c.tools.ledger.bookings).toHaveLength(0);
+      const booked = await c.say('no thanks');
+      expect(booked.say).toBe("You're all set. I've booked Sports massage for Tuesday, March 17 at 10:00 AM. Is there anything else I can help you with?");
+      expect(c.tools.ledger.bookings[0]).toMatchObject({ callerName: 'Unnamed caller', callerPhone: CALLER });
+    });
+
+    it('takes the name given after a refusal', async () => {
+      const c = await call();
+      await c.say("Hi, I'd like to book a massage next Tuesday at 10 am");
+      await c.say('yes please');
+      await c.say('nothing else');
+      expect((await c.say('Maria Lopez')).say).toContain("You're all set, Maria Lopez.");
+    });
+
+    it.each([
+      ['es', 'Quiero un masaje el martes a las 10', 'María López', 'Puedo reservar Masaje deportivo para María López el martes', 'sí', 'eso es todo', 'no gracias'],
+      ['fr', 'Je voudrais un massage mardi à 10 h', 'Marie Dupont', 'Je peux réserver Massage sportif pour Marie Dupont le mardi', 'oui', "c'est tout", 'non merci'],
+    ])('%s: keeps a name given instead of a yes, and re-asks a refused name', async (locale, request, name, offerFor, yes, done, noThanks) => {
+      const c = await call({ locale });
+      await c.say(request);
+      expect((await c.say(name)).say).toContain(offerFor);
+      await c.say(yes);
+      expect(c.tools.ledger.bookings[0]).toMatchObject({ callerName: name, callerPhone: CALLER });
+
+      const r = await call({ locale });
+      await r.say(request);
+      await r.say(yes);
+      const again = await r.say(done);
+      expect(r.state.phase).toBe('book.name');
+      expect(again.say).not.toContain(foldedTitle(done));
+      expect(r.tools.ledger.bookings).toHaveLength(0);
+      await r.say(noThanks);
+      expect(r.tools.ledger.bookings).toHaveLength(1);
+      expect(r.tools.ledger.bookings[0]!.callerName).not.toMatch(/todo|tout|gracias|merci/i);
     });
   });
 

@@ -71,6 +71,8 @@ export interface BuiltinState {
     hold?: { id: string; start: string };
     /** Other starts found, ISO, offered on a "no". */
     alternatives: string[];
+    /** How many times the caller refused to give a name for the booking. */
+    nameRefusals?: number;
   };
   change?: {
     kind: 'cancel' | 'reschedule';

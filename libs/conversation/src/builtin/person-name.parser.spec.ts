@@ -1,4 +1,4 @@
-import { findIntroducedName, readNameAnswer } from './person-name.parser';
+import { findIntroducedName, readBareName, readNameAnswer } from './person-name.parser';
 
 describe('caller names', () => {
   it.each([
@@ -43,5 +43,32 @@ describe('caller names', () => {
     expect(readNameAnswer('yes', 'en')).toBeNull();
     expect(readNameAnswer('555 014 2233', 'en')).toBeNull();
     expect(readNameAnswer('I would rather not give my name to a machine today', 'en')).toBeNull();
+  });
+
+  it.each([
+    ['en', "no that's all, thanks"],
+    ['en', "That's all, thanks."],
+    ['en', 'no thanks'],
+    ['en', 'nothing else'],
+    ['en', 'Nothing else.'],
+    ['es', 'eso es todo'],
+    ['es', 'No gracias.'],
+    ['fr', "c'est tout"],
+    ['fr', "C'est tout."],
+    ['fr', 'non merci'],
+  ])('does not take a refusal or a closing for a name (%s: %s)', (locale, text) => {
+    expect(readNameAnswer(text, locale)).toBeNull();
+  });
+
+  it('keeps a name said with thanks, and names that share a word with a closing', () => {
+    expect(readNameAnswer('maria lopez thank you', 'en')).toBe('Maria Lopez');
+    expect(readNameAnswer('Will Smith', 'en')).toBe('Will Smith');
+  });
+
+  it('takes a clear name said on its own where a yes or no was expected', () => {
+    expect(readBareName('Maria Lopez', 'en')).toBe('Maria Lopez');
+    expect(readBareName('María de la Cruz.', 'es')).toBe('María de la Cruz');
+    expect(readBareName('Marie Dupont', 'fr')).toBe('Marie Dupont');
+    for (const text of ['maria lopez', 'Maria', 'Yes Please', "That's All", 'Next Tuesday', 'Maria Lopez 555 0101']) expect(readBareName(text, 'en')).toBeNull();
   });
 });

@@ -89,6 +89,29 @@ function fillersOf(locale: string): ReadonlySet<string> {
   return set;
 }
 
+/** Folded words of a refusal, a closing or a listening noise ("that", "all", "nothing", "tout", "todo"), per locale, built on first use. */
+const refusalSets = new Map<string, ReadonlySet<string>>();
+/** Folded particles that join the parts of a name ("de", "la", "van"): never refusal words. */
+const PARTICLE_WORDS = new Set(['de', 'del', 'los', 'da', 'das', 'do', 'dos', 'di', 'du', 'van', 'von', 'der', 'le', 'la', 'y', 'st', 'mc']);
+
+function refusalWordsOf(locale: string): ReadonlySet<string> {
+  let set = refusalSets.get(locale);
+  if (!set) {
+    const lexicon = lexiconFor(locale);
+    const words = [...lexicon.done, ...lexicon.deny, ...lexicon.backchannel, ...lexicon.negations].flatMap((phrase) => foldText(phrase).split(' '));
+    set = new Set(words.filter((w) => w && !PARTICLE_WORDS.has(w)));
+    refusalSets.set(locale, set);
+  }
+  return set;
+}
+
+/** Whether every part of a word is a refusal word ("that's" → "that s"; "D'Angelo" is not). */
+function isRefusalWord(word: string, refusals: ReadonlySet<string>): boolean {
+  return foldText(word).split(' ').every((part) => refusals.has(part));
+}
+
+const UPPER_FIRST = /^\p{Lu}/u;
+
 /** The name introduced in `text`, cleaned of words that are not names; null when there is none. */
 export function findIntroducedName(text: string, locale: string): string | null {
   const base = (locale.split('-')[0] ?? 'en') as 'en';
@@ -126,7 +149,42 @@ export function readNameAnswer(text: string, locale: string): string | null {
   WORDS.lastIndex = 0;
   for (let m = WORDS.exec(text); m; m = WORDS.exec(text)) if (!fillers.has(foldText(m[0])) && !NOT_NAMES.has(foldText(m[0]))) words.push(m[0]);
   if (words.length === 0 || words.length > 4) return null;
+  // "no that's all", "eso es todo", "c'est tout": a refusal or a closing, not a name. Speech-to-text
+  // capitalises names: uncapitalised refusal words after the name are dropped ("maria lopez thank you"),
+  // anywhere else they make it no name, and so do refusal words alone ("Nothing Else").
+  const refusals = refusalWordsOf(locale);
+  while (words.length > 0 && !UPPER_FIRST.test(words[words.length - 1]!) && isRefusalWord(words[words.length - 1]!, refusals)) words.pop();
+  let refused = 0;
+  for (const word of words) {
+    if (!isRefusalWord(word, refusals)) continue;
+    if (!UPPER_FIRST.test(word)) return null;
+    refused++;
+  }
+  if (refused === words.length) return null;
   return words.map((w) => w.charAt(0).toLocaleUpperCase(locale) + w.slice(1)).join(' ');
+}
+
+/**
+ * A name said on its own where another answer was expected ("Maria Lopez" to "Shall I book it?"):
+ * two to four capitalised words (particles between them allowed) and nothing else, none of them a
+ * word of the language's vocabulary. Null otherwise: only a clear name is taken unasked.
+ */
+export function readBareName(text: string, locale: string): string | null {
+  if (HAS_DIGIT.test(text)) return null;
+  const enders = nameEndersOf(locale);
+  const refusals = refusalWordsOf(locale);
+  const words: string[] = [];
+  let parts = 0;
+  WORDS.lastIndex = 0;
+  for (let m = WORDS.exec(text); m; m = WORDS.exec(text)) {
+    const word = m[0];
+    const folded = foldText(word);
+    words.push(word);
+    if (PARTICLE_WORDS.has(folded) && words.length > 1) continue;
+    if (!UPPER_FIRST.test(word) || NOT_NAMES.has(folded) || enders.has(folded) || isRefusalWord(word, refusals)) return null;
+    if (++parts > 4) return null;
+  }
+  return parts >= 2 && UPPER_FIRST.test(words[words.length - 1]!) ? words.join(' ') : null;
 }
 
 /** Drops words that are not names from the ends of a candidate ("Tuesday", "Okay"). */

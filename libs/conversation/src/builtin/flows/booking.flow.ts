@@ -1,7 +1,7 @@
 import { localDate } from '@tero/core';
 import type { KnownService } from '../../engine.port';
 import { formatList } from '../../spoken-format';
-import { readNameAnswer } from '../person-name.parser';
+import { readBareName, readNameAnswer } from '../person-name.parser';
 import type { Utterance } from '../prepared-knowledge';
 import { searchSlots } from '../slot-search';
 import { mergeWish } from '../time-wish.parser';
@@ -11,7 +11,12 @@ import { absorbCallerDetails, heardWish } from './caller-details';
 /**
  * Booking: service → when → the ledger's free slots → hold one → read back service, day and time →
  * the caller confirms → their name if unknown → book. "Booked" is said only once `tools.book` said ok.
+ * A name refused ("no, that's all") is asked once more; refused again, the booking goes under the
+ * caller id's name (or "unnamed caller") with the caller's number, as a message does without a name.
  */
+
+/** Refusals of the name after which the booking is made without one. */
+const NAME_REFUSALS = 2;
 
 /** Starts a booking from the caller's request, using whatever it already said (service, time, name, number). */
 export async function startBooking(turn: Turn, u: Utterance): Promise<void> {
@@ -66,6 +71,14 @@ export async function answerBooking(turn: Turn, u: Utterance): Promise<boolean> 
     }
     case 'book.confirm': {
       const yesNo = turn.prepared.yesNo(u);
+      // A name said instead of a yes ("Maria Lopez"): kept, read back, and the question still asked.
+      // All of it is a name, so what a time parser sees in it ("María" as "mar", Tuesday) is no time.
+      const bare = !details && yesNo === null ? readBareName(u.text, turn.locale) : null;
+      if (bare) {
+        turn.state.caller.name = bare;
+        readBack(turn, true);
+        return true;
+      }
       const otherService = turn.prepared.service(u, (s) => s.bookable && s.id !== book.serviceId);
       if (otherService && otherService.tied.length === 0 && yesNo !== 'yes' && !turn.prepared.service(u, (s) => s.id === book.serviceId)) {
         book.serviceId = otherService.service.id;
@@ -94,9 +107,15 @@ export async function answerBooking(turn: Turn, u: Utterance): Promise<boolean> 
     }
     case 'book.name': {
       const name = turn.state.caller.name && details ? turn.state.caller.name : readNameAnswer(u.text, turn.locale);
-      if (!name) return false;
-      turn.state.caller.name = name;
-      await commitBooking(turn);
+      if (name) {
+        turn.state.caller.name = name;
+        await commitBooking(turn);
+        return true;
+      }
+      if (turn.prepared.yesNo(u) !== 'no' && !turn.prepared.saysDone(u)) return false;
+      book.nameRefusals = (book.nameRefusals ?? 0) + 1;
+      if (book.nameRefusals < NAME_REFUSALS) turn.ask('book.name', 'agent.book.askNameAgain');
+      else await commitBooking(turn);
       return true;
     }
     case 'book.phone': {
@@ -227,7 +246,8 @@ async function commitBooking(turn: Turn): Promise<void> {
     turn.ask('book.phone', 'agent.book.askPhone');
     return;
   }
-  const name = turn.state.caller.name!;
+  const named = turn.state.caller.name;
+  const name = named ?? (turn.call.callerName?.trim() || turn.text('agent.book.unnamedCaller'));
   let result = await turn.tools.book({ holdId: book.hold!.id, callerName: name, callerPhone: phone });
   if (!result.ok && result.reason === 'hold_expired') {
     // The caller took long enough for the hold to lapse: the same time, if still free, is what they agreed to.
@@ -240,7 +260,9 @@ async function commitBooking(turn: Turn): Promise<void> {
     return;
   }
   turn.state.achieved = true;
-  turn.say('agent.book.booked', { name, service: service(turn).name, when: turn.when(result.start) });
+  const booked = { service: service(turn).name, when: turn.when(result.start) };
+  if (named) turn.say('agent.book.booked', { name: named, ...booked });
+  else turn.say('agent.book.bookedNoName', booked);
   if (turn.state.caller.phone && turn.state.caller.phone !== turn.call.callerNumber) turn.say('agent.book.bookedPhone', { phone: turn.phone(phone) });
   const confirmation = await turn.tools.sendConfirmation({ bookingId: result.bookingId });
   if (confirmation.sent) turn.say('agent.book.confirmationSent');

@@ -23,17 +23,17 @@ interface Heard {
  */
 let last: { u: Utterance; heard: Heard } | null = null;
 
-/** The name, number and wish in an utterance (a phone number's digits are not read as a time). */
+/** The name, number and wish in an utterance (a phone number's digits and a name are not read as a time). */
 export function hear(turn: Turn, u: Utterance): Heard {
   let heard = last?.u === u ? last.heard : undefined;
   if (!heard) {
     const phone = findPhoneNumber(u.text, turn.locale, turn.call.callerNumber);
-    const rest = phone ? `${u.text.slice(0, phone.start)} ${u.text.slice(phone.end)}` : u.text;
-    heard = {
-      name: findIntroducedName(u.text, turn.locale),
-      phone,
-      wish: parseTimeWish(rest, turn.locale, turn.call.now, turn.knowledge.timezone),
-    };
+    const name = findIntroducedName(u.text, turn.locale);
+    let rest = phone ? `${u.text.slice(0, phone.start)} ${u.text.slice(phone.end)}` : u.text;
+    // A name is no time either ("soy María López": "mar" is no Tuesday).
+    const at = name ? rest.indexOf(name) : -1;
+    if (at >= 0) rest = `${rest.slice(0, at)} ${rest.slice(at + name!.length)}`;
+    heard = { name, phone, wish: parseTimeWish(rest, turn.locale, turn.call.now, turn.knowledge.timezone) };
     last = { u, heard };
   }
   return heard;
