@@ -2,12 +2,15 @@
 // minimal Express 4 + @jambonz/node-client webhook app, both driven with the same signed jambonz call
 // traffic on loopback: N concurrent calls, each a call hook, three turns and the `completed` status.
 // Runs on SQLite, then on PostgreSQL + Redis when they are reachable. Prints figures beside the
-// issue's targets; asserts nothing.
+// issue's targets; asserts nothing. Both servers share the machine's cores with the load generator (one
+// Node process, whose share is printed): `CPU µs/req`, each server's CPU time per request over the
+// measured run, is the figure least moved by the generator and by whatever else the machine runs.
+// Our server runs with the Node flags of `npm start`.
 //
 // Settings: BENCH_SECONDS (measured seconds per run, default 6), BENCH_CONCURRENCY (default 50,200),
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +42,7 @@ const METRICS = [
   { key: 'p99', label: 'p99 ms', digits: 1, target: '≤ 1.00×' },
   { key: 'turnP99', label: 'turn p99 ms', digits: 1, target: '≤ 1.00×' },
   { key: 'errors', label: 'errors', ratio: false },
+  { key: 'cpuUsPerRequest', label: 'CPU µs/req', digits: 0 },
   { key: 'peakRssMb', label: 'peak RSS MB', digits: 0, target: '< 300 MB (ours)' },
 ];
 
@@ -50,6 +54,17 @@ function reachable(url, fallbackPort) {
     socket.once('error', () => done(false));
     socket.setTimeout(1500, () => (socket.destroy(), done(false)));
   });
+}
+
+/**
+ * The Node flags `npm start` runs the server with (package.json), so that the benchmark measures the
+ * server as it is deployed (the Docker image sets the same flags in NODE_OPTIONS).
+ */
+function serverNodeArgs() {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/server\/src\/main\.js/.exec(start);
+  if (!flags) throw new Error(`package.json's start script does not run dist/apps/server/src/main.js: ${start}`);
+  return flags[1].trim().split(' ').filter(Boolean);
 }
 
 /** A fresh instance of one backend: its env, and how to clean it up. */
@@ -128,9 +143,11 @@ async function runBackend(kind, print) {
   try {
     const oursPort = await freePort();
     const basePort = await freePort();
+    const nodeArgs = serverNodeArgs();
     const ours = await startNode({
       name: 'tero server',
       script: join(root, 'dist/apps/server/src/main.js'),
+      nodeArgs,
       env: { ...backend.env, PORT: String(oursPort), PUBLIC_URL: `http://127.0.0.1:${oursPort}` },
       ready: () => answers200(`http://127.0.0.1:${oursPort}/healthz`),
     });
@@ -149,6 +166,7 @@ async function runBackend(kind, print) {
     ];
     const notes = [
       `called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up per run`,
+      `tero runs as npm start runs it: node ${[...nodeArgs, 'dist/apps/server/src/main.js'].join(' ')}`,
       `resident memory after boot, before any call: tero ${Math.round(ours.rssMb() ?? 0)} MB, ${BASELINE} ${Math.round(baseline.rssMb() ?? 0)} MB`,
     ];
     for (const t of targets) notes.push(`sanity call, ${t.name}: ${await sanityCall(t.url, target)}`);
@@ -159,9 +177,14 @@ async function runBackend(kind, print) {
       for (const t of [targets[1], targets[0]]) {
         const load = { baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency };
         await driveCalls({ ...load, durationMs: WARMUP_SECONDS * 1000 });
+        const serverCpu = t.process.cpuMs();
+        const driverCpu = process.cpuUsage();
         const run = await driveCalls({ ...load, durationMs: SECONDS * 1000 });
-        rows.push({ target: t.name, role: t.role, values: { ...callFigures(run), peakRssMb: t.process.peakRssMb() } });
+        const cpuUsPerRequest = serverCpu === null || run.requests === 0 ? null : ((t.process.cpuMs() - serverCpu) * 1000) / run.requests;
+        const driver = process.cpuUsage(driverCpu);
+        rows.push({ target: t.name, role: t.role, values: { ...callFigures(run), cpuUsPerRequest, peakRssMb: t.process.peakRssMb() } });
         runNotes.push(`${t.name}: ${kindBreakdown(run)}`);
+        runNotes.push(`  load generator meanwhile: ${Math.round(((driver.user + driver.system) / 1000 / run.elapsedMs) * 100)} % of one core (${Math.round((driver.user + driver.system) / Math.max(1, run.requests))} µs per request)`);
         for (const sample of run.errorSamples.slice(0, 3)) runNotes.push(`${t.name} error: ${sample}`);
       }
       rows.reverse();

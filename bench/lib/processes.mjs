@@ -13,12 +13,12 @@ export async function freePort() {
 }
 
 /**
- * Starts `node <script>` and resolves once `ready()` says so (polled every 100 ms), or rejects with the
- * child's output when it exits or takes longer than `timeoutMs`.
- * @param {{ name: string, script: string, env: Record<string, string>, ready: () => Promise<boolean>, timeoutMs?: number }} options
+ * Starts `node [nodeArgs] <script>` and resolves once `ready()` says so (polled every 100 ms), or rejects
+ * with the child's output when it exits or takes longer than `timeoutMs`.
+ * @param {{ name: string, script: string, nodeArgs?: string[], env: Record<string, string>, ready: () => Promise<boolean>, timeoutMs?: number }} options
  */
-export async function startNode({ name, script, env, ready, timeoutMs = 60_000 }) {
-  const child = spawn(process.execPath, [script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function startNode({ name, script, nodeArgs = [], env, ready, timeoutMs = 60_000 }) {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const keep = (chunk) => {
     output = (output + chunk.toString()).slice(-4000);
@@ -44,6 +44,8 @@ export async function startNode({ name, script, env, ready, timeoutMs = 60_000 }
     /** Peak resident set size since start, in MB (Linux: VmHWM), or null where /proc is missing. */
     peakRssMb: () => procStatusMb(child.pid, 'VmHWM'),
     rssMb: () => procStatusMb(child.pid, 'VmRSS'),
+    /** CPU time used since start (user + system, all threads), in ms, or null where /proc is missing. */
+    cpuMs: () => procCpuMs(child.pid),
     async stop() {
       if (exited) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));
@@ -53,6 +55,19 @@ export async function startNode({ name, script, env, ready, timeoutMs = 60_000 }
       clearTimeout(timer);
     },
   };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+function procCpuMs(pid) {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
 }
 
 function procStatusMb(pid, field) {
