@@ -9,9 +9,18 @@ import { SqliteDialect, type SqliteStatement } from 'kysely';
  *   checkpoints). A crash of the process loses nothing; a power cut may lose the last commits, never the
  *   file's integrity. node:sqlite runs on the event loop, so the fsync per commit stalled every request;
  * - `busy_timeout`: another process (the CLI during a migration or a backup) holding the lock makes a
- *   statement wait up to this long instead of failing with "database is locked" at once.
+ *   statement wait up to this long instead of failing with "database is locked" at once;
+ * - `wal_autocheckpoint = 4000` pages (16 MB) instead of 1000: a checkpoint copies each page changed since
+ *   the last one once, however often it changed, so fewer, larger checkpoints cost less per write (the
+ *   call record appends to the same last pages); `journal_size_limit` gives the space back afterwards.
  */
-export const SQLITE_PRAGMAS = ['pragma journal_mode = wal', 'pragma synchronous = normal', 'pragma busy_timeout = 5000'] as const;
+export const SQLITE_PRAGMAS = [
+  'pragma journal_mode = wal',
+  'pragma synchronous = normal',
+  'pragma busy_timeout = 5000',
+  'pragma wal_autocheckpoint = 4000',
+  'pragma journal_size_limit = 33554432',
+] as const;
 
 /**
  * The kysely dialect MikroORM runs on for SQLite: `node:sqlite` (no native module), each connection set
