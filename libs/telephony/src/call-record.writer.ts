@@ -94,6 +94,8 @@ interface Queued<T> {
  */
 export class CallRecordWriter {
   private calls: Queued<CallRow>[] = [];
+  /** The queued calls by id, for {@link update} (a long queue is searched at every ended call). */
+  private unwrittenCalls = new Map<string, Queued<CallRow>>();
   private turns: Queued<TurnRow>[] = [];
   private events: Queued<EventRow>[] = [];
   private patches = new Map<string, Queued<CallPatch>>();
@@ -125,7 +127,14 @@ export class CallRecordWriter {
   }
 
   call(row: CallRow): void {
-    this.push(this.calls, row, 'calls');
+    const queued = this.push(this.calls, row, 'calls');
+    // The first row queued for a call is the one written (a repeat is ignored by its unique key).
+    if (!this.unwrittenCalls.has(row.id)) this.unwrittenCalls.set(row.id, queued);
+    if (this.unwrittenCalls.size > this.calls.length) {
+      // Rows were dropped from a full queue.
+      this.unwrittenCalls = new Map();
+      for (const q of this.calls) if (!this.unwrittenCalls.has(q.row.id)) this.unwrittenCalls.set(q.row.id, q);
+    }
   }
 
   turn(row: TurnRow): void {
@@ -138,7 +147,7 @@ export class CallRecordWriter {
 
   /** Merges with the call's row or update not yet written (a short call is then written once, as it ended). */
   update(callId: string, patch: CallPatch): void {
-    const unwritten = this.calls.find((queued) => queued.row.id === callId);
+    const unwritten = this.unwrittenCalls.get(callId);
     if (unwritten) {
       Object.assign(unwritten.row, patch);
       return;
@@ -186,13 +195,15 @@ export class CallRecordWriter {
     await this.flush();
   }
 
-  private push<T>(queue: Queued<T>[], row: T, what: string): void {
-    queue.push({ row, tries: 0 });
+  private push<T>(queue: Queued<T>[], row: T, what: string): Queued<T> {
+    const queued = { row, tries: 0 };
+    queue.push(queued);
     if (queue.length > this.maxQueued) {
       const dropped = queue.length - this.maxQueued;
       queue.splice(0, dropped);
       this.logger.error({ dropped }, `call record: ${what} queue full (database unreachable?); oldest rows dropped`);
     }
+    return queued;
   }
 
   private async write(): Promise<void> {
@@ -202,6 +213,7 @@ export class CallRecordWriter {
     const events = this.events;
     const patches = [...this.patches];
     this.calls = [];
+    this.unwrittenCalls = new Map();
     this.turns = [];
     this.events = [];
     this.patches = new Map();
@@ -226,7 +238,9 @@ export class CallRecordWriter {
       <T>(table: TableSpec<T>) =>
       (rows: Queued<T>[]) =>
         db.rawTransaction((sql) => insertRows(sql, table, rows));
-    this.calls = (await this.insert(refused, 'calls', calls, inserting(tables.calls))).concat(this.calls);
+    const keptCalls = await this.insert(refused, 'calls', calls, inserting(tables.calls));
+    for (const queued of keptCalls) this.unwrittenCalls.set(queued.row.id, queued);
+    this.calls = keptCalls.concat(this.calls);
     this.turns = (await this.insert(refused, 'turns', turns, inserting(tables.turns))).concat(this.turns);
     this.events = (await this.insert(refused, 'events', events, inserting(tables.events))).concat(this.events);
     for (const [callId, queued] of patches) {
