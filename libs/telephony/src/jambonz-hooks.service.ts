@@ -189,7 +189,8 @@ export class JambonzHooks {
     const callSid = typeof body.call_sid === 'string' && body.call_sid.length > 0 && body.call_sid.length <= 64 ? body.call_sid : null;
     const early = callSid ? read(callSid) : null;
     early?.catch(() => undefined);
-    if (!(await guard.claim(`sig:${check.signature}`, Math.max(1, ttl)))) {
+    // The signature's first 128 bits identify the request well enough (it is an HMAC), in half the memory.
+    if (!(await guard.claim(`sig:${check.signature.slice(0, 32)}`, Math.max(1, ttl)))) {
       this.deps.logger.warn({ callSid: body.call_sid, accountSid }, 'jambonz hook refused: replayed request');
       return { ok: false, reply: refuse(401, 'jambonz.signature_replayed', 'this signed request was already received') };
     }

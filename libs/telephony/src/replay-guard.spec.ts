@@ -58,6 +58,29 @@ describe('MemoryReplayGuard and MemoryCallSessionStore', () => {
   });
 });
 
+describe('MemoryReplayGuard bounds', () => {
+  it('never forgets a claim sooner than asked, even when claimed late in a second', async () => {
+    let now = 900;
+    const guard = new MemoryReplayGuard(() => now);
+    now = 1_899; // 0.999 s after the guard started
+    expect(guard.claimSync('k', 10)).toBe(true);
+    now = 11_898;
+    expect(guard.claimSync('k', 10)).toBe(false);
+    now = 11_900;
+    expect(guard.claimSync('k', 10)).toBe(true);
+  });
+
+  it('holds at most its maximum of keys, forgetting the oldest first and saying so', () => {
+    const evicted: number[] = [];
+    const guard = new MemoryReplayGuard(() => 0, { maxKeys: 2_000, onEvict: (count) => evicted.push(count) });
+    for (let i = 0; i < 5_000; i++) expect(guard.claimSync(`sig:${i}`, 300)).toBe(true);
+    expect(guard.size).toBeLessThanOrEqual(2_000);
+    expect(evicted.length).toBeGreaterThan(0);
+    expect(guard.claimSync('sig:4999', 300)).toBe(false);
+    expect(guard.claimSync('sig:0', 300)).toBe(true);
+  });
+});
+
 describe('betterOutcome', () => {
   it('keeps the more telling outcome of a call', () => {
     expect(betterOutcome(null, 'answered')).toBe('answered');

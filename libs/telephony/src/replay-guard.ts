@@ -11,12 +11,26 @@ export interface ReplayGuard {
   claim(key: string, ttlSeconds: number): Promise<boolean>;
 }
 
-/** The embedded guard: a map of key → expiry, swept as it grows. */
+/** Keys the embedded guard holds at most (~100 bytes each): beyond, the oldest claims are forgotten first. */
+export const MEMORY_GUARD_MAX_KEYS = 500_000;
+
+/**
+ * The embedded guard: a map of key → expiry (whole seconds since the guard started, so that V8 keeps them
+ * as small integers, not boxed numbers), swept as it grows. Bounded: at {@link MEMORY_GUARD_MAX_KEYS} live keys the oldest
+ * tenth is forgotten (logged by the caller's `onEvict`): a replay of one of those requests within its
+ * tolerance would then be taken, which beats refusing every new call once a flood filled the map.
+ */
 export class MemoryReplayGuard implements ReplayGuard {
   private readonly seen = new Map<string, number>();
+  private readonly startedAt: number;
   private sweepAt = 1024;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly options: { maxKeys?: number; onEvict?: (count: number) => void } = {},
+  ) {
+    this.startedAt = now();
+  }
 
   async claim(key: string, ttlSeconds: number): Promise<boolean> {
     return this.claimSync(key, ttlSeconds);
@@ -24,17 +38,35 @@ export class MemoryReplayGuard implements ReplayGuard {
 
   /** The same as `claim`, for callers on this process that need no promise. */
   claimSync(key: string, ttlSeconds: number): boolean {
-    const now = this.now();
+    const elapsedMs = this.now() - this.startedAt;
     const expiresAt = this.seen.get(key);
-    if (expiresAt !== undefined && expiresAt > now) return false;
-    this.seen.set(key, now + ttlSeconds * 1000);
-    if (this.seen.size >= this.sweepAt) this.sweep(now);
+    if (expiresAt !== undefined && expiresAt * 1000 > elapsedMs) return false;
+    // A key claimed again after it expired moves to the end, so that insertion order stays the age order.
+    if (expiresAt !== undefined) this.seen.delete(key);
+    // Rounded up: a claim never lives shorter than asked.
+    this.seen.set(key, Math.ceil(elapsedMs / 1000 + Math.max(1, ttlSeconds)));
+    if (this.seen.size >= this.sweepAt) this.sweep(elapsedMs);
     return true;
   }
 
-  private sweep(now: number): void {
-    for (const [key, expiresAt] of this.seen) if (expiresAt <= now) this.seen.delete(key);
-    this.sweepAt = Math.max(1024, this.seen.size * 2);
+  /** Keys held now (live or not yet swept). */
+  get size(): number {
+    return this.seen.size;
+  }
+
+  private sweep(elapsedMs: number): void {
+    for (const [key, expiresAt] of this.seen) if (expiresAt * 1000 <= elapsedMs) this.seen.delete(key);
+    const max = this.options.maxKeys ?? MEMORY_GUARD_MAX_KEYS;
+    if (this.seen.size >= max) {
+      let evict = Math.ceil(max / 10);
+      const count = evict;
+      for (const key of this.seen.keys()) {
+        if (evict-- <= 0) break;
+        this.seen.delete(key);
+      }
+      this.options.onEvict?.(count);
+    }
+    this.sweepAt = Math.min(max, Math.max(1024, this.seen.size * 2));
   }
 }
 

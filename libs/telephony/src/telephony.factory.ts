@@ -76,7 +76,11 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
   }
   const directory = new CallDirectory(db, keyring);
   const sessions: CallSessionStore = redis ? new RedisCallSessionStore(redis, config.REDIS_PREFIX) : new MemoryCallSessionStore();
-  const guard: ReplayGuard = redis ? new RedisReplayGuard(redis, config.REDIS_PREFIX) : new MemoryReplayGuard();
+  const guard: ReplayGuard = redis
+    ? new RedisReplayGuard(redis, config.REDIS_PREFIX)
+    : new MemoryReplayGuard(Date.now, {
+        onEvict: (count) => log.warn({ count }, 'replay guard full: the oldest accepted signatures were forgotten before their time (a flood of hooks?)'),
+      });
   const writer = new CallRecordWriter(db, log);
   writer.start();
   const unsubscribe = events.subscribe(DIRECTORY_CHANGED, () => directory.invalidate());
