@@ -52,6 +52,15 @@ describe('jambonz verbs', () => {
     expect(verbProblem(safeVerbs('Sorry, goodbye.'))).toBeNull();
   });
 
+  it('judges a response as jambonz receives it, its JSON, and gives the same verdict when asked again', () => {
+    const withUndefined = [{ verb: 'say', text: 'Hello', synthesizer: undefined }];
+    expect(verbProblem(withUndefined)).toBeNull();
+    expect(verbProblem(withUndefined)).toBeNull();
+    const bad = [{ verb: 'dial', actionHook: '/x' }];
+    expect(verbProblem(bad)).toMatch(/dial: missing value for target/);
+    expect(verbProblem(JSON.parse(JSON.stringify(bad)))).toMatch(/dial: missing value for target/);
+  });
+
   it('reports what jambonz would refuse, in its own words', () => {
     expect(verbProblem([{ verb: 'dial', actionHook: '/x' }])).toMatch(/dial: missing value for target/);
     expect(verbProblem({ verb: 'say' })).toMatch(/must be array/);

@@ -101,8 +101,33 @@ export function safeVerbs(text: string): JambonzVerb[] {
   return [{ verb: 'say', text }, { verb: 'hangup' }];
 }
 
-/** jambonz's own complaint about a response (`dial: missing value for target`), or null when it would accept it. */
+/** Responses already checked, by their JSON: a client's first answer is the same call after call. */
+const checked = new Map<string, string | null>();
+const MAX_CHECKED = 512;
+
+/**
+ * jambonz's own complaint about a response (`dial: missing value for target`), or null when it would
+ * accept it. What is checked is the response as jambonz receives it, its JSON; the verdict on a JSON
+ * already checked is remembered (the validator reads nothing else), so the first hook of a client's
+ * calls pays for the check once.
+ */
 export function verbProblem(verbs: unknown): string | null {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(verbs);
+  } catch (error) {
+    return `the response is not JSON: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  if (json === undefined) return problemOf(verbs);
+  const known = checked.get(json);
+  if (known !== undefined) return known;
+  const problem = problemOf(JSON.parse(json));
+  if (checked.size >= MAX_CHECKED) checked.clear();
+  checked.set(json, problem);
+  return problem;
+}
+
+function problemOf(verbs: unknown): string | null {
   try {
     verbSpecifications.validate(silentLogger, verbs);
     return null;
