@@ -42,9 +42,9 @@ const WEEKDAY_KEYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
 /** Whether the business is open at `now` in `timezone`, and why not: a holiday, or outside hours (exception days included). */
 export function openingState(now: Date, timezone: string, hours: ProfileHours, exceptions: ProfileDayException[]): 'open' | 'after_hours' | 'holiday' {
-  const today = localDate(now, timezone);
   const parts = toLocalParts(now, timezone);
-  const exception = exceptions.find((day) => day.date === today);
+  const today = exceptions.length ? localDate(now, timezone) : null;
+  const exception = today ? exceptions.find((day) => day.date === today) : undefined;
   const intervals = exception ? exception.hours : (hours[WEEKDAY_KEYS[parts.weekday]!] ?? []);
   if (exception && intervals.length === 0) return 'holiday';
   const minute = parts.hour * 60 + parts.minute;

@@ -112,9 +112,13 @@ export class JambonzHooks {
   private readonly clock: () => Date;
   private readonly knowledgeCache = new Map<string, { version: string; knowledge: Promise<AgentKnowledge> }>();
   private readonly safeByLocale = new Map<string, JambonzVerb[]>();
+  /** What a call's opening says, by locale, key, business and agent (i18next's interpolation costs more than the rest of the first hook). */
+  private readonly openingPhrases = new Map<string, string>();
 
   constructor(private readonly deps: JambonzHooksDeps) {
     this.clock = deps.clock ?? (() => new Date());
+    // Translations added later (a locale plugin) must not be hidden by what was said before.
+    deps.i18n.store?.on?.('added', () => this.openingPhrases.clear());
     for (const locale of ['en', 'es', 'fr']) {
       const verbs = safeVerbs(deps.i18n.t('calls:hooks.apology_hangup', { lng: locale }));
       const problem = verbProblem(verbs);
@@ -323,7 +327,7 @@ export class JambonzHooks {
   private async openingVerbs(session: CallSession, entry: ClientEntry, profile: AgentProfile, decision: RouteDecision, now: Date): Promise<JambonzVerb[]> {
     const voice = this.voiceOf(profile, session.locale);
     const business = entry.client.name;
-    const t = (key: string) => this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale, business, agent: profile.agentName });
+    const t = (key: string) => this.openingPhrase(key, session.locale, business, profile.agentName);
     switch (decision.action.kind) {
       case 'message':
         session.lastAction = 'hangup';
@@ -627,6 +631,18 @@ export class JambonzHooks {
       this.deps.logger.error({ err: error, callSid: session?.callSid }, 'the fallback failed too; answered with the static one');
       return this.safe(locale);
     }
+  }
+
+  /** `calls:hooks.<key>` for a call's opening, translated once per locale, business and agent. */
+  private openingPhrase(key: string, locale: string, business: string, agent: string): string {
+    const id = `${locale}\u0000${key}\u0000${business}\u0000${agent}`;
+    let phrase = this.openingPhrases.get(id);
+    if (phrase === undefined) {
+      phrase = this.deps.i18n.t(`calls:hooks.${key}`, { lng: locale, business, agent });
+      if (this.openingPhrases.size >= 2_000) this.openingPhrases.clear();
+      this.openingPhrases.set(id, phrase);
+    }
+    return phrase;
   }
 
   /** The default message for a call we cannot route, in the brand's language, then hang up. */
