@@ -83,8 +83,9 @@ interface Queued<T> {
 
 /**
  * Write-behind for the call record, so that no hook waits for the database: new calls, turns, timeline
- * events and call updates are queued in memory and written in one transaction every ~250 ms (soon after a
- * call ends, and at shutdown), in that order, as plain SQL on the raw connection (prepared statements on
+ * events and call updates are queued in memory and written every ~250 ms (soon after a call ends, and at
+ * shutdown), in that order — in one transaction on PostgreSQL, in transactions of a few hundred rows with
+ * the event loop free in between on SQLite — as plain SQL on the raw connection (prepared statements on
  * SQLite, multi-row inserts on PostgreSQL): the ORM's unit of work and query builder cost more than the
  * writes themselves, and these rows carry their tenant already. Inserts are idempotent — a call by its sid, a turn by
  * (call, seq), an event by (call, key) — so a batch retried after a failure, or a hook delivered twice,
@@ -220,18 +221,33 @@ export class CallRecordWriter {
     const tables = this.tables();
     const db = this.db;
 
-    // Usually everything goes in one transaction: one commit per flush, however many calls.
+    // Usually all goes in order in few transactions: one per flush on PostgreSQL; on SQLite, whose
+    // statements run on the event loop, one per ROWS_PER_SQLITE_TRANSACTION rows with the loop free in
+    // between, so that a big flush delays no request by its whole length (and no write transaction stays
+    // open across those pauses, which would keep the checkpointer from ever emptying the WAL).
     try {
-      const unmatched = await db.rawTransaction(async (sql) => {
-        await insertRows(sql, tables.calls, calls);
-        await insertRows(sql, tables.turns, turns);
-        await insertRows(sql, tables.events, events);
-        return applyPatches(sql, tables.calls, patches);
-      });
+      const steps: ((sql: RawStatements) => Promise<unknown>)[] = [];
+      const unmatched: [string, Queued<CallPatch>][] = [];
+      const size = db.kind === 'sqlite' ? ROWS_PER_SQLITE_TRANSACTION : Number.POSITIVE_INFINITY;
+      for (const part of chunks(calls, size)) steps.push((sql) => insertRows(sql, tables.calls, part));
+      for (const part of chunks(turns, size)) steps.push((sql) => insertRows(sql, tables.turns, part));
+      for (const part of chunks(events, size)) steps.push((sql) => insertRows(sql, tables.events, part));
+      for (const part of chunks(patches, size)) steps.push(async (sql) => unmatched.push(...(await applyPatches(sql, tables.calls, part))));
+      if (db.kind === 'sqlite') {
+        for (let i = 0; i < steps.length; i++) {
+          if (i > 0) await breathe();
+          await db.rawTransaction(steps[i]!);
+        }
+      } else {
+        await db.rawTransaction(async (sql) => {
+          for (const step of steps) await step(sql);
+        });
+      }
       for (const [callId, queued] of unmatched) this.retryPatch(callId, queued);
       return;
     } catch {
-      // A row was refused, or the database is away: go piece by piece, keeping what can wait.
+      // A row was refused, or the database is away: go piece by piece, keeping what can wait. Rows of
+      // transactions already committed are written again harmlessly (idempotent inserts and updates).
     }
     const refused = (error: unknown) => db.isConstraintViolation(error);
     const inserting =
@@ -414,6 +430,21 @@ function quote(identifier: string): string {
 /** Rows per INSERT on PostgreSQL: well under its 65,535 parameters, and a statement of reasonable size. */
 const ROWS_PER_INSERT = 500;
 
+/** Rows per SQLite transaction of a flush (~3–5 ms of the event loop each); see `write`. */
+const ROWS_PER_SQLITE_TRANSACTION = 400;
+
+function breathe(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function chunks<T>(items: T[], size: number): T[][] {
+  if (items.length === 0) return [];
+  if (items.length <= size) return [items];
+  const parts: T[][] = [];
+  for (let from = 0; from < items.length; from += size) parts.push(items.slice(from, from + size));
+  return parts;
+}
+
 /**
  * Inserts rows, skipping any whose unique key is already there (a call by its sid, a turn by call and
  * seq, an event by call and key). SQLite runs one prepared statement per row (no parsing per batch, no
@@ -424,9 +455,17 @@ async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queu
   const now = new Date();
   const head = `insert into ${table.table} (${table.columns.join(', ')}) values `;
   const width = table.values.length;
-  const step = sql.kind === 'sqlite' ? 1 : ROWS_PER_INSERT;
-  for (let from = 0; from < rows.length; from += step) {
-    const chunk = rows.slice(from, from + step);
+  if (sql.kind === 'sqlite') {
+    const statement = `${head}(${table.columns.map(() => '?').join(', ')}) on conflict do nothing`;
+    for (const { row } of rows) {
+      const params: RawValue[] = new Array(width);
+      for (let c = 0; c < width; c++) params[c] = table.values[c]!(row, now);
+      await sql.run(statement, params);
+    }
+    return;
+  }
+  for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
+    const chunk = rows.slice(from, from + ROWS_PER_INSERT);
     const params: RawValue[] = [];
     const tuples: string[] = [];
     for (const { row } of chunk) {
