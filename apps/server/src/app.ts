@@ -11,7 +11,7 @@ import { AgentTestCallsHost } from './api/agent-test-calls.host';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
 import { HealthController } from './health/health.controller';
-import { jambonzHookDispatcher, serverWithHooks } from './hooks/jambonz-hooks.routes';
+import { jambonzHookDispatcher, jambonzHookRoutes, serverWithHooks } from './hooks/jambonz-hooks.routes';
 import { ErrorsFilter } from './http/errors.filter';
 import { requestContextHook } from './http/request-context';
 import { KERNEL } from './http/tokens';
@@ -32,11 +32,14 @@ function appModule(kernel: Kernel): DynamicModule {
 
 /** Builds the HTTP application on Fastify around a kernel (the server's main and the e2e tests share it). */
 export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplication> {
-  // jambonz's hooks are answered on the HTTP server itself, before Fastify and Nest (see hooks/).
-  const hooks = jambonzHookDispatcher(kernel.telephony.hooks, kernel.logger.child({ part: 'jambonz-hooks' }));
+  // jambonz's hooks are answered on the HTTP server itself, before Fastify and Nest (see hooks/); the
+  // same hooks as Fastify routes serve in-process requests (inject).
+  const hookLogger = kernel.logger.child({ part: 'jambonz-hooks' });
+  const hooks = jambonzHookDispatcher(kernel.telephony.hooks, hookLogger);
   const adapter = new FastifyAdapter({ trustProxy: kernel.config.TRUST_PROXY, bodyLimit: 1_048_576, loggerInstance: kernel.logger, serverFactory: serverWithHooks(hooks) });
   const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
   await app.register(fastifyCookie as never);
+  await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger) as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
   app.useGlobalFilters(new ErrorsFilter(kernel));
   // WebSockets on Fastify's own HTTP server (the adapter listens for its `upgrade` events): /live.

@@ -1,6 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { HOOK_PATHS, type HookKind, type HookReply, type JambonzHooks, SIGNATURE_HEADER } from '@tero/telephony';
-import type { FastifyServerOptions } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
 
 /** Largest hook body accepted; jambonz's largest (the first hook, with the whole INVITE) is a few KiB. */
@@ -52,23 +52,27 @@ export function jambonzHookDispatcher(hooks: JambonzHooks, logger: Logger): Hook
   };
 }
 
-function answer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, request: IncomingMessage, response: ServerResponse): void {
+type HookAnswer = { status: number; body: HookReply['body'] | { error: { code: string; message: string } } };
+
+/** One hook request, from its exact bytes to the status and body to send back. Never rejects. */
+function hookAnswer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, signature: string | string[] | undefined): Promise<HookAnswer> {
   let body: unknown;
   try {
     body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
   } catch {
     body = undefined;
   }
-  hooks.handle({ kind, rawBody: raw, body, signature: request.headers[SIGNATURE_HEADER] }).then(
-    (reply) => send(response, reply.status, reply.body),
-    (error: unknown) => {
-      logger.error({ err: error, hook: kind }, 'jambonz hook failed');
-      send(response, 500, { error: { code: 'internal', message: 'internal error' } });
-    },
-  );
+  return hooks.handle({ kind, rawBody: raw, body, signature }).catch((error: unknown) => {
+    logger.error({ err: error, hook: kind }, 'jambonz hook failed');
+    return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
+  });
 }
 
-function send(response: ServerResponse, status: number, body: HookReply['body'] | { error: { code: string; message: string } }): void {
+function answer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, request: IncomingMessage, response: ServerResponse): void {
+  void hookAnswer(hooks, logger, kind, raw, request.headers[SIGNATURE_HEADER]).then((reply) => send(response, reply.status, reply.body));
+}
+
+function send(response: ServerResponse, status: number, body: HookAnswer['body']): void {
   if (response.headersSent || response.destroyed) return;
   const json = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
@@ -80,6 +84,35 @@ function refuseTooLarge(request: IncomingMessage, response: ServerResponse): voi
   response.setHeader('connection', 'close');
   send(response, 413, { error: { code: 'jambonz.body_too_large', message: `the body is larger than ${HOOK_BODY_LIMIT} bytes` } });
   request.resume();
+}
+
+/**
+ * The same hooks as Fastify routes, in their own context (raw bytes kept, 413 beyond the limit), for
+ * requests that never cross the HTTP server: Fastify's `inject`, which the server uses to call its own
+ * hooks in-process ("talk to your agent"). Requests from the network are answered by
+ * {@link jambonzHookDispatcher} before they reach these.
+ */
+export function jambonzHookRoutes(hooks: JambonzHooks, logger: Logger) {
+  return async function register(fastify: FastifyInstance): Promise<void> {
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HOOK_BODY_LIMIT }, (_request: FastifyRequest, body: Buffer | string, done: (error: Error | null, body?: Buffer) => void) => {
+      done(null, typeof body === 'string' ? Buffer.from(body) : body);
+    });
+    fastify.setErrorHandler((error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const tooLarge = error.statusCode === 413;
+      const status = tooLarge ? 413 : error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+      if (status === 500) logger.error({ err: error }, 'jambonz hook failed');
+      const code = tooLarge ? 'jambonz.body_too_large' : status === 500 ? 'internal' : 'jambonz.bad_request';
+      const message = tooLarge ? `the body is larger than ${HOOK_BODY_LIMIT} bytes` : status === 500 ? 'internal error' : error.message;
+      void reply.code(status).type('application/json; charset=utf-8').send({ error: { code, message } });
+    });
+    for (const [path, kind] of KIND_OF_PATH) {
+      fastify.post(path, { bodyLimit: HOOK_BODY_LIMIT, logLevel: 'warn' }, async (request, reply) => {
+        const answered = await hookAnswer(hooks, logger, kind, (request.body as Buffer | undefined) ?? EMPTY, request.headers[SIGNATURE_HEADER]);
+        return reply.code(answered.status).type('application/json; charset=utf-8').send(answered.body);
+      });
+    }
+  };
 }
 
 /**
