@@ -1,5 +1,5 @@
 import type { EntityMetadata } from '@mikro-orm/core';
-import { Call, type CallRoute, CallEvent, CallTurn, type Database, type RawStatements, type RawValue, type TurnSpeaker, timeOrderedId } from '@tero/db';
+import { Call, type CallRoute, CallEvent, CallTurn, type Database, PgArray, type RawStatements, type RawValue, type TurnSpeaker, timeOrderedId } from '@tero/db';
 import type { Logger } from 'pino';
 
 /** A new call, as the first hook knows it (and, when it ends before it is written, as it ended). */
@@ -336,6 +336,8 @@ interface TableSpec<T> {
   table: string;
   /** Quoted column names, in the order of `values`. */
   columns: string[];
+  /** PostgreSQL's type of each column, in the same order. */
+  types: string[];
   /** Column name by property, for updates. */
   fieldOf: Map<string, string>;
   /** Column type by property (PostgreSQL's, for `jsonb_to_recordset`). */
@@ -417,6 +419,7 @@ function tableSpec<T>(meta: EntityMetadata, columns: Column<T>[]): TableSpec<T> 
   return {
     table: quote(meta.tableName),
     columns: columns.map(([property]) => fieldOf.get(property)!),
+    types: columns.map(([property]) => typeOf.get(property) ?? 'text'),
     fieldOf,
     typeOf,
     values: columns.map(([, value]) => value),
@@ -427,8 +430,8 @@ function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-/** Rows per INSERT on PostgreSQL: well under its 65,535 parameters, and a statement of reasonable size. */
-const ROWS_PER_INSERT = 500;
+/** Rows per INSERT on PostgreSQL (one array parameter per column, so no limit of parameters applies). */
+const ROWS_PER_INSERT = 5_000;
 
 /** Rows per SQLite transaction of a flush (~3–5 ms of the event loop each); see `write`. */
 const ROWS_PER_SQLITE_TRANSACTION = 400;
@@ -448,15 +451,14 @@ function chunks<T>(items: T[], size: number): T[][] {
 /**
  * Inserts rows, skipping any whose unique key is already there (a call by its sid, a turn by call and
  * seq, an event by call and key). SQLite runs one prepared statement per row (no parsing per batch, no
- * round trip); PostgreSQL gets one multi-row statement per {@link ROWS_PER_INSERT} rows.
+ * round trip); PostgreSQL gets one `insert … select * from unnest(…)` per {@link ROWS_PER_INSERT} rows.
  */
 async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queued<T>[]): Promise<void> {
   if (rows.length === 0) return;
   const now = new Date();
-  const head = `insert into ${table.table} (${table.columns.join(', ')}) values `;
   const width = table.values.length;
   if (sql.kind === 'sqlite') {
-    const statement = `${head}(${table.columns.map(() => '?').join(', ')}) on conflict do nothing`;
+    const statement = `insert into ${table.table} (${table.columns.join(', ')}) values (${table.columns.map(() => '?').join(', ')}) on conflict do nothing`;
     for (const { row } of rows) {
       const params: RawValue[] = new Array(width);
       for (let c = 0; c < width; c++) params[c] = table.values[c]!(row, now);
@@ -464,19 +466,18 @@ async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queu
     }
     return;
   }
+  // One array per column, unnested into rows: PostgreSQL parses one short statement instead of thousands
+  // of placeholders (3,500 turns: ~130 -> ~95 ms).
+  const unnest = table.types.map((type, i) => `${sql.param(i + 1)}::${type}[]`).join(', ');
+  const statement = `insert into ${table.table} (${table.columns.join(', ')}) select * from unnest(${unnest}) on conflict do nothing`;
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
-    const chunk = rows.slice(from, from + ROWS_PER_INSERT);
-    const params: RawValue[] = [];
-    const tuples: string[] = [];
-    for (const { row } of chunk) {
-      const marks: string[] = [];
-      for (let i = 0; i < width; i++) {
-        params.push(table.values[i]!(row, now));
-        marks.push(sql.param(params.length));
-      }
-      tuples.push(`(${marks.join(', ')})`);
+    const chunk = from === 0 && rows.length <= ROWS_PER_INSERT ? rows : rows.slice(from, from + ROWS_PER_INSERT);
+    const columns: RawValue[][] = Array.from({ length: width }, () => new Array<RawValue>(chunk.length));
+    for (let r = 0; r < chunk.length; r++) {
+      const row = chunk[r]!.row;
+      for (let c = 0; c < width; c++) columns[c]![r] = table.values[c]!(row, now);
     }
-    await sql.run(`${head}${tuples.join(', ')} on conflict do nothing`, params);
+    await sql.run(statement, columns.map((values) => new PgArray(values)));
   }
 }
 
