@@ -7,16 +7,8 @@ import { type DatabaseKind, type DatabaseSettings, databaseKind, initOrm } from 
 import { TeroSqliteDialect } from './sqlite.dialect';
 import { INSTANCE_SCOPE, TENANT_FILTER, filterParamsOf } from './tenant-scope';
 
-/**
- * A PostgreSQL array parameter (`$1::uuid[]`), each element sent as a single value would be (JSON as
- * its text): one parameter for a whole column, as `insert … select * from unnest($1::uuid[], …)` takes.
- */
-export class PgArray {
-  constructor(readonly values: readonly RawValue[]) {}
-}
-
 /** A value a raw statement takes; dates, booleans and JSON objects are stored as the ORM stores them on each engine. */
-export type RawValue = string | number | boolean | Date | null | readonly unknown[] | Record<string, unknown> | PgArray;
+export type RawValue = string | number | boolean | Date | null | readonly unknown[] | Record<string, unknown>;
 
 /** Statements on the raw connection, inside the one transaction of {@link Database.rawTransaction}. */
 export interface RawStatements {
@@ -186,7 +178,6 @@ export class Database {
 
 /** SQLite columns hold dates as epoch milliseconds, booleans as 0/1 and JSON as text, as MikroORM writes them. */
 function sqliteValue(value: RawValue): SQLInputValue {
-  if (value instanceof PgArray) throw new Error('SQLite takes no array parameter');
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
@@ -195,6 +186,5 @@ function sqliteValue(value: RawValue): SQLInputValue {
 
 /** `pg` sends dates and booleans itself; a JSON object goes as its text (an array would become a PostgreSQL array). */
 function pgValue(value: RawValue): unknown {
-  if (value instanceof PgArray) return value.values.map(pgValue);
   return value !== null && typeof value === 'object' && !(value instanceof Date) ? JSON.stringify(value) : value;
 }

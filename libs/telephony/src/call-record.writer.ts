@@ -1,5 +1,5 @@
 import type { EntityMetadata } from '@mikro-orm/core';
-import { Call, type CallRoute, CallEvent, CallTurn, type Database, PgArray, type RawStatements, type RawValue, type TurnSpeaker, timeOrderedId } from '@tero/db';
+import { Call, type CallRoute, CallEvent, CallTurn, type Database, type RawStatements, type RawValue, type TurnSpeaker, timeOrderedId } from '@tero/db';
 import type { Logger } from 'pino';
 
 /** A new call, as the first hook knows it (and, when it ends before it is written, as it ended). */
@@ -430,7 +430,7 @@ function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-/** Rows per INSERT on PostgreSQL (one array parameter per column, so no limit of parameters applies). */
+/** Rows per INSERT on PostgreSQL (one JSON parameter, so no limit of parameters applies). */
 const ROWS_PER_INSERT = 5_000;
 
 /** Rows per SQLite transaction of a flush (~3–5 ms of the event loop each); see `write`. */
@@ -451,7 +451,8 @@ function chunks<T>(items: T[], size: number): T[][] {
 /**
  * Inserts rows, skipping any whose unique key is already there (a call by its sid, a turn by call and
  * seq, an event by call and key). SQLite runs one prepared statement per row (no parsing per batch, no
- * round trip); PostgreSQL gets one `insert … select * from unnest(…)` per {@link ROWS_PER_INSERT} rows.
+ * round trip); PostgreSQL gets one `insert … select … from jsonb_array_elements($1)` per
+ * {@link ROWS_PER_INSERT} rows.
  */
 async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queued<T>[]): Promise<void> {
   if (rows.length === 0) return;
@@ -466,19 +467,27 @@ async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queu
     }
     return;
   }
-  // One array per column, unnested into rows: PostgreSQL parses one short statement instead of thousands
-  // of placeholders (3,500 turns: ~130 -> ~95 ms).
-  const unnest = table.types.map((type, i) => `${sql.param(i + 1)}::${type}[]`).join(', ');
-  const statement = `insert into ${table.table} (${table.columns.join(', ')}) select * from unnest(${unnest}) on conflict do nothing`;
+  // The rows as one JSON parameter (an array of arrays, dates as ISO text), read back with their column
+  // types: one short statement and one native JSON.stringify instead of thousands of placeholders, or of
+  // pg's per-value array and date formatting (3,500 turns: client CPU ~80 -> ~20 ms, the database's ~the same).
+  const fields = table.types.map((type, i) => (type === 'jsonb' || type === 'json' ? `(e->${i})` : `(e->>${i})::${castTypeOf(type)}`)).join(', ');
+  const statement = `insert into ${table.table} (${table.columns.join(', ')}) select ${fields} from jsonb_array_elements(${sql.param(1)}::jsonb) as e on conflict do nothing`;
   for (let from = 0; from < rows.length; from += ROWS_PER_INSERT) {
     const chunk = from === 0 && rows.length <= ROWS_PER_INSERT ? rows : rows.slice(from, from + ROWS_PER_INSERT);
-    const columns: RawValue[][] = Array.from({ length: width }, () => new Array<RawValue>(chunk.length));
+    const values: RawValue[][] = new Array(chunk.length);
     for (let r = 0; r < chunk.length; r++) {
       const row = chunk[r]!.row;
-      for (let c = 0; c < width; c++) columns[c]![r] = table.values[c]!(row, now);
+      const tuple: RawValue[] = new Array(width);
+      for (let c = 0; c < width; c++) tuple[c] = table.values[c]!(row, now);
+      values[r] = tuple;
     }
-    await sql.run(statement, columns.map((values) => new PgArray(values)));
+    await sql.run(statement, [values]);
   }
+}
+
+/** The type to read a JSON value as: `varchar(n)` as text, so that a value too long is refused by the column as a parameter would be, not cut short by the cast. */
+function castTypeOf(type: string): string {
+  return /^(varchar|character varying)\b/i.test(type) ? 'text' : type;
 }
 
 /**
