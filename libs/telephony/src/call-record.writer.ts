@@ -430,8 +430,12 @@ function quote(identifier: string): string {
   return `"${identifier.replaceAll('"', '""')}"`;
 }
 
-/** Rows per INSERT on PostgreSQL (one JSON parameter, so no limit of parameters applies). */
-const ROWS_PER_INSERT = 5_000;
+/**
+ * Rows per INSERT on PostgreSQL (one JSON parameter). Small enough that the JSON text stays under V8's
+ * large-object size (128 KB): large objects are only freed by a full collection, and a flush's worth
+ * of them piled up as ~25 MB of resident memory between collections.
+ */
+const ROWS_PER_INSERT = 200;
 
 /** Rows per SQLite transaction of a flush (~3–5 ms of the event loop each); see `write`. */
 const ROWS_PER_SQLITE_TRANSACTION = 400;
