@@ -58,7 +58,7 @@ function reachable(url, fallbackPort) {
 
 /**
  * The Node flags `npm start` runs the server with (package.json), so that the benchmark measures the
- * server as it is deployed (the Docker image sets the same flags in NODE_OPTIONS).
+ * server as it is deployed (the Docker image's command and the deploy spec carry the same flags).
  */
 function serverNodeArgs() {
   const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
