@@ -8,4 +8,5 @@ export * from './port';
 export * from './plugin';
 export * from './ports/email.port';
 export * from './ports/llm.port';
+export * from './ports/payment.port';
 export * from './manifests';

@@ -4,4 +4,5 @@
  */
 export * from './email-transport.contract';
 export * from './llm-provider.contract';
+export * from './payment-provider.contract';
 export * from './raw-email.parser';
