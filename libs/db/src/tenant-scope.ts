@@ -17,10 +17,12 @@ const isInstance = (args: FilterArgs): args is typeof INSTANCE_SCOPE => 'instanc
 
 /**
  * How each tenant-owned table is scoped. `brand` rows are the brand itself; `client` rows are a client;
- * `owned` rows carry `brand` and (when client-owned) `client` columns. An entity missing here is not
+ * `owned` rows carry `brand` and (when client-owned) `client` columns; `brandShared` rows carry only
+ * `brand`: every scope of the brand reads them (a client sees its brand's plans), only the brand's own
+ * scope (no client) writes them. An entity missing here is not
  * tenant-owned, and the guard below refuses to flush it from a tenant-scoped EntityManager.
  */
-export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned'> = {
+export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brandShared'> = {
   Brand: 'brand',
   Client: 'client',
   User: 'owned',
@@ -36,6 +38,13 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned'> = {
   Booking: 'owned',
   BookingSlot: 'owned',
   CallerMessage: 'owned',
+  Plan: 'brandShared',
+  Subscription: 'owned',
+  SubscriptionTransition: 'owned',
+  PaymentEvent: 'owned',
+  Invoice: 'owned',
+  InvoiceCounter: 'brandShared',
+  BillingNotice: 'owned',
 };
 
 export class TenantViolationError extends TeroError {
@@ -52,6 +61,8 @@ function scopeCondition(entityName: string, params: TenantFilterParams): Record<
       return params.clientId ? { brand: params.brandId, id: params.clientId } : { brand: params.brandId };
     case 'owned':
       return params.clientId ? { brand: params.brandId, client: params.clientId } : { brand: params.brandId };
+    case 'brandShared':
+      return { brand: params.brandId };
     default:
       throw new Error(`entity ${entityName} has no tenant scope`);
   }
@@ -85,6 +96,8 @@ export function belongsToScope(entityName: string, entity: Record<string, unknow
       return refId(entity.brand) === params.brandId && (!params.clientId || entity.id === params.clientId);
     case 'owned':
       return refId(entity.brand) === params.brandId && (!params.clientId || refId(entity.client) === params.clientId);
+    case 'brandShared':
+      return refId(entity.brand) === params.brandId && !params.clientId;
     default:
       return false;
   }

@@ -39,4 +39,11 @@ export class Brand extends BaseEntity {
   /** ISO 4217, for every price the brand shows. */
   @Property({ type: 'string', length: 3 })
   currency: string & Opt = 'USD';
+
+  /**
+   * How the brand bills its clients: tax, invoice prefix and legal details, the dunning schedule. Validated
+   * by libs/billing (`brandBillingSettingsSchema`), which also supplies the defaults for absent keys (or a null).
+   */
+  @Property({ type: 'json', nullable: true })
+  billingSettings?: Record<string, unknown> | null;
 }

@@ -14,6 +14,13 @@ export * from './call-event.entity';
 export * from './booking.entity';
 export * from './booking-slot.entity';
 export * from './caller-message.entity';
+export * from './plan.entity';
+export * from './subscription.entity';
+export * from './subscription-transition.entity';
+export * from './payment-event.entity';
+export * from './invoice.entity';
+export * from './invoice-counter.entity';
+export * from './billing-notice.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -28,8 +35,16 @@ import { CallEvent } from './call-event.entity';
 import { Booking } from './booking.entity';
 import { BookingSlot } from './booking-slot.entity';
 import { CallerMessage } from './caller-message.entity';
+import { Plan } from './plan.entity';
+import { Subscription } from './subscription.entity';
+import { SubscriptionTransition } from './subscription-transition.entity';
+import { PaymentEvent } from './payment-event.entity';
+import { Invoice } from './invoice.entity';
+import { InvoiceCounter } from './invoice-counter.entity';
+import { BillingNotice } from './billing-notice.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
 /** Every entity, listed explicitly: no folder scanning at boot. */
-export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage];
+export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
+  Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice];

@@ -3,6 +3,8 @@ import { Migration20261123000000Initial as PgInitial } from './postgresql/migrat
 import { Migration20261123000000Initial as SqliteInitial } from './sqlite/migration-20261123000000-initial';
 import { Migration20261124000000Calls as PgCalls } from './postgresql/migration-20261124000000-calls';
 import { Migration20261124000000Calls as SqliteCalls } from './sqlite/migration-20261124000000-calls';
+import { Migration20261125000000Billing as PgBilling } from './postgresql/migration-20261125000000-billing';
+import { Migration20261125000000Billing as SqliteBilling } from './sqlite/migration-20261125000000-billing';
 
 /**
  * Migrations are committed per engine (the SQL differs) and listed here in order, so nothing is found by
@@ -12,10 +14,12 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
   sqlite: [
     { name: 'Migration20261123000000Initial', class: SqliteInitial },
     { name: 'Migration20261124000000Calls', class: SqliteCalls },
+    { name: 'Migration20261125000000Billing', class: SqliteBilling },
   ],
   postgresql: [
     { name: 'Migration20261123000000Initial', class: PgInitial },
     { name: 'Migration20261124000000Calls', class: PgCalls },
+    { name: 'Migration20261125000000Billing', class: PgBilling },
   ],
 };
 
