@@ -93,6 +93,32 @@ describe('createEventBus', () => {
     expect(onOther.events.map((e) => e.id)).toEqual([marker.id]);
   });
 
+  it('sends the events of one turn of the event loop as one message, delivered in order on the other replica', async () => {
+    const a = await connect();
+    const b = await connect();
+    const onB = collector();
+    b.subscribe(ALL_EVENTS, onB.handler);
+    const raw = new Redis(REDIS_URL);
+    opened.push({ close: () => raw.quit() });
+    const messages: string[] = [];
+    let markerSeen!: () => void;
+    const markerArrived = new Promise<void>((resolve) => (markerSeen = resolve));
+    raw.on('message', (_channel: string, message: string) => {
+      messages.push(message);
+      if (message.startsWith((b as RedisEventBus).instanceId)) markerSeen();
+    });
+    await raw.subscribe(`${prefix}:events`);
+
+    const published = await Promise.all([1, 2, 3].map((n) => a.publish(event('call.turn', { n }))));
+    await onB.until((e) => e.length === 3);
+    expect(onB.events).toEqual(published);
+    // Redis keeps the channel's order: once B's marker is here, A's message came before it.
+    await b.publish(event('test.marker'));
+    await markerArrived;
+    expect(messages).toHaveLength(2);
+    expect(messages[0]!.startsWith(`${(a as RedisEventBus).instanceId} [`)).toBe(true);
+  });
+
   it('ignores, with a warning, a malformed message on the channel', async () => {
     const { logger, lines } = capturingLogger();
     const b = await connect(logger);

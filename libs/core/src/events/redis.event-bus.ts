@@ -14,24 +14,22 @@ export interface RedisEventBusOptions {
   logger: Logger;
 }
 
-/** What crosses Redis: the event and the replica that published it. */
-interface Envelope {
-  origin: string;
-  event: PublishedEvent;
+/** Events per message at most, so that one message stays a modest string under a burst. */
+const MAX_EVENTS_PER_MESSAGE = 256;
+
+/** Events waiting for this turn's message, and how each publisher learns its fate. */
+interface Outgoing {
+  events: PublishedEvent[];
+  settle: ((error: unknown) => void)[];
 }
 
-/**
- * Fan-out across replicas through Redis pub/sub: a publish is delivered to this process's subscribers at
- * once and sent on the channel; every other replica delivers what it receives to its own subscribers. A
- * replica skips its own messages (they carry its instance id), so none is delivered twice. Pub/sub is
- * at-most-once: a replica that is disconnected misses events, which suits live updates.
- */
 export class RedisEventBus implements EventBus {
   /** Identifies this replica's messages on the channel. */
   readonly instanceId = randomUUID();
   private readonly local: InProcessEventBus;
   private readonly channel: string;
   private closed = false;
+  private outgoing: Outgoing | null = null;
 
   private constructor(
     /** Publishes; a subscribed ioredis connection cannot send other commands. */
@@ -69,9 +67,8 @@ export class RedisEventBus implements EventBus {
   async publish<P>(event: DomainEvent<P>): Promise<PublishedEvent<P>> {
     const published = this.local.stamp(event);
     this.local.deliver(published);
-    const envelope: Envelope = { origin: this.instanceId, event: published };
     try {
-      await this.pub.publish(this.channel, JSON.stringify(envelope));
+      await this.send(published);
     } catch (cause) {
       throw new TeroError('events.publish_failed', `event "${published.type}" reached this replica only`, { type: published.type }, { cause, retryable: true });
     }
@@ -85,23 +82,68 @@ export class RedisEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // What this turn published still goes out, ahead of QUIT.
+    this.flush();
     await this.sub.unsubscribe(this.channel).catch(() => undefined);
     await Promise.all([this.sub.quit(), this.pub.quit()]);
     await this.local.close();
   }
 
+  /** Queues an event for this turn's message; resolves once Redis took the message, rejects if it did not. */
+  private send(event: PublishedEvent): Promise<void> {
+    let outgoing = this.outgoing;
+    if (!outgoing) {
+      outgoing = this.outgoing = { events: [], settle: [] };
+      setImmediate(() => this.flush());
+    }
+    outgoing.events.push(event);
+    return new Promise<void>((resolve, reject) => outgoing.settle.push((error) => (error === undefined ? resolve() : reject(error))));
+  }
+
+  private flush(): void {
+    const outgoing = this.outgoing;
+    this.outgoing = null;
+    if (!outgoing) return;
+    for (let from = 0; from < outgoing.events.length; from += MAX_EVENTS_PER_MESSAGE) {
+      const events = outgoing.events.slice(from, from + MAX_EVENTS_PER_MESSAGE);
+      const settle = outgoing.settle.slice(from, from + MAX_EVENTS_PER_MESSAGE);
+      this.pub.publish(this.channel, `${this.instanceId} ${JSON.stringify(events)}`).then(
+        () => settle.forEach((done) => done(undefined)),
+        (error: unknown) => settle.forEach((done) => done(error ?? new Error('publish failed'))),
+      );
+    }
+  }
+
   private receive(message: string): void {
-    let envelope: Envelope;
+    const space = message.indexOf(' ');
+    // Our own message: its events were delivered here when they were published.
+    if (space === this.instanceId.length && message.startsWith(this.instanceId)) return;
+    let events: unknown[];
     try {
-      envelope = JSON.parse(message) as Envelope;
-      if (typeof envelope?.origin !== 'string') throw new Error('no origin');
-      checkEvent(envelope.event);
-      if (typeof envelope.event.id !== 'string' || typeof envelope.event.at !== 'string') throw new Error('no id or time');
+      if (message.startsWith('{')) {
+        const envelope = JSON.parse(message) as { origin?: unknown; event?: unknown };
+        if (typeof envelope?.origin !== 'string') throw new Error('no origin');
+        if (envelope.origin === this.instanceId) return;
+        events = [envelope.event];
+      } else {
+        if (space <= 0) throw new Error('no origin');
+        const parsed: unknown = JSON.parse(message.slice(space + 1));
+        if (!Array.isArray(parsed)) throw new Error('not a list of events');
+        events = parsed;
+      }
     } catch (err) {
       this.logger.warn({ err, channel: this.channel }, 'event bus: ignored a malformed message');
       return;
     }
-    if (envelope.origin === this.instanceId) return;
-    this.local.deliver(Object.freeze(envelope.event));
+    for (const event of events) {
+      try {
+        checkEvent(event);
+        if (typeof event.id !== 'string' || typeof event.at !== 'string') throw new Error('no id or time');
+      } catch (err) {
+        this.logger.warn({ err, channel: this.channel }, 'event bus: ignored a malformed message');
+        continue;
+      }
+      this.local.deliver(Object.freeze(event as PublishedEvent));
+    }
   }
 }
