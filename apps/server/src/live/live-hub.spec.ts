@@ -110,6 +110,24 @@ describe('LiveHub', () => {
     expect(bus.subscribers.size).toBe(0);
   });
 
+  it('listens to the bus only while a socket is connected', () => {
+    expect(bus.subscribers.size).toBe(0);
+    const first = new FakeSocket();
+    const second = new FakeSocket();
+    hub.add(first, { kind: 'instance' });
+    hub.add(second, { kind: 'client', brandId: 'b1', clientId: 'a' });
+    expect(bus.subscribers.size).toBe(1);
+    first.close();
+    bus.emit({ type: 'call.started', brandId: 'b1', clientId: 'a', payload: {} });
+    expect(second.types()).toEqual(['live.ready', 'call.started']);
+    second.close();
+    expect(bus.subscribers.size).toBe(0);
+    const again = new FakeSocket();
+    hub.add(again, { kind: 'instance' });
+    bus.emit({ type: 'call.ended', brandId: 'b1', clientId: 'a', payload: {} });
+    expect(again.types()).toEqual(['live.ready', 'call.ended']);
+  });
+
   it('does not register a socket that closed while it was being authenticated', () => {
     const socket = new FakeSocket();
     socket.readyState = 3;

@@ -31,10 +31,12 @@ interface Member {
 }
 
 /**
- * The live sockets of this process and what each may see. It holds one subscription to every event of
- * the bus (with Redis, the bus already brings other replicas' events here) and hands each event to the
- * sockets whose audience sees it: a client's sockets are found by client id, a brand's by brand id, so an
- * event costs the sockets that receive it, not all of them.
+ * The live sockets of this process and what each may see. While at least one socket is connected it
+ * holds one subscription to every event of the bus (with Redis, the bus already brings other replicas'
+ * events here) and hands each event to the sockets whose audience sees it: a client's sockets are found
+ * by client id, a brand's by brand id, so an event costs the sockets that receive it, not all of them.
+ * With no socket it does not listen at all, so that the call path's events, published on every hook,
+ * cost no delivery when nobody watches.
  */
 export class LiveHub {
   private readonly members = new Map<LiveSocket, Member>();
@@ -42,6 +44,7 @@ export class LiveHub {
   private readonly byBrand = new Map<string, Set<LiveSocket>>();
   private readonly instanceWide = new Set<LiveSocket>();
   private unsubscribe: (() => void) | null = null;
+  private started = false;
 
   constructor(
     private readonly events: EventBus,
@@ -49,9 +52,10 @@ export class LiveHub {
     private readonly options: LiveHubOptions,
   ) {}
 
-  /** Starts listening to the bus (once). */
+  /** Lets the hub listen to the bus, from the first socket connected to the last one gone. */
   start(): void {
-    this.unsubscribe ??= this.events.subscribe(ALL_EVENTS, (event) => this.dispatch(event));
+    this.started = true;
+    this.listen();
   }
 
   /** How many sockets are connected. */
@@ -68,6 +72,7 @@ export class LiveHub {
     const member: Member = { audience, alive: true };
     this.members.set(socket, member);
     this.audienceSet(member.audience, true).add(socket);
+    this.listen();
     socket.once('close', () => this.remove(socket));
     socket.on('pong', () => {
       member.alive = true;
@@ -88,6 +93,7 @@ export class LiveHub {
     set.delete(socket);
     if (set.size === 0 && audience.kind === 'client') this.byClient.delete(audience.clientId);
     if (set.size === 0 && audience.kind === 'brand') this.byBrand.delete(audience.brandId);
+    this.listen();
   }
 
   /**
@@ -108,11 +114,21 @@ export class LiveHub {
 
   /** Stops listening and closes every socket with "going away", so that clients reconnect elsewhere. */
   close(): void {
-    this.unsubscribe?.();
-    this.unsubscribe = null;
+    this.started = false;
+    this.listen();
     for (const socket of [...this.members.keys()]) {
       socket.close(LiveCloseCode.goingAway, 'server shutting down');
       this.remove(socket);
+    }
+  }
+
+  /** Subscribes to the bus when started with a socket connected, and lets go otherwise. */
+  private listen(): void {
+    const wanted = this.started && this.members.size > 0;
+    if (wanted && !this.unsubscribe) this.unsubscribe = this.events.subscribe(ALL_EVENTS, (event) => this.dispatch(event));
+    else if (!wanted && this.unsubscribe) {
+      this.unsubscribe();
+      this.unsubscribe = null;
     }
   }
 
