@@ -1,0 +1,26 @@
+/**
+ * Whether an error is the database refusing a duplicate key (unique or primary). By class name along the
+ * prototype chain, as `Database.isConstraintViolation` does: the driver and the caller may hold different
+ * copies of `@mikro-orm/core`, so `instanceof` cannot be trusted.
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  for (let proto = error ? Object.getPrototypeOf(error) : null; proto; proto = Object.getPrototypeOf(proto)) {
+    if (proto.constructor?.name === 'UniqueConstraintViolationException') return true;
+  }
+  return false;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+/**
+ * An id as a uuid column accepts it: PostgreSQL refuses to compare a uuid with text that is not one
+ * (an error, not "no row"), so a malformed id is looked up as the nil uuid, which no row has.
+ */
+export function uuidOrNil(id: string): string {
+  return isUuid(id) ? id.toLowerCase() : NIL_UUID;
+}
