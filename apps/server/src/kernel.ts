@@ -21,7 +21,7 @@ import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
 import { type Telephony, createTelephony } from '@tero/telephony';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
 import pino, { type Logger } from 'pino';
 import { PackShelf, createConversationRuntime } from './hooks/conversation-runtime';
@@ -85,7 +85,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
   const db = await Database.open({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const closers: (() => Promise<unknown>)[] = [() => db.close()];
   try {
-    const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true }) : null;
+    // ioredis (~20 MB resident) is loaded only when Redis is configured.
+    const redis = config.REDIS_URL ? new (await import('ioredis')).Redis(config.REDIS_URL, { maxRetriesPerRequest: 2, lazyConnect: true }) : null;
     if (redis) {
       await redis.connect();
       closers.push(() => redis.quit());
