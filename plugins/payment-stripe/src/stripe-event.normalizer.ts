@@ -197,8 +197,14 @@ function checkoutCompleted(event: StripeEventLike, session: Obj): PaymentEvent {
   };
 }
 
+/** An invoice that is neither a subscription's nor one of our one-time charges (a brand's own invoice): not ours to report. */
+function isOurs(refs: ReturnType<typeof invoiceRefsOf>): boolean {
+  return refs.chargeKey !== null || refs.subscriptionId !== null;
+}
+
 function invoicePaid(event: StripeEventLike, invoice: Obj): PaymentEvent {
   const refs = invoiceRefsOf(invoice);
+  if (!isOurs(refs)) return unknownOf(event);
   const amountPaid = num(invoice.amount_paid) ?? 0;
   // A trial's (or a free first period's) invoice bills nothing: no payment happened. A discount or the
   // customer's credit balance covering a billed amount is a payment of 0 that still pays the period.
@@ -220,6 +226,7 @@ function invoicePaid(event: StripeEventLike, invoice: Obj): PaymentEvent {
 
 async function invoicePaymentFailed(event: StripeEventLike, invoice: Obj, lookups: StripeEventLookups | undefined): Promise<PaymentEvent> {
   const refs = invoiceRefsOf(invoice);
+  if (!isOurs(refs)) return unknownOf(event);
   const invoiceId = str(invoice.id);
   const failureReason = invoiceId && lookups ? await lookups.failureReasonOf(invoiceId) : null;
   return {

@@ -192,10 +192,11 @@ export class StripePaymentProvider implements PaymentProvider {
     const name = requireText(price.name, 'name', 250);
 
     return this.call('ensurePrice', async (stripe) => {
-      const found = await stripe.prices.list({ lookup_keys: [priceKey], active: true, limit: 1 });
+      // Lookup keys are unique across active and archived prices: at most one holds ours.
+      const found = await stripe.prices.list({ lookup_keys: [priceKey], limit: 1 });
       const existing = found.data[0];
       if (
-        existing &&
+        existing?.active &&
         existing.unit_amount === amount &&
         existing.currency === currency &&
         existing.recurring?.interval === price.interval &&
@@ -217,7 +218,8 @@ export class StripePaymentProvider implements PaymentProvider {
         tax_behavior: 'inclusive',
         metadata: metadata({ [META.planId]: price.planId, [META.priceKey]: priceKey, tero_plan_code: price.planCode }),
       };
-      const created = await stripe.prices.create(params, { idempotencyKey: idempotencyKey('price', params) });
+      // The holder is part of the key: replacing an archived price within Stripe's 24-hour key window must not get the archived one back.
+      const created = await stripe.prices.create(params, { idempotencyKey: idempotencyKey('price', params, existing?.id ?? null) });
       return { priceKey, providerPriceId: created.id };
     });
   }
