@@ -60,11 +60,13 @@ describe('subscriptionState', () => {
     expect(subscriptionState(subscription({ status: 'SUSPENDED' }), NOW).status).toBe('paused');
   });
 
-  it('reads a cancellation at period end as active with cancelAtPeriodEnd until that end, canceled after', () => {
+  it('reads a cancellation at period end (suspended, or canceled, with the end in the note) as active with cancelAtPeriodEnd until that end, canceled after', () => {
     const until = new Date('2026-12-01T10:00:00Z');
-    const canceled = subscription({ status: 'CANCELLED', status_change_note: cancelReason('Moving to another plan', until), billing_info: { ...subscription().billing_info!, next_billing_time: undefined } });
-    expect(subscriptionState(canceled, NOW)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true, currentPeriodEnd: until });
-    expect(subscriptionState(canceled, new Date('2026-12-01T10:00:01Z'))).toMatchObject({ status: 'canceled', cancelAtPeriodEnd: false, currentPeriodEnd: until });
+    for (const status of ['SUSPENDED', 'CANCELLED'] as const) {
+      const ending = subscription({ status, status_change_note: cancelReason('Moving to another plan', until), billing_info: { ...subscription().billing_info!, next_billing_time: undefined } });
+      expect(subscriptionState(ending, NOW)).toMatchObject({ status: 'active', cancelAtPeriodEnd: true, currentPeriodEnd: until });
+      expect(subscriptionState(ending, new Date('2026-12-01T10:00:01Z'))).toMatchObject({ status: 'canceled', cancelAtPeriodEnd: false, currentPeriodEnd: until });
+    }
   });
 
   it('reads a plain cancellation and an expiry as canceled', () => {

@@ -32,10 +32,12 @@ export function parseCustom(custom: string | null | undefined): PayPalCustom {
 }
 
 /**
- * PayPal cancels a subscription at once; nothing is charged after. To cancel "at period end" we cancel
- * at once and write the end of the paid period into the cancel reason, which PayPal keeps as the
- * subscription's `status_change_note`. Until that date the subscription reads as active with
- * `cancelAtPeriodEnd`, after it as canceled.
+ * PayPal has no "cancel at period end", and a canceled PayPal subscription takes no more writes (no
+ * capture of the last period's overage, no "cancel now" later). So a cancellation at period end
+ * suspends the subscription (PayPal bills nothing while suspended) with the end of the paid period in
+ * the reason, which PayPal keeps as `status_change_note`. Until that date it reads as active with
+ * `cancelAtPeriodEnd`, after it as canceled; `cancel(atPeriodEnd: false)` then closes it at PayPal.
+ * A subscription PayPal already suspended for failed payments is canceled at PayPal with the same note.
  */
 const PERIOD_END_MARKER = /\[tero:until=([0-9T:.\-+Z]+)\]\s*$/;
 
@@ -66,10 +68,10 @@ function date(value: string | null | undefined): Date | null {
  * - `ACTIVE` → `trialing` while the first charge is still ahead (a later `start_time`, nothing paid),
  *   `past_due` while the last cycle payment failed (`failed_payments_count` > 0; PayPal resets it on
  *   the next successful payment), else `active`;
- * - `SUSPENDED` → `past_due` when payments failed (PayPal suspends at the failure threshold), `paused`
- *   when suspended by hand;
- * - `CANCELLED` → `active` with `cancelAtPeriodEnd` until the paid period's end we wrote into the
- *   cancel reason, else `canceled`; `EXPIRED` → `canceled`.
+ * - `SUSPENDED` or `CANCELLED` with the end of a paid period we wrote into the reason (a cancellation
+ *   at period end) → `active` with `cancelAtPeriodEnd` until that end, `canceled` after it;
+ * - other `SUSPENDED` → `past_due` when payments failed (PayPal suspends at the failure threshold),
+ *   `paused` when suspended by hand; other `CANCELLED`, `EXPIRED` → `canceled`.
  */
 export function subscriptionState(subscription: WireSubscription, now: Date = new Date()): PaymentSubscriptionState {
   const billing = subscription.billing_info;
@@ -99,13 +101,13 @@ export function subscriptionState(subscription: WireSubscription, now: Date = ne
       }
       break;
     case 'SUSPENDED':
-      status = failed ? 'past_due' : 'paused';
-      break;
     case 'CANCELLED': {
       const until = servedUntil(subscription.status_change_note);
-      periodEnd = until ?? nextBilling;
-      if (until && until.getTime() > now.getTime()) return { ...base, status: 'active', cancelAtPeriodEnd: true, currentPeriodStart: periodStart, currentPeriodEnd: until };
-      status = 'canceled';
+      if (until) {
+        if (until.getTime() > now.getTime()) return { ...base, status: 'active', cancelAtPeriodEnd: true, currentPeriodStart: periodStart, currentPeriodEnd: until };
+        return { ...base, status: 'canceled', currentPeriodStart: periodStart, currentPeriodEnd: until };
+      }
+      status = subscription.status === 'CANCELLED' ? 'canceled' : failed ? 'past_due' : 'paused';
       break;
     }
     case 'EXPIRED':
