@@ -169,7 +169,7 @@ export class StripePaymentProvider implements PaymentProvider {
       timeout: this.settings.timeoutMs,
       maxNetworkRetries: this.settings.maxNetworkRetries,
       telemetry: false,
-      appInfo: { name: 'Tero Voice', url: 'https://github.com/tero-voice' },
+      appInfo: { name: 'Tero Voice payment-stripe', version: '0.1.0' },
     });
     return this.client;
   }
