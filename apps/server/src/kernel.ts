@@ -95,7 +95,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     const registry = new PluginRegistry(plugins, pluginSettings);
     const jobs = await createJobQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'jobs' }) });
     closers.unshift(() => jobs.close());
-    const events = await createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'events' }) });
+    // Events are published on the connection the call path's sessions use, so that both leave in one write.
+    const events = await createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'events' }), publisher: redis ?? undefined });
     closers.unshift(() => events.close());
     const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.REDIS_PREFIX) : new MemoryRateLimiter();
 

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { EventBus } from './event-bus';
 import { InProcessEventBus } from './in-process.event-bus';
@@ -8,6 +9,8 @@ export interface CreateEventBusOptions {
   /** `REDIS_PREFIX`. */
   prefix: string;
   logger: Logger;
+  /** With Redis: a connection of the caller's to publish on (see `RedisEventBusOptions.publisher`). */
+  publisher?: Redis;
 }
 
 /**
@@ -18,5 +21,5 @@ export async function createEventBus(options: CreateEventBusOptions): Promise<Ev
   const logger = options.logger.child({ component: 'events' });
   if (!options.redisUrl) return new InProcessEventBus(logger);
   const { RedisEventBus } = await import('./redis.event-bus');
-  return RedisEventBus.connect({ redisUrl: options.redisUrl, prefix: options.prefix, logger });
+  return RedisEventBus.connect({ redisUrl: options.redisUrl, prefix: options.prefix, logger, publisher: options.publisher });
 }

@@ -119,6 +119,21 @@ describe('createEventBus', () => {
     expect(messages[0]!.startsWith(`${(a as RedisEventBus).instanceId} [`)).toBe(true);
   });
 
+  it('publishes on a connection it is given, and leaves that connection open when it closes', async () => {
+    const shared = new Redis(REDIS_URL);
+    opened.push({ close: () => shared.quit() });
+    await shared.ping();
+    const a = await createEventBus({ redisUrl: REDIS_URL, prefix, logger: silent, publisher: shared });
+    const b = await connect();
+    const onB = collector();
+    b.subscribe(ALL_EVENTS, onB.handler);
+    const [published] = await Promise.all([a.publish(event('call.started')), shared.set(`${prefix}:probe`, '1', 'EX', 5)]);
+    await onB.until((e) => e.length === 1);
+    expect(onB.events).toEqual([published]);
+    await a.close();
+    expect(await shared.get(`${prefix}:probe`)).toBe('1');
+  });
+
   it('ignores, with a warning, a malformed message on the channel', async () => {
     const { logger, lines } = capturingLogger();
     const b = await connect(logger);

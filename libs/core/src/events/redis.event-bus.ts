@@ -12,6 +12,12 @@ export interface RedisEventBusOptions {
   /** `REDIS_PREFIX`: the channel is `<prefix>:events`, so instances sharing a Redis do not hear each other. */
   prefix: string;
   logger: Logger;
+  /**
+   * A connection of the caller's to publish on (the bus does not close it): the other commands the
+   * process issues on it within the same turn of the event loop then leave in the same socket write as
+   * that turn's events. Without it the bus opens its own.
+   */
+  publisher?: Redis;
 }
 
 /** Events per message at most, so that one message stays a modest string under a burst. */
@@ -21,6 +27,8 @@ const MAX_EVENTS_PER_MESSAGE = 256;
 interface Outgoing {
   events: PublishedEvent[];
   settle: ((error: unknown) => void)[];
+  /** The publishing socket, corked until the message is written, when it was ready. */
+  corked: { uncork(): void } | null;
 }
 
 export class RedisEventBus implements EventBus {
@@ -37,6 +45,8 @@ export class RedisEventBus implements EventBus {
     private readonly sub: Redis,
     prefix: string,
     private readonly logger: Logger,
+    /** Whether `pub` is the bus's own connection (closed with it). */
+    private readonly ownsPub: boolean,
   ) {
     this.local = new InProcessEventBus(logger);
     this.channel = `${prefix}:events`;
@@ -44,20 +54,21 @@ export class RedisEventBus implements EventBus {
 
   /** Resolves once subscribed, so that nothing published afterwards by another replica is missed. */
   static async connect(options: RedisEventBusOptions): Promise<RedisEventBus> {
-    const pub = new Redis(options.redisUrl, { lazyConnect: true });
+    const ownsPub = !options.publisher;
+    const pub = options.publisher ?? new Redis(options.redisUrl, { lazyConnect: true });
     const sub = new Redis(options.redisUrl, { lazyConnect: true });
-    for (const [role, connection] of [['pub', pub], ['sub', sub]] as const) {
+    for (const [role, connection] of ownsPub ? ([['pub', pub], ['sub', sub]] as const) : ([['sub', sub]] as const)) {
       connection.on('error', (err) => options.logger.error({ err, role }, 'event bus: Redis connection error'));
     }
-    const bus = new RedisEventBus(pub, sub, options.prefix, options.logger);
+    const bus = new RedisEventBus(pub, sub, options.prefix, options.logger, ownsPub);
     try {
-      await Promise.all([pub.connect(), sub.connect()]);
+      await Promise.all([ownsPub ? pub.connect() : undefined, sub.connect()]);
       sub.on('message', (channel: string, message: string) => {
         if (channel === bus.channel) bus.receive(message);
       });
       await sub.subscribe(bus.channel);
     } catch (cause) {
-      pub.disconnect();
+      if (ownsPub) pub.disconnect();
       sub.disconnect();
       throw new TeroError('events.redis_unreachable', `event bus: Redis not reachable at ${redactUrl(options.redisUrl)}`, {}, { cause });
     }
@@ -85,15 +96,23 @@ export class RedisEventBus implements EventBus {
     // What this turn published still goes out, ahead of QUIT.
     this.flush();
     await this.sub.unsubscribe(this.channel).catch(() => undefined);
-    await Promise.all([this.sub.quit(), this.pub.quit()]);
+    await Promise.all([this.sub.quit(), this.ownsPub ? this.pub.quit() : undefined]);
     await this.local.close();
   }
 
-  /** Queues an event for this turn's message; resolves once Redis took the message, rejects if it did not. */
+  /**
+   * Queues an event for this turn's message; resolves once Redis took the message, rejects if it did not.
+   * The publishing socket stays corked until the message is written (in the loop's check phase), so that
+   * what else this turn sends on it leaves in one write with the events.
+   */
   private send(event: PublishedEvent): Promise<void> {
     let outgoing = this.outgoing;
     if (!outgoing) {
-      outgoing = this.outgoing = { events: [], settle: [] };
+      const stream = this.pub.stream;
+      // While connecting, ioredis queues commands itself and writes them later: nothing to gather then.
+      const corked = this.pub.status === 'ready' && stream && !stream.destroyed ? stream : null;
+      corked?.cork();
+      outgoing = this.outgoing = { events: [], settle: [], corked };
       setImmediate(() => this.flush());
     }
     outgoing.events.push(event);
@@ -112,6 +131,7 @@ export class RedisEventBus implements EventBus {
         (error: unknown) => settle.forEach((done) => done(error ?? new Error('publish failed'))),
       );
     }
+    outgoing.corked?.uncork();
   }
 
   private receive(message: string): void {
