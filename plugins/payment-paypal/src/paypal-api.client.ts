@@ -84,6 +84,7 @@ export class PayPalApiClient {
     let response = await this.send(request, token, what);
     if (response.status === 401) {
       // A token PayPal revoked or expired early: one fresh token, one more try.
+      await response.arrayBuffer().catch(() => undefined);
       this.token = undefined;
       token = await this.accessToken(ctx);
       response = await this.send(request, token, what);
