@@ -17,3 +17,8 @@ export * from './subscriptions/subscription.schemas';
 export * from './subscriptions/subscription-view';
 export * from './subscriptions/subscriptions.service';
 export * from './webhooks/payment-webhook.service';
+export * from './invoices/invoice-amounts';
+export * from './invoices/invoice.service';
+export * from './invoices/invoice-pdf';
+export * from './invoices/money-format';
+export * from './dunning/billing-notices';
