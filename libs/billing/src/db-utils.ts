@@ -1,3 +1,5 @@
+import { LockMode } from '@mikro-orm/core';
+
 /**
  * Whether an error is the database refusing a duplicate key (unique or primary). By class name along the
  * prototype chain, as `Database.isConstraintViolation` does: the driver and the caller may hold different
@@ -23,4 +25,15 @@ export function isUuid(value: unknown): value is string {
  */
 export function uuidOrNil(id: string): string {
   return isUuid(id) ? id.toLowerCase() : NIL_UUID;
+}
+
+/**
+ * Find options that lock the rows found, and only those (PostgreSQL `for update of <alias>`; SQLite runs
+ * one writer at a time and ignores it), re-read from the database. The tenant filter joins the brand
+ * (and the client) into the query, and a plain `for update` would lock the brand's row too: any insert
+ * referencing the brand holds a key-share lock on it, so two webhook transactions deadlocked on it.
+ * `alias` is the query's root alias, MikroORM's first letter of the entity and 0: `c0`, `s0`.
+ */
+export function lockingRoot(alias: string) {
+  return { lockMode: LockMode.PESSIMISTIC_WRITE, lockTableAliases: [alias], refresh: true } as const;
 }

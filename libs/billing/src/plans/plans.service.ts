@@ -103,9 +103,9 @@ export class PlansService {
     if (existing.length) return existing.map(planView);
     const defaults = await this.listDefaults();
     try {
+      const { currency } = await this.brandEm(brandId).findOneOrFail(Brand, { id: brandId });
       await em.transactional(async (tx) => {
-        const row = await tx.findOneOrFail(Brand, { id: brandId });
-        for (const plan of defaults) tx.create(Plan, { brand: row, ...fieldsOf(plan), currency: row.currency });
+        for (const plan of defaults) tx.create(Plan, { brand: tx.getReference(Brand, brandId), ...fieldsOf(plan), currency });
       });
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -128,13 +128,13 @@ export class PlansService {
     const brandId = this.brandWriter(ctx);
     const parsed = parseInput(createPlanSchema, input);
     const em = this.brandEm(brandId);
-    const brand = await em.findOneOrFail(Brand, { id: brandId });
+    const brand = await this.brandEm(brandId).findOneOrFail(Brand, { id: brandId });
     if (parsed.currency !== undefined && parsed.currency !== brand.currency) throw currencyMismatch('currency', parsed.currency, brand.currency);
     const definition: PlanDefinition = { ...parsed, currency: brand.currency, annualMinor: parsed.annualMinor ?? defaultAnnualMinor(parsed.monthlyMinor) };
     checkPlan(definition);
     await this.ensureBrandPlans(brandId);
     if (await em.findOne(Plan, { code: definition.code })) throw planCodeTaken(definition.code);
-    const plan = em.create(Plan, { brand, ...fieldsOf(definition) });
+    const plan = em.create(Plan, { brand: em.getReference(Brand, brandId), ...fieldsOf(definition) });
     try {
       await em.flush();
     } catch (error) {
@@ -149,7 +149,7 @@ export class PlansService {
     const parsed = parseInput(updatePlanSchema, patch);
     const em = this.brandEm(brandId);
     const plan = await this.findBrandPlan(em, planId);
-    const brand = await em.findOneOrFail(Brand, { id: brandId });
+    const brand = await this.brandEm(brandId).findOneOrFail(Brand, { id: brandId });
     this.applyPatch(plan, parsed, brand.currency);
     await em.flush();
     return planView(plan);

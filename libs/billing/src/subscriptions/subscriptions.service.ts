@@ -1,4 +1,4 @@
-import { type EntityManager, LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/core';
 import { parseInput } from '@tero/accounts';
 import { Brand, Client, type Database, Plan, Subscription, SubscriptionTransition, User, type BillingInterval } from '@tero/db';
 import type { PaymentPrice, PaymentProvider, TenantContext } from '@tero/sdk';
@@ -17,7 +17,7 @@ import {
   subscriptionNotChangeable,
   switchPending,
 } from '../billing-errors';
-import { uuidOrNil } from '../db-utils';
+import { lockingRoot, uuidOrNil } from '../db-utils';
 import { priceFor, pricedAt } from '../plans/plan-pricing';
 import { brandBillingSettings, type BrandBillingSettings } from '../settings/brand-billing-settings';
 import { asProviderUnavailable, type PaymentProviders } from './payment-providers';
@@ -120,16 +120,17 @@ export class SubscriptionsService {
     const price = priceFor(plan, q.interval, scope.settings);
     const now = this.clock();
 
-    const subscription = await scope.em.transactional(async (tx) => {
+    const subscription = await scope.em.fork().transactional(async (tx) => {
       const subscriptions = await this.lockedSubscriptions(tx, scope.client.id);
       const { current } = inForce(subscriptions);
       if (current && current.status !== 'incomplete') throw subscriptionExists(current.status);
       const trialed = (await tx.count(SubscriptionTransition, { client: scope.client.id, toStatus: { $in: ['trialing', 'active'] } })) > 0;
       const trialEndsAt = !trialed && plan.trialDays > 0 ? new Date(now.getTime() + plan.trialDays * DAY_MS) : null;
+      // References, not the entities read outside this transaction (its unit of work would take them for new rows).
       const created = tx.create(Subscription, {
-        brand: scope.brand,
-        client: scope.client,
-        plan,
+        brand: tx.getReference(Brand, scope.brand.id),
+        client: tx.getReference(Client, scope.client.id),
+        plan: tx.getReference(Plan, plan.id),
         interval: q.interval,
         status: 'incomplete',
         provider: providerId,
@@ -169,10 +170,11 @@ export class SubscriptionsService {
       return provider.changePrice(ctx, { providerSubscriptionId: current.providerSubscriptionId!, price: ref, prorate: true });
     });
 
-    const changed = await scope.em.transactional(async (tx) => {
+    await scope.em.fork().transactional(async (tx) => {
+      await this.lockClient(tx, scope.client.id);
       const subscription = await this.lockSubscription(tx, current.id);
       const from = `${current.plan.code}/${current.interval}`;
-      subscription.plan = plan;
+      subscription.plan = tx.getReference(Plan, plan.id);
       subscription.interval = interval;
       subscription.amountMinor = price.amountMinor;
       subscription.currency = price.currency;
@@ -184,9 +186,8 @@ export class SubscriptionsService {
         causeRef: `${from}>${plan.code}/${interval}${ctx.userId ? ` by ${ctx.userId}` : ''}`,
         at: this.clock(),
       });
-      return subscription;
     });
-    return subscriptionView(changed, null);
+    return (await this.current(ctx, scope.client.id))!;
   }
 
   /**
@@ -211,7 +212,8 @@ export class SubscriptionsService {
     } else if (q.atPeriodEnd && current.status !== 'canceled') {
       const provider = await this.deps.providers.forBrand(ctx, current.provider);
       const state = await this.vendor(current.provider, () => provider.cancel(ctx, { providerSubscriptionId: current.providerSubscriptionId!, atPeriodEnd: true, reason: cause.cause }));
-      await scope.em.transactional(async (tx) => {
+      await scope.em.fork().transactional(async (tx) => {
+        await this.lockClient(tx, scope.client.id);
         const subscription = await this.lockSubscription(tx, current.id);
         subscription.cancelAtPeriodEnd = true;
         if (state.currentPeriodEnd) subscription.currentPeriodEnd = state.currentPeriodEnd;
@@ -246,7 +248,7 @@ export class SubscriptionsService {
     // The client keeps the amount it pays: a switch changes how it pays, not what.
     const price = pricedAt(current.plan, current.interval, current.amountMinor);
 
-    const subscription = await scope.em.transactional(async (tx) => {
+    const subscription = await scope.em.fork().transactional(async (tx) => {
       const subscriptions = await this.lockedSubscriptions(tx, scope.client.id);
       const now = inForce(subscriptions);
       if (now.current?.id !== current.id || (now.current.status !== 'active' && now.current.status !== 'trialing')) {
@@ -254,9 +256,9 @@ export class SubscriptionsService {
       }
       if (now.pending && now.pending.status !== 'incomplete') throw switchPending(now.pending.provider);
       const created = tx.create(Subscription, {
-        brand: scope.brand,
-        client: scope.client,
-        plan: current.plan,
+        brand: tx.getReference(Brand, scope.brand.id),
+        client: tx.getReference(Client, scope.client.id),
+        plan: tx.getReference(Plan, current.plan.id),
         interval: current.interval,
         status: 'incomplete',
         provider: q.provider,
@@ -461,18 +463,22 @@ export class SubscriptionsService {
     return em.find(Subscription, { client: clientId }, { populate: ['plan'], orderBy: { createdAt: 'desc' } });
   }
 
-  /** The client row locked (PostgreSQL), then its subscriptions: the client's billing is changed by one transaction at a time. */
+  /**
+   * The client row locked (PostgreSQL), then its subscriptions: the client's billing is changed by one
+   * transaction at a time. Their plans are not loaded: a client's unit of work must not hold the brand's
+   * plans, which it may not write (and on SQLite a row loaded counts as changed on flush: its dates compare unequal).
+   */
   private async lockedSubscriptions(tx: EntityManager, clientId: string): Promise<Subscription[]> {
     await this.lockClient(tx, clientId);
-    return tx.find(Subscription, { client: clientId }, { populate: ['plan'], orderBy: { createdAt: 'desc' }, refresh: true });
+    return tx.find(Subscription, { client: clientId }, { orderBy: { createdAt: 'desc' }, refresh: true });
   }
 
   private async lockClient(tx: EntityManager, clientId: string): Promise<void> {
-    await tx.findOneOrFail(Client, { id: clientId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    await tx.findOneOrFail(Client, { id: clientId }, lockingRoot('c0'));
   }
 
   private lockSubscription(tx: EntityManager, id: string): Promise<Subscription> {
-    return tx.findOneOrFail(Subscription, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    return tx.findOneOrFail(Subscription, { id }, lockingRoot('s0'));
   }
 
   /** Runs a vendor call; the plugin's complaint about its settings becomes `billing.provider_unavailable`. */

@@ -1,10 +1,10 @@
-import { type EntityManager, FlushMode, LockMode } from '@mikro-orm/core';
+import { type EntityManager, FlushMode } from '@mikro-orm/core';
 import { Brand, Client, type Database, PaymentEvent as PaymentEventRow, Subscription } from '@tero/db';
 import { PAYMENT_ERRORS, TeroError, type PaymentEvent, type PaymentProvider, type TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
 import { type BillingEventPublisher, publishTransitions } from '../billing-events';
 import { brandNotFound, webhookRetry } from '../billing-errors';
-import { isUniqueViolation, isUuid } from '../db-utils';
+import { isUniqueViolation, isUuid, lockingRoot } from '../db-utils';
 import type { PaymentEffects } from '../payment-effects';
 import { asProviderUnavailable, type PaymentProviders } from '../subscriptions/payment-providers';
 import { canTransition, statusFromVendor } from '../subscriptions/subscription-state';
@@ -277,7 +277,7 @@ export class PaymentWebhookService {
    */
   private async takeOver(tx: EntityManager, subscription: Subscription, followUp: FollowUp): Promise<void> {
     if (!subscription.replacesId || (subscription.status !== 'trialing' && subscription.status !== 'active')) return;
-    const old = await tx.findOne(Subscription, { id: subscription.replacesId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    const old = await tx.findOne(Subscription, { id: subscription.replacesId }, lockingRoot('s0'));
     if (!old || old.status === 'canceled' || old.cancelAtPeriodEnd) return;
     old.cancelAtPeriodEnd = true;
     noteSubscriptionChange(tx, old, { cause: 'switch:replaced', causeRef: subscription.id });
@@ -302,12 +302,12 @@ export class PaymentWebhookService {
       byReference ??
       (event.providerSubscriptionId ? await tx.findOne(Subscription, { provider: providerId, providerSubscriptionId: event.providerSubscriptionId }) : null);
     if (!found) return null;
-    await tx.findOneOrFail(Client, { id: found.client.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    await tx.findOneOrFail(Client, { id: found.client.id }, lockingRoot('c0'));
     return this.lock(tx, found.id);
   }
 
   private lock(tx: EntityManager, id: string): Promise<Subscription> {
-    return tx.findOneOrFail(Subscription, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    return tx.findOneOrFail(Subscription, { id }, lockingRoot('s0'));
   }
 
   /** The vendor's ids we learn from its events (a payment may bring them before the checkout's completion). */
