@@ -1,0 +1,69 @@
+import type { JobQueue } from '@tero/core';
+import type { Logger } from 'pino';
+
+export interface PeriodicSweepOptions {
+  /** The job's name: `billing.dunning.sweep`. */
+  name: string;
+  /** What one run does; its result is kept with the job. */
+  run: () => Promise<unknown>;
+  logger: Logger;
+  /** How often a run is enqueued. Default: hourly. */
+  intervalMs?: number;
+  /** The clock (tests). */
+  now?: () => number;
+}
+
+/**
+ * A sweep enqueued when the process starts and then every interval (the outbox retention's pattern). The
+ * job id names the interval, so replicas scheduling it enqueue one run per interval between them; the run
+ * itself works from stored state, so a missed or repeated run does no harm.
+ */
+export class PeriodicSweep {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly intervalMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly jobs: JobQueue,
+    private readonly options: PeriodicSweepOptions,
+  ) {
+    this.intervalMs = options.intervalMs ?? 3_600_000;
+    this.now = options.now ?? Date.now;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Registers the job processor; call in every process, before the queue starts. */
+  register(): void {
+    this.jobs.register(this.options.name, async (job) => {
+      const result = await this.options.run();
+      await job.log(JSON.stringify(result ?? null).slice(0, 2000));
+      return result;
+    });
+  }
+
+  /** Enqueues the current interval's run (once per interval, whoever asks). Returns the job id. */
+  enqueueDue(): Promise<string> {
+    return this.jobs.enqueue(this.options.name, {}, { jobId: `${this.options.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${Math.floor(this.now() / this.intervalMs)}` });
+  }
+
+  /** Enqueues a run now and every interval until `stop()`; a failed enqueue is logged and tried at the next interval. */
+  async start(): Promise<void> {
+    if (this.timer) return;
+    const tick = () =>
+      this.enqueueDue().then(
+        () => undefined,
+        (err: unknown) => this.options.logger.warn({ err, job: this.options.name }, 'could not enqueue a billing sweep'),
+      );
+    this.timer = setInterval(() => void tick(), this.intervalMs);
+    this.timer.unref();
+    await tick();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}
