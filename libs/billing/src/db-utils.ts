@@ -34,6 +34,6 @@ export function uuidOrNil(id: string): string {
  * referencing the brand holds a key-share lock on it, so two webhook transactions deadlocked on it.
  * `alias` is the query's root alias, MikroORM's first letter of the entity and 0: `c0`, `s0`.
  */
-export function lockingRoot(alias: string) {
-  return { lockMode: LockMode.PESSIMISTIC_WRITE, lockTableAliases: [alias], refresh: true } as const;
+export function lockingRoot(alias: string): { lockMode: LockMode.PESSIMISTIC_WRITE; lockTableAliases: string[]; refresh: true } {
+  return { lockMode: LockMode.PESSIMISTIC_WRITE, lockTableAliases: [alias], refresh: true };
 }
