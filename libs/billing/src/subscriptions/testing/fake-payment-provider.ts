@@ -222,7 +222,8 @@ const DATE_FIELDS = new Set(['occurredAt', 'periodStart', 'periodEnd', 'canceled
 export class FakePaymentProvider implements PaymentProvider {
   constructor(
     private readonly vendor: FakePaymentVendor,
-    private readonly config: { apiKey?: string; webhookSecret?: string },
+    /** The effective configuration the registry built it with. */
+    readonly config: { apiKey?: string; webhookSecret?: string },
     private readonly pluginId = 'payment-fake',
   ) {}
 
