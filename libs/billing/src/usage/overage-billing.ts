@@ -162,6 +162,10 @@ export class OverageBilling {
       reference: payer.id,
     });
     await this.notices.claim(ctx, marker);
+    if (result.status === 'failed') {
+      // Not charged again by the sweep: the vendor answers the same key with the same refusal.
+      this.options.logger.warn({ subscriptionId: sub.id, chargeKey, amountMinor: netMinor + taxMinor }, 'overage charge refused by the vendor');
+    }
     this.options.logger.info({ subscriptionId: sub.id, chargeKey, minutes, amountMinor: netMinor + taxMinor, status: result.status }, 'overage charged');
     return { subscriptionId: sub.id, period, chargeKey, minutes, netMinor, taxMinor, amountMinor: netMinor + taxMinor, currency: sub.currency, result };
   }
