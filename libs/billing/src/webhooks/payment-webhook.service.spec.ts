@@ -390,6 +390,20 @@ function suite(kind: 'sqlite' | 'postgresql') {
       expect(await clientStatus(b)).toBe('active');
     });
 
+    it('two switches started and finished at once: one takes over, the other is ended, the old one is told to end once', async () => {
+      const b = await noTrialBusiness();
+      const old = await active(b, STRIPE);
+      const switches = await Promise.all([0, 1].map(() => h.subscriptions.switchProvider(b.ctx, { clientId: b.client.id, provider: PAYPAL, ...urls })));
+      const checkouts = [...h.vendors[PAYPAL].checkouts.values()].filter((c) => switches.some((s) => s.subscriptionId === c.input.reference));
+      expect(checkouts).toHaveLength(2);
+      await Promise.all(checkouts.map((c) => h.deliver(b.brand.slug, PAYPAL, h.vendors[PAYPAL].completeCheckout(c.id))));
+      const statuses = await Promise.all(switches.map(async (s) => (await subscription(b, s.subscriptionId)).status));
+      expect(statuses.sort()).toEqual(['canceled', 'trialing']);
+      const oldCancels = h.vendors[STRIPE].callsOf('cancel').filter((c) => (c as { providerSubscriptionId: string }).providerSubscriptionId === old.providerSubscriptionId);
+      expect(oldCancels).toEqual([expect.objectContaining({ atPeriodEnd: true })]);
+      expect((await h.subscriptions.current(b.ctx, b.client.id))!.pendingSwitch).toMatchObject({ status: 'trialing' });
+    });
+
     it('events about one subscription applied at once keep the newest state', async () => {
       const b = await noTrialBusiness();
       const { subscriptionId, providerSubscriptionId } = await active(b);
