@@ -100,9 +100,10 @@ export class DunningService {
     const em = this.db.forTenant(ctx);
     const sub = await em.findOne(Subscription, { id: subscriptionId });
     if (!sub || (sub.status !== 'active' && sub.status !== 'trialing')) return false;
-    const last = await em.findOne(SubscriptionTransition, { subscription: sub.id }, { orderBy: { at: 'desc', createdAt: 'desc' } });
+    // The move into the current status, by when we recorded it (`at` is the vendor's time, which may lag ours).
+    const last = await em.findOne(SubscriptionTransition, { subscription: sub.id, toStatus: sub.status }, { orderBy: { createdAt: 'desc' } });
     if (!last || last.fromStatus !== 'suspended') return false;
-    return this.notices.sendOnce(ctx, { clientId: sub.client.id, kind: 'reactivated', key: `${sub.id}:${last.at.toISOString()}` }, ({ t, brand: b, client }) => ({
+    return this.notices.sendOnce(ctx, { clientId: sub.client.id, kind: 'reactivated', key: `${sub.id}:${last.id}` }, ({ t, brand: b, client }) => ({
       subject: t('email.reactivated.subject', { brand: b.name }),
       paragraphs: [t('email.reactivated.body')],
       action: { label: t('email.reactivated.action'), url: this.notices.links.clientUrl(b, client) },
