@@ -81,6 +81,32 @@ describe('usage and quotas', () => {
     expect(await meter.usageSummary(v.ctx, v.client.id)).toMatchObject({ overageMinutes: 30, projectedOverageMinor: 0, overQuota: 'voicemail' });
   });
 
+  it('during a switch of provider the old subscription is metered until the new one takes over', async () => {
+    const c = await seed();
+    const em = t.db.forInstance('test: a pending switch');
+    const next = em.create(Subscription, {
+      brand: c.brand.id,
+      client: c.client.id,
+      plan: c.plan.id,
+      status: 'trialing',
+      provider: 'payment-other',
+      amountMinor: 49900,
+      currency: 'USD',
+      startsAt: END,
+      replacesId: c.subscription.id,
+    });
+    await em.flush();
+    expect((await meter.usageSummary(c.ctx, c.client.id))?.subscriptionId).toBe(c.subscription.id);
+    const old = await em.findOneOrFail(Subscription, { id: c.subscription.id });
+    old.status = 'canceled';
+    next.status = 'active';
+    next.currentPeriodStart = END;
+    next.currentPeriodEnd = new Date('2026-05-01T10:00:00Z');
+    await em.flush();
+    clock.set(new Date(END.getTime() + 86_400_000));
+    expect(await meter.usageSummary(c.ctx, c.client.id)).toMatchObject({ subscriptionId: next.id, periodStart: END });
+  });
+
   it('without a subscription in force there is no meter', async () => {
     const c = await seed();
     const em = t.db.forTenant(c.ctx);

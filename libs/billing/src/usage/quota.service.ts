@@ -57,7 +57,7 @@ export class QuotaService {
   async check(ctx: TenantContext, clientId: string): Promise<QuotaCheck | null> {
     const em = this.db.forTenant(ctx);
     const now = this.clock();
-    const subscription = await currentSubscription(em, clientId, now);
+    const subscription = await currentSubscription(em, clientId);
     if (!subscription) return null;
     const period = usagePeriodAt(subscription, now);
     const [seconds, brand] = await Promise.all([meteredSeconds(em, clientId, { from: period.start, to: period.end }), em.findOneOrFail(Brand, { id: ctx.brandId })]);
@@ -128,7 +128,7 @@ export class QuotaService {
   async syncAgentQuota(ctx: TenantContext, clientId: string): Promise<AgentQuota | null> {
     // Two units of work: the profile's flush must not carry the plan (the brand's row) along with it.
     const em = this.db.forTenant(ctx);
-    const [subscription, profile] = await Promise.all([currentSubscription(this.db.forTenant(ctx), clientId, this.clock()), em.findOne(AgentProfile, { client: clientId })]);
+    const [subscription, profile] = await Promise.all([currentSubscription(this.db.forTenant(ctx), clientId), em.findOne(AgentProfile, { client: clientId })]);
     if (!subscription || !profile) return null;
     const plan = subscription.plan;
     const monthlyMinutes = plan.overQuota === 'overage' ? null : plan.includedMinutes;

@@ -3,6 +3,8 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Brand, Call, type Database, type Plan, type PlanOverQuotaPolicy, Subscription } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import { brandBillingSettings, taxOf } from '../settings/brand-billing-settings';
+import { LIVE_STATUSES } from '../subscriptions/subscription-state';
+import { inForce } from '../subscriptions/subscription-view';
 import { type UsagePeriod, minutesOf, usagePeriodAt } from './usage-period';
 
 /** Statuses whose calls are metered against the plan: the subscription is in force. */
@@ -58,7 +60,7 @@ export class UsageMeter {
 
   /** The subscription the client's calls are metered against now, with its plan; null when none is in force. */
   async currentSubscription(ctx: TenantContext, clientId: string): Promise<Subscription | null> {
-    return currentSubscription(this.db.forTenant(ctx), clientId, this.clock());
+    return currentSubscription(this.db.forTenant(ctx), clientId);
   }
 
   /** The usage period in progress for the client, or null without a subscription in force. */
@@ -70,7 +72,7 @@ export class UsageMeter {
   /** The meter of the billing page: the period in progress, its use against the plan, and the overage so far. */
   async usageSummary(ctx: TenantContext, clientId: string): Promise<UsageSummary | null> {
     const em = this.db.forTenant(ctx);
-    const subscription = await currentSubscription(em, clientId, this.clock());
+    const subscription = await currentSubscription(em, clientId);
     if (!subscription) return null;
     const period = usagePeriodAt(subscription, this.clock());
     const [seconds, brand] = await Promise.all([meteredSeconds(em, clientId, { from: period.start, to: period.end }), em.findOneOrFail(Brand, { id: ctx.brandId })]);
@@ -113,11 +115,12 @@ export async function meteredSeconds(em: EntityManager, clientId: string, range:
 }
 
 /**
- * The subscription a client's use counts against at `at`: in force (trialing, active, past due or
- * suspended) and started. During a switch of provider two are in force; the new one counts from its
- * start (`startsAt`), the old one until then.
+ * The subscription a client's use counts against: the one in force (as the billing page shows it,
+ * `inForce`), when it is past its checkout. During a switch of provider the old one counts until the
+ * new one takes over.
  */
-export async function currentSubscription(em: EntityManager, clientId: string, at: Date): Promise<Subscription | null> {
-  const live = await em.find(Subscription, { client: clientId, status: { $in: [...METERED_STATUSES] } }, { populate: ['plan'], orderBy: { createdAt: 'desc' } });
-  return live.find((s) => !s.startsAt || s.startsAt <= at) ?? null;
+export async function currentSubscription(em: EntityManager, clientId: string): Promise<Subscription | null> {
+  const live = await em.find(Subscription, { client: clientId, status: { $in: [...LIVE_STATUSES] } }, { populate: ['plan'], orderBy: { createdAt: 'desc' } });
+  const { current } = inForce(live);
+  return current && (METERED_STATUSES as readonly string[]).includes(current.status) ? current : null;
 }
