@@ -39,7 +39,7 @@ export const instanceConfigSchema = z.object({
     .regex(/^([A-Za-z0-9_-]+:[A-Za-z0-9+/=_-]+)(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=_-]+)*$/, 'must be id:base64key[,id:base64key…]')
     .optional(),
   /** Plugins to enable, by manifest id. */
-  PLUGINS: list.default(['email-smtp']),
+  PLUGINS: list.default(['email-smtp', 'payment-stripe', 'payment-paypal']),
   /** Which e-mail transport sends the instance's mail: `outbox` (files under DATA_DIR, shown in the admin portal) or an e-mail plugin id. */
   EMAIL_TRANSPORT: z.string().min(1).default('outbox'),
   /** Sender used when a brand sets none. */
