@@ -10,6 +10,7 @@ import { AgentTestCallsController } from './api/agent-test-calls.controller';
 import { AgentTestCallsHost } from './api/agent-test-calls.host';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
+import { paymentHookRoutes } from './billing/payment-hooks.routes';
 import { HealthController } from './health/health.controller';
 import { jambonzHookDispatcher, jambonzHookRoutes, serverWithHooks } from './hooks/jambonz-hooks.routes';
 import { ErrorsFilter } from './http/errors.filter';
@@ -40,6 +41,7 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
   await app.register(fastifyCookie as never);
   await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger) as never);
+  await app.register(paymentHookRoutes(kernel.billing.webhooks, kernel.logger.child({ part: 'payment-hooks' })) as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
   app.useGlobalFilters(new ErrorsFilter(kernel));
   // WebSockets on Fastify's own HTTP server (the adapter listens for its `upgrade` events): /live.

@@ -17,6 +17,7 @@ import {
 } from '@tero/core';
 import { OutboxEmailTransport, OutboxReader } from '@tero/core';
 import { createEventBus, type EventBus } from '@tero/core';
+import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
@@ -56,6 +57,8 @@ export interface Kernel {
   ledger: BookingLedger;
   /** The jambonz webhooks and the call path. */
   telephony: Telephony;
+  /** Plans, subscriptions, payment webhooks, invoices, dunning, usage and quotas. */
+  billing: Billing;
   close(): Promise<void>;
 }
 
@@ -148,6 +151,33 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       },
     );
 
+    const publicUrl = new URL(config.PUBLIC_URL);
+    const billing = createBilling({
+      db,
+      registry,
+      plugins,
+      pluginSettings,
+      jobs,
+      events,
+      mail,
+      i18n,
+      logger,
+      links: { clientUrl: (brand, client) => `${publicUrl.protocol}//${resolver.clientHost(brand, client.slug)}${publicUrl.port ? `:${publicUrl.port}` : ''}` },
+      themeTokens: (themeId) => views.tokensOf(themeId),
+      onAgentLimitsChanged: () => telephony.directory.invalidate(),
+      clock: options.clock,
+    });
+    // A client suspended or reactivated by billing is routed accordingly from its next call, on every replica.
+    const offClientStatus = events.subscribe(BILLING_EVENTS.clientStatusChanged, () => {
+      resolver.invalidate();
+      telephony.directory.invalidate();
+    });
+    closers.unshift(async () => {
+      offClientStatus();
+      billing.stop();
+    });
+    await billing.start({ processJobs: options.processJobs });
+
     await jobs.start({ process: options.processJobs });
     if (options.processJobs) {
       closers.unshift(async () => outboxRetention.stop());
@@ -178,6 +208,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       packs,
       ledger,
       telephony,
+      billing,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

@@ -31,3 +31,4 @@ export * from './usage/usage-meter';
 export * from './usage/quota.service';
 export * from './usage/overage-billing';
 export * from './usage/usage.jobs';
+export * from './billing.factory';

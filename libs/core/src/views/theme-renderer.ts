@@ -54,6 +54,12 @@ export class ThemeRenderer {
     return this.themes.has(themeId);
   }
 
+  /** A theme's colour tokens (the brand's overrides are applied by the caller); undefined for an unknown theme. */
+  tokensOf(themeId: string): Record<string, string> | undefined {
+    const theme = this.themes.get(themeId);
+    return theme ? { ...theme.tokens } : undefined;
+  }
+
   render(themeId: string, page: string, options: RenderOptions): string {
     const theme = this.themes.get(themeId) ?? this.themes.get('default')!;
     const template = theme.pages.get(page) ?? this.themes.get('default')!.pages.get(page);
