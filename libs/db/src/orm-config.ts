@@ -5,6 +5,7 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sql';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { normalizeDateTimeProperties } from './datetime-properties';
 import { ENTITIES } from './entities';
 import { migrationsFor } from './migrations';
 import { TeroSqliteDialect } from './sqlite.dialect';
@@ -44,7 +45,8 @@ export function ormOptions(settings: DatabaseSettings): Options {
       snapshot: false,
       tableName: 'mikro_orm_migrations',
     },
-    discovery: { warnWhenNoEntities: true },
+    // `type: 'datetime'` compared as a Date, not deeply: see normalizeDateTimeProperties.
+    discovery: { warnWhenNoEntities: true, onMetadata: normalizeDateTimeProperties },
   } satisfies Partial<Options>;
 
   if (kind === 'postgresql') {
