@@ -10,6 +10,7 @@ import { AgentTestCallsController } from './api/agent-test-calls.controller';
 import { AgentTestCallsHost } from './api/agent-test-calls.host';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
+import { BillingPagesController } from './billing/billing-pages.controller';
 import { paymentHookRoutes } from './billing/payment-hooks.routes';
 import { HealthController } from './health/health.controller';
 import { jambonzHookDispatcher, jambonzHookRoutes, serverWithHooks } from './hooks/jambonz-hooks.routes';
@@ -26,7 +27,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, ApiAuthController, ApiController, AgentTestCallsController],
+    controllers: [HealthController, PagesController, BillingPagesController, ApiAuthController, ApiController, AgentTestCallsController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost],
   };
 }

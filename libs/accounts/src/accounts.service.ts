@@ -56,11 +56,12 @@ export class AccountsService {
     return brand;
   }
 
-  async createClient(ctx: TenantContext, input: CreateClientInput): Promise<Client> {
+  /** A client signing up on its own starts `onboarding` (not answering) until its subscription starts. */
+  async createClient(ctx: TenantContext, input: CreateClientInput, options: { status?: 'active' | 'onboarding' } = {}): Promise<Client> {
     const data = parseInput(createClientSchema, input);
     const em = this.db.forTenant({ ...ctx, clientId: null });
     if (await em.count(Client, { slug: data.slug })) throw new ValidationError([{ field: 'slug', reason: 'is taken in this brand' }]);
-    const client = em.create(Client, { ...data, brand: em.getReference(Brand, ctx.brandId), status: 'active' });
+    const client = em.create(Client, { ...data, brand: em.getReference(Brand, ctx.brandId), status: options.status ?? 'active' });
     await em.flush();
     this.onChange();
     return client;

@@ -18,6 +18,12 @@ export class ProfessionNames {
     return names?.[locale] ?? names?.en ?? packId;
   }
 
+  /** Every pack with its name in `locale`, sorted by that name. */
+  async list(locale: string): Promise<{ id: string; name: string }[]> {
+    const names = await this.load();
+    return [...names.keys()].map((id) => ({ id, name: names.get(id)![locale] ?? names.get(id)!.en ?? id })).sort((a, b) => a.name.localeCompare(b.name, locale));
+  }
+
   private load(): Promise<Map<string, Record<string, string>>> {
     this.names ??= readNames(this.packsDir);
     return this.names;
