@@ -7,11 +7,12 @@ import { BILLING_EVENTS } from './billing-events';
 import { type BillingLinks, type BillingMailer, BillingNotices } from './dunning/billing-notices';
 import { dunningSweepJob } from './dunning/dunning.job';
 import { DunningService } from './dunning/dunning.service';
-import type { PeriodicSweep } from './dunning/periodic-sweep';
 import { BillingPaymentEffects } from './invoices/billing-payment-effects';
 import { InvoiceService } from './invoices/invoice.service';
 import { PlansService } from './plans/plans.service';
 import { PaymentProviders } from './subscriptions/payment-providers';
+import { PeriodEndSweep } from './subscriptions/period-end';
+import { PeriodicSweep } from './dunning/periodic-sweep';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { OverageBilling } from './usage/overage-billing';
 import { QuotaService } from './usage/quota.service';
@@ -50,6 +51,7 @@ export interface Billing {
   usage: UsageMeter;
   quota: QuotaService;
   overage: OverageBilling;
+  periodEnd: PeriodEndSweep;
   /** Registers the job processors (every process) and, where jobs run, starts the hourly sweeps. */
   start(options: { processJobs: boolean }): Promise<void>;
   stop(): void;
@@ -75,7 +77,12 @@ export function createBilling(deps: BillingDeps): Billing {
   const quota = new QuotaService(db, notices, { events, logger: log, clock });
   const overage = new OverageBilling(db, notices, (ctx, pluginId) => providers.forBrand(ctx, pluginId), { i18n: deps.i18n, logger: log, clock });
   const afterCall = new QuotaCheckAfterCall(deps.jobs, quota);
-  const sweeps: PeriodicSweep[] = [dunningSweepJob(deps.jobs, dunning, { logger: log }), usageSweepJob(deps.jobs, quota, overage, { logger: log })];
+  const periodEnd = new PeriodEndSweep({ db, resolveProvider: (ctx, pluginId) => providers.forBrand(ctx, pluginId), events, logger: log, clock });
+  const sweeps: PeriodicSweep[] = [
+    dunningSweepJob(deps.jobs, dunning, { logger: log }),
+    usageSweepJob(deps.jobs, quota, overage, { logger: log }),
+    new PeriodicSweep(deps.jobs, { name: 'billing.period_end.sweep', run: () => periodEnd.sweep(), logger: log }),
+  ];
   const unsubscribe: (() => void)[] = [];
 
   return {
@@ -89,6 +96,7 @@ export function createBilling(deps: BillingDeps): Billing {
     usage,
     quota,
     overage,
+    periodEnd,
     async start({ processJobs }) {
       afterCall.register();
       for (const sweep of sweeps) sweep.register();

@@ -32,3 +32,4 @@ export * from './usage/quota.service';
 export * from './usage/overage-billing';
 export * from './usage/usage.jobs';
 export * from './billing.factory';
+export * from './subscriptions/period-end';
