@@ -252,14 +252,14 @@ describe('jambonz webhooks', () => {
   });
 
   describe('routing', () => {
-    it('answers a suspended client\'s callers with its message', async () => {
+    it('forwards a suspended client\'s callers to its own phone (never dropped)', async () => {
       const clientId = await brightClientId();
       await em().nativeUpdate(Client, { id: clientId }, { status: 'suspended' });
       t.kernel.telephony.directory.invalidate();
       try {
         const { callSid, verbs } = await startCall();
-        expect(verbs.map((verb) => verb.verb)).toEqual(['say', 'hangup']);
-        expect(String(verbs[0]!.text)).toMatch(/cannot take calls at the moment/);
+        expect(verbs.map((verb) => verb.verb)).toEqual(['say', 'dial']);
+        expect(verbs[1]).toMatchObject({ target: [expect.objectContaining({ type: 'phone' })] });
         expect(await callOf(callSid)).toMatchObject({ route: 'suspended' });
       } finally {
         await em().nativeUpdate(Client, { id: clientId }, { status: 'active' });

@@ -35,7 +35,9 @@ export function statusFromVendor(current: SubscriptionStatus, vendor: PaymentSub
     case 'trialing':
       return current === 'incomplete' ? 'trialing' : current;
     case 'active':
-      return 'active';
+      // Only a payment lifts past_due or suspended: the vendor's "active" may be an older state delivered
+      // after the failure (Stripe sends both in the same second, in no promised order).
+      return current === 'past_due' || current === 'suspended' ? current : 'active';
     case 'past_due':
     case 'paused':
       return current === 'suspended' ? 'suspended' : 'past_due';

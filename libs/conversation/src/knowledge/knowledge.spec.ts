@@ -41,7 +41,7 @@ describe('agent knowledge', () => {
     ]);
     expect(defaults.services[1]!.keywords?.en).toEqual(['massage', 'sore muscles']);
     expect(defaults.capacity).toBe(1);
-    expect(defaults.policies).toEqual({ afterHours: 'ai', holiday: 'ai', suspended: 'message', quotaExceeded: 'message', emergency: 'transfer' });
+    expect(defaults.policies).toEqual({ afterHours: 'ai', holiday: 'ai', suspended: 'forward', quotaExceeded: 'message', emergency: 'transfer' });
     defaults.hours.mon![0]![0] = '06:00';
     expect(SAMPLE_PACK.manifest.hours.mon[0]![0]).toBe('09:00');
   });

@@ -132,7 +132,8 @@ export function profileDefaultsFromPack(pack: Pick<LoadedPack, 'manifest'>): Pro
     policies: {
       afterHours: 'ai',
       holiday: 'ai',
-      suspended: 'message',
+      // A client suspended for an unpaid bill still gets its calls: on its own phone (or voicemail when it has none).
+      suspended: 'forward',
       quotaExceeded: 'message',
       emergency: manifest.emergencyPolicy?.action ?? 'transfer',
     },
