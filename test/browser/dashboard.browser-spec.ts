@@ -56,4 +56,17 @@ describe('the client dashboard in Chromium', () => {
     await page.screenshot({ path: join(ROOT, 'test-results', 'dashboard-es.png'), fullPage: true });
     await context.close();
   });
+
+  it('opens billing from the top bar: plans in the brand’s currency, and no dead pay button without a payment account', async () => {
+    const { page, context } = await signInAs('fr-FR');
+    await page.getByTestId('dashboard').waitFor();
+    await Promise.all([page.waitForURL(/\/billing$/), page.getByRole('link', { name: 'Facturation' }).click()]);
+    await page.getByTestId('billing-plans').waitFor();
+    expect(await page.locator('h1').first().textContent()).toContain('Facturation');
+    expect(await page.getByTestId('plan-growth').textContent()).toContain('499,00');
+    expect(await page.getByTestId('billing-no-provider').isVisible()).toBe(true);
+    expect(await page.getByTestId('plan-growth').getByRole('button').isDisabled()).toBe(true);
+    await page.screenshot({ path: join(ROOT, 'test-results', 'billing-fr.png'), fullPage: true });
+    await context.close();
+  });
 });
