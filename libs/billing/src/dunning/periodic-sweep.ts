@@ -11,6 +11,8 @@ export interface PeriodicSweepOptions {
   intervalMs?: number;
   /** The clock (tests). */
   now?: () => number;
+  /** How long after `start()` the first run is due. Default: a minute. */
+  firstDelayMs?: number;
 }
 
 /**
@@ -45,21 +47,24 @@ export class PeriodicSweep {
   }
 
   /** Enqueues the current interval's run (once per interval, whoever asks). Returns the job id. */
-  enqueueDue(): Promise<string> {
-    return this.jobs.enqueue(this.options.name, {}, { jobId: `${this.options.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${Math.floor(this.now() / this.intervalMs)}` });
+  enqueueDue(delayMs = 0): Promise<string> {
+    return this.jobs.enqueue(this.options.name, {}, { jobId: `${this.options.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${Math.floor(this.now() / this.intervalMs)}`, ...(delayMs ? { delayMs } : {}) });
   }
 
-  /** Enqueues a run now and every interval until `stop()`; a failed enqueue is logged and tried at the next interval. */
+  /**
+   * Enqueues a run a minute from now (the process migrates its database after the kernel starts) and then
+   * every interval until `stop()`; a failed enqueue is logged and tried at the next interval.
+   */
   async start(): Promise<void> {
     if (this.timer) return;
-    const tick = () =>
-      this.enqueueDue().then(
+    const tick = (delayMs = 0) =>
+      this.enqueueDue(delayMs).then(
         () => undefined,
         (err: unknown) => this.options.logger.warn({ err, job: this.options.name }, 'could not enqueue a billing sweep'),
       );
     this.timer = setInterval(() => void tick(), this.intervalMs);
     this.timer.unref();
-    await tick();
+    await tick(this.options.firstDelayMs ?? 60_000);
   }
 
   stop(): void {
