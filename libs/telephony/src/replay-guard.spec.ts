@@ -56,6 +56,16 @@ describe('MemoryReplayGuard and MemoryCallSessionStore', () => {
     now += 60_001;
     expect(await store.get('s1')).toBeNull();
   });
+
+  it('gives a finished call\'s session back whole, as it was kept', async () => {
+    const store = new MemoryCallSessionStore(60);
+    const ended = { ...session('s2'), ended: true, engineState: {}, opening: [], outcome: 'answered' as const, callerName: null };
+    await store.set(ended, 30);
+    expect(await store.get('s2')).toEqual(ended);
+    const test = { ...ended, callSid: 's3', test: true, opening: [{ verb: 'hangup' }] };
+    await store.set(test, 30);
+    expect(await store.get('s3')).toEqual(test);
+  });
 });
 
 describe('MemoryReplayGuard bounds', () => {
