@@ -108,6 +108,22 @@ describe.each(kinds)('CallRecordWriter on %s', (kind) => {
     expect(lines.filter((line) => /dropped/.test(String(line.msg)))).toHaveLength(2);
   });
 
+  it('goes on writing on the event loop when its SQLite write thread fails', async () => {
+    if (kind !== 'sqlite') return;
+    const writer = new CallRecordWriter(t.db, capturingLogger().logger);
+    writer.turn({ ...base, seq: 20, speaker: 'agent', text: 'on the thread', at: new Date() });
+    await writer.flush();
+    const thread = (writer as unknown as { thread: { worker: { terminate(): Promise<number> } } | null }).thread;
+    expect(thread).not.toBeNull();
+    await thread!.worker.terminate();
+    writer.turn({ ...base, seq: 21, speaker: 'agent', text: 'on the loop', at: new Date() });
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+    const turns = await em().find(CallTurn, { call: base.callId, seq: { $gte: 20 } }, { orderBy: { seq: 'asc' } });
+    expect(turns.map((turn) => turn.text)).toEqual(['on the thread', 'on the loop']);
+    await writer.close();
+  });
+
   it('keeps everything for the next flush while the database is unreachable', async () => {
     const down = () => {
       throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });

@@ -1,6 +1,8 @@
 import type { EntityMetadata } from '@mikro-orm/core';
 import { Call, type CallRoute, CallEvent, CallTurn, type Database, type RawStatements, type RawValue, type TurnSpeaker, timeOrderedId } from '@tero/db';
 import type { Logger } from 'pino';
+import type { SQLInputValue } from 'node:sqlite';
+import { type SqliteBatch, SqliteWriteThread } from './sqlite-write-thread';
 
 /** A new call, as the first hook knows it (and, when it ends before it is written, as it ended). */
 export interface CallRow extends CallPatch {
@@ -84,10 +86,12 @@ interface Queued<T> {
 /**
  * Write-behind for the call record, so that no hook waits for the database: new calls, turns, timeline
  * events and call updates are queued in memory and written every ~250 ms (soon after a call ends, and at
- * shutdown), in that order — in one transaction on PostgreSQL, in transactions of a few hundred rows with
- * the event loop free in between on SQLite — as plain SQL on the raw connection (prepared statements on
- * SQLite, multi-row inserts on PostgreSQL): the ORM's unit of work and query builder cost more than the
- * writes themselves, and these rows carry their tenant already. Inserts are idempotent — a call by its sid, a turn by
+ * shutdown), in that order — in one transaction on PostgreSQL, in transactions of a few hundred rows on
+ * SQLite — as plain SQL (prepared statements on SQLite, multi-row inserts on PostgreSQL): the ORM's unit
+ * of work and query builder cost more than the writes themselves, and these rows carry their tenant
+ * already. A SQLite file is written by a worker thread with its own connection ({@link SqliteWriteThread});
+ * a database in memory, or a thread that failed, is written on the raw connection with the event loop free
+ * between transactions, as is everything retried piece by piece after a failure. Inserts are idempotent — a call by its sid, a turn by
  * (call, seq), an event by (call, key) — so a batch retried after a failure, or a hook delivered twice,
  * writes each row once. A row whose call is not there yet (written by another replica, not flushed yet)
  * is tried again for a few seconds; a row the database refuses for good is dropped and logged; nothing
@@ -109,6 +113,8 @@ export class CallRecordWriter {
   private readonly maxQueued: number;
   private readonly maxTries: number;
   private tableSpecs: CallRecordTables | null = null;
+  /** SQLite: the thread that writes (see {@link SqliteWriteThread}); null on the loop (PostgreSQL, a database in memory, a failed thread). */
+  private thread: SqliteWriteThread | null | undefined;
 
   constructor(
     private readonly db: Database,
@@ -194,6 +200,8 @@ export class CallRecordWriter {
     this.timer = null;
     this.soonTimer = null;
     await this.flush();
+    await this.thread?.stop();
+    this.thread = null;
   }
 
   private push<T>(queue: Queued<T>[], row: T, what: string): Queued<T> {
@@ -221,26 +229,41 @@ export class CallRecordWriter {
     const tables = this.tables();
     const db = this.db;
 
-    // Usually all goes in order in few transactions: one per flush on PostgreSQL; on SQLite, whose
-    // statements run on the event loop, one per ROWS_PER_SQLITE_TRANSACTION rows with the loop free in
-    // between, so that a big flush delays no request by its whole length (and no write transaction stays
-    // open across those pauses, which would keep the checkpointer from ever emptying the WAL).
+    // Usually all goes in order in few transactions: one per flush on PostgreSQL; on SQLite one per
+    // ROWS_PER_SQLITE_TRANSACTION rows, on the write thread (or on the event loop, with the loop free in
+    // between, so that a big flush delays no request by its whole length), so that no write transaction
+    // holds the database for long (other writers wait meanwhile, and the checkpointer cannot empty the WAL).
     try {
-      const steps: ((sql: RawStatements) => Promise<unknown>)[] = [];
       const unmatched: [string, Queued<CallPatch>][] = [];
-      const size = db.kind === 'sqlite' ? ROWS_PER_SQLITE_TRANSACTION : Number.POSITIVE_INFINITY;
-      for (const part of chunks(calls, size)) steps.push((sql) => insertRows(sql, tables.calls, part));
-      for (const part of chunks(turns, size)) steps.push((sql) => insertRows(sql, tables.turns, part));
-      for (const part of chunks(events, size)) steps.push((sql) => insertRows(sql, tables.events, part));
-      for (const part of chunks(patches, size)) steps.push(async (sql) => unmatched.push(...(await applyPatches(sql, tables.calls, part))));
       if (db.kind === 'sqlite') {
-        for (let i = 0; i < steps.length; i++) {
-          if (i > 0) await breathe();
-          await db.rawTransaction(steps[i]!);
+        // Each transaction's statements are made just before it runs: the rows of a whole flush, made at
+        // once, would hold the loop for milliseconds.
+        const now = new Date();
+        const plans: (() => SqlitePlan)[] = [];
+        for (const part of chunks(calls, ROWS_PER_SQLITE_TRANSACTION)) plans.push(() => sqliteInsertPlan(tables.calls, part, now));
+        for (const part of chunks(turns, ROWS_PER_SQLITE_TRANSACTION)) plans.push(() => sqliteInsertPlan(tables.turns, part, now));
+        for (const part of chunks(events, ROWS_PER_SQLITE_TRANSACTION)) plans.push(() => sqliteInsertPlan(tables.events, part, now));
+        for (const part of chunks(patches, ROWS_PER_SQLITE_TRANSACTION)) {
+          plans.push(() => {
+            const plan = sqlitePatchPlan(tables.calls, part, now);
+            return { batches: plan.batches, after: (changes) => unmatched.push(...plan.unmatched(changes)) };
+          });
+        }
+        const thread = this.sqliteThread();
+        if (thread) await this.onThread(thread, plans);
+        else {
+          for (let i = 0; i < plans.length; i++) {
+            if (i > 0) await breathe();
+            const plan = plans[i]!();
+            await db.rawTransaction(async (sql) => plan.after?.(await runSqliteBatches(sql, plan.batches)));
+          }
         }
       } else {
         await db.rawTransaction(async (sql) => {
-          for (const step of steps) await step(sql);
+          await insertRows(sql, tables.calls, calls);
+          await insertRows(sql, tables.turns, turns);
+          await insertRows(sql, tables.events, events);
+          unmatched.push(...(await applyPatches(sql, tables.calls, patches)));
         });
       }
       for (const [callId, queued] of unmatched) this.retryPatch(callId, queued);
@@ -268,6 +291,53 @@ export class CallRecordWriter {
         this.keepPatch(callId, queued);
       }
     }
+  }
+
+  /**
+   * A flush's SQLite transactions on the write thread, all handed over at once (the thread runs them in
+   * order) rather than one reply at a time: a reply waits for a turn of a busy event loop, and at that pace
+   * the thread wrote fewer rows than the calls made. Rejects, after every transaction settled, when one
+   * failed; a thread that failed is given up for the loop's connection.
+   */
+  private async onThread(thread: SqliteWriteThread, plans: (() => SqlitePlan)[]): Promise<void> {
+    // Waits, if it is time, for the checkpoint worker, so that this flush restarts the WAL.
+    await sqliteDialectOf(this.db)?.beforeWrite();
+    const sent: Promise<void>[] = [];
+    for (let i = 0; i < plans.length; i++) {
+      if (i > 0) await breathe();
+      const plan = plans[i]!();
+      sent.push(thread.transaction(plan.batches).then((changes) => plan.after?.(changes)));
+    }
+    const failure = (await Promise.allSettled(sent)).find((result) => result.status === 'rejected');
+    if (!failure) return;
+    if (thread.failed && this.thread === thread) {
+      this.logger.error({ reason: thread.failed }, 'call record: the SQLite write thread failed; writing on the event loop from now on');
+      this.thread = null;
+    }
+    throw failure.reason;
+  }
+
+  /** The write thread, started at the first flush of a database in a file. */
+  private sqliteThread(): SqliteWriteThread | null {
+    if (this.thread !== undefined) return this.thread;
+    this.thread = null;
+    const dialect = sqliteDialectOf(this.db);
+    const connection = dialect?.database;
+    if (!dialect || !connection || !isFile(dialect.file)) return null;
+    try {
+      // The thread's connection behaves as the application's: the same waits, durability, foreign keys and checkpoint backstop.
+      const setting = (name: string) => Number(Object.values(connection.prepare(`pragma ${name}`).get() ?? {})[0]);
+      const pragmas = [
+        `pragma busy_timeout = ${setting('busy_timeout') || 5000}`,
+        `pragma synchronous = ${setting('synchronous')}`,
+        `pragma foreign_keys = ${setting('foreign_keys') ? 'on' : 'off'}`,
+        `pragma wal_autocheckpoint = ${setting('wal_autocheckpoint')}`,
+      ];
+      this.thread = SqliteWriteThread.start(dialect.file, pragmas);
+    } catch (error) {
+      this.logger.error({ err: error }, 'call record: the SQLite write thread did not start; writing on the event loop');
+    }
+    return this.thread;
   }
 
   /** The three tables' columns, named from the ORM's metadata (so a naming change cannot leave this behind). */
@@ -463,12 +533,7 @@ async function insertRows<T>(sql: RawStatements, table: TableSpec<T>, rows: Queu
   const now = new Date();
   const width = table.values.length;
   if (sql.kind === 'sqlite') {
-    const statement = `insert into ${table.table} (${table.columns.join(', ')}) values (${table.columns.map(() => '?').join(', ')}) on conflict do nothing`;
-    for (const { row } of rows) {
-      const params: RawValue[] = new Array(width);
-      for (let c = 0; c < width; c++) params[c] = table.values[c]!(row, now);
-      await sql.run(statement, params);
-    }
+    await runSqliteBatches(sql, sqliteInsertPlan(table, rows, now).batches);
     return;
   }
   // The rows as one JSON parameter (an array of arrays, dates as ISO text), read back with their column
@@ -508,20 +573,11 @@ function castTypeOf(type: string): string {
 async function applyPatches(sql: RawStatements, calls: TableSpec<CallRow>, patches: [string, Queued<CallPatch>][]): Promise<[string, Queued<CallPatch>][]> {
   if (patches.length === 0) return [];
   const updatedAt = new Date();
-  const unmatched: [string, Queued<CallPatch>][] = [];
   if (sql.kind === 'sqlite') {
-    for (const entry of patches) {
-      const sets: string[] = [];
-      const params: RawValue[] = [];
-      for (const [property, value] of fieldsOf(entry[1].row, updatedAt)) {
-        params.push(value);
-        sets.push(`${calls.fieldOf.get(property)} = ?`);
-      }
-      params.push(entry[0]);
-      if ((await sql.run(`update ${calls.table} set ${sets.join(', ')} where ${calls.fieldOf.get('id')} = ?`, params)) === 0) unmatched.push(entry);
-    }
-    return unmatched;
+    const plan = sqlitePatchPlan(calls, patches, updatedAt);
+    return plan.unmatched(await runSqliteBatches(sql, plan.batches));
   }
+  const unmatched: [string, Queued<CallPatch>][] = [];
   const groups = new Map<string, { properties: string[]; entries: [string, Queued<CallPatch>][] }>();
   for (const entry of patches) {
     const properties = fieldsOf(entry[1].row, updatedAt).map(([property]) => property);
@@ -554,4 +610,86 @@ function fieldsOf(patch: CallPatch, updatedAt: Date): [string, RawValue][] {
 /** A property as a `jsonb_to_recordset` column: its JSON key, quoted. */
 function jsonKey(property: string): string {
   return `"${property}"`;
+}
+
+/** One SQLite transaction: its batches, and what to do with the rows each run changed once it committed. */
+interface SqlitePlan {
+  batches: SqliteBatch[];
+  after?: (changes: number[][]) => void;
+}
+
+/** The parts of the SQLite dialect (`TeroSqliteDialect` of @tero/db) the writer uses. */
+interface SqliteDialectParts {
+  readonly file: string;
+  readonly database: import('node:sqlite').DatabaseSync | null;
+  beforeWrite(): Promise<void> | undefined;
+}
+
+function sqliteDialectOf(db: Database): SqliteDialectParts | null {
+  if (db.kind !== 'sqlite') return null;
+  const dialect = db.orm.config.get('driverOptions') as Partial<SqliteDialectParts> | undefined;
+  return dialect && typeof dialect.file === 'string' && typeof dialect.beforeWrite === 'function' ? (dialect as SqliteDialectParts) : null;
+}
+
+/** A database in a file (not in memory), which another connection can open. */
+function isFile(file: string): boolean {
+  return file !== '' && file !== ':memory:' && !file.startsWith('file::memory:') && !/[?&]mode=memory\b/.test(file);
+}
+
+/**
+ * A value as SQLite stores it, as MikroORM writes it (and `Database.rawTransaction` converts): dates as
+ * epoch milliseconds, booleans as 0/1, JSON as text. Done here, since rows cross to the write thread as plain values.
+ */
+function sqliteParam(value: RawValue): SQLInputValue {
+  if (value instanceof Date) return value.getTime();
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return value;
+}
+
+/** Inserts as one prepared statement run per row, skipping any whose unique key is already there. */
+function sqliteInsertPlan<T>(table: TableSpec<T>, rows: Queued<T>[], now: Date): SqlitePlan {
+  const width = table.values.length;
+  const statement = `insert into ${table.table} (${table.columns.join(', ')}) values (${table.columns.map(() => '?').join(', ')}) on conflict do nothing`;
+  const runs: SQLInputValue[][] = new Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r]!.row;
+    const params: SQLInputValue[] = new Array(width);
+    for (let c = 0; c < width; c++) params[c] = sqliteParam(table.values[c]!(row, now));
+    runs[r] = params;
+  }
+  return { batches: [[statement, runs]] };
+}
+
+/** Updates as one statement per set of fields (a call's end always sets the same ones); `unmatched` names the calls not written yet. */
+function sqlitePatchPlan(calls: TableSpec<CallRow>, patches: [string, Queued<CallPatch>][], updatedAt: Date) {
+  const groups = new Map<string, { runs: SQLInputValue[][]; entries: [string, Queued<CallPatch>][] }>();
+  for (const entry of patches) {
+    const fields = fieldsOf(entry[1].row, updatedAt);
+    const statement = `update ${calls.table} set ${fields.map(([property]) => `${calls.fieldOf.get(property)} = ?`).join(', ')} where ${calls.fieldOf.get('id')} = ?`;
+    let group = groups.get(statement);
+    if (!group) groups.set(statement, (group = { runs: [], entries: [] }));
+    group.runs.push([...fields.map(([, value]) => sqliteParam(value)), entry[0]]);
+    group.entries.push(entry);
+  }
+  const list = [...groups];
+  return {
+    batches: list.map(([statement, group]): SqliteBatch => [statement, group.runs]),
+    unmatched(changes: number[][]): [string, Queued<CallPatch>][] {
+      const left: [string, Queued<CallPatch>][] = [];
+      list.forEach(([, group], g) => group.entries.forEach((entry, i) => changes[g]![i] === 0 && left.push(entry)));
+      return left;
+    },
+  };
+}
+
+/** Runs batches on the loop's connection (inside `Database.rawTransaction`); resolves to the rows each run changed. */
+async function runSqliteBatches(sql: RawStatements, batches: SqliteBatch[]): Promise<number[][]> {
+  const changes: number[][] = [];
+  for (const [statement, runs] of batches) {
+    const counts: number[] = new Array(runs.length);
+    for (let i = 0; i < runs.length; i++) counts[i] = await sql.run(statement, runs[i] as RawValue[]);
+    changes.push(counts);
+  }
+  return changes;
 }

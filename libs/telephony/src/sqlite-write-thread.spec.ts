@@ -1,0 +1,58 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteWriteThread } from './sqlite-write-thread';
+
+describe('SqliteWriteThread', () => {
+  let dir: string;
+  let file: string;
+  let reader: DatabaseSync;
+  let thread: SqliteWriteThread;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tero-write-thread-'));
+    file = join(dir, 'db.sqlite');
+    reader = new DatabaseSync(file);
+    reader.exec('pragma journal_mode = wal; create table t (id integer primary key, v text not null unique)');
+    thread = SqliteWriteThread.start(file, ['pragma busy_timeout = 5000', 'pragma synchronous = normal']);
+  });
+  afterEach(async () => {
+    await thread.stop();
+    reader.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const rows = () => reader.prepare('select v from t order by id').all().map((row) => row.v);
+
+  it('runs batches in one transaction and says how many rows each run changed', async () => {
+    const changes = await thread.transaction([
+      ['insert into t (v) values (?) on conflict do nothing', [['a'], ['b'], ['a']]],
+      ['update t set v = ? where v = ?', [['c', 'b'], ['x', 'missing']]],
+    ]);
+    expect(changes).toEqual([
+      [1, 1, 0],
+      [1, 0],
+    ]);
+    expect(rows()).toEqual(['a', 'c']);
+  });
+
+  it('rolls the whole transaction back and rejects with the database\'s reason when a statement fails', async () => {
+    await thread.transaction([['insert into t (v) values (?)', [['a']]]]);
+    await expect(
+      thread.transaction([
+        ['insert into t (v) values (?)', [['b']]],
+        ['insert into t (v) values (?)', [['a']]],
+      ]),
+    ).rejects.toThrow(/UNIQUE constraint failed: t\.v/);
+    expect(rows()).toEqual(['a']);
+    expect(thread.failed).toBeNull();
+    expect(await thread.transaction([['insert into t (v) values (?)', [['b']]]])).toEqual([[1]]);
+  });
+
+  it('refuses work once stopped, saying so', async () => {
+    await thread.stop();
+    await expect(thread.transaction([['insert into t (v) values (?)', [['a']]]])).rejects.toThrow(/stopped/);
+    expect(rows()).toEqual([]);
+  });
+});
