@@ -22,6 +22,7 @@ export interface PeriodicSweepOptions {
  */
 export class PeriodicSweep {
   private timer: NodeJS.Timeout | null = null;
+  private first: NodeJS.Timeout | null = null;
   private readonly intervalMs: number;
   private readonly now: () => number;
 
@@ -47,8 +48,8 @@ export class PeriodicSweep {
   }
 
   /** Enqueues the current interval's run (once per interval, whoever asks). Returns the job id. */
-  enqueueDue(delayMs = 0): Promise<string> {
-    return this.jobs.enqueue(this.options.name, {}, { jobId: `${this.options.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${Math.floor(this.now() / this.intervalMs)}`, ...(delayMs ? { delayMs } : {}) });
+  enqueueDue(): Promise<string> {
+    return this.jobs.enqueue(this.options.name, {}, { jobId: `${this.options.name.replace(/[^A-Za-z0-9_-]/g, '-')}-${Math.floor(this.now() / this.intervalMs)}` });
   }
 
   /**
@@ -57,18 +58,22 @@ export class PeriodicSweep {
    */
   async start(): Promise<void> {
     if (this.timer) return;
-    const tick = (delayMs = 0) =>
-      this.enqueueDue(delayMs).then(
+    const tick = () =>
+      this.enqueueDue().then(
         () => undefined,
         (err: unknown) => this.options.logger.warn({ err, job: this.options.name }, 'could not enqueue a billing sweep'),
       );
     this.timer = setInterval(() => void tick(), this.intervalMs);
     this.timer.unref();
-    await tick(this.options.firstDelayMs ?? 60_000);
+    // A timer rather than a delayed job: a queue drained (shutdown, tests) does not wait for it.
+    this.first = setTimeout(() => void tick(), this.options.firstDelayMs ?? 60_000);
+    this.first.unref();
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.first) clearTimeout(this.first);
     this.timer = null;
+    this.first = null;
   }
 }
