@@ -169,6 +169,8 @@ describe('usage and quotas', () => {
     await addCall(t.db, b, at(2), 100 * 60);
     const id = await afterCall.enqueue(b.ctx, b.client.id);
     expect(await afterCall.enqueue(b.ctx, b.client.id)).toBe(id);
+    // Another process of the same window (no memory of the first enqueue) gets the same job, not a second one.
+    expect(await new QuotaCheckAfterCall(mail.jobs, quota, { delayMs: 1, now: () => 5 }).enqueue(b.ctx, b.client.id)).toBe(id);
     await mail.jobs.drain();
     expect((await mail.jobs.get(QUOTA_CHECK_JOB, id))?.state).toBe('completed');
     expect((await mailsTo(b)).map((m) => m.subject)).toEqual([`You have used all the minutes of your ${b.brand.name} plan`]);

@@ -55,9 +55,27 @@ export class QuotaCheckAfterCall {
     });
   }
 
-  /** Enqueues the check of a client whose call ended. */
+  /**
+   * Enqueues the check of a client whose call ended, once per client and window: the job id dedupes across
+   * processes, and this process remembers the window's clients so that a busy line costs no queue round trip
+   * per call (the call path publishes `call.ended` for every call).
+   */
   enqueue(ctx: TenantContext, clientId: string): Promise<string> {
     const bucket = Math.floor(this.now() / this.delayMs);
-    return this.jobs.enqueue<QuotaCheckJob>(QUOTA_CHECK_JOB, { ctx: { brandId: ctx.brandId, clientId, locale: ctx.locale }, clientId }, { jobId: `quota-${clientId}-${bucket}`, delayMs: this.delayMs });
+    if (bucket !== this.bucket) {
+      this.bucket = bucket;
+      this.enqueued.clear();
+    }
+    const jobId = `quota-${clientId}-${bucket}`;
+    const known = this.enqueued.get(clientId);
+    if (known) return known;
+    const queued = this.jobs.enqueue<QuotaCheckJob>(QUOTA_CHECK_JOB, { ctx: { brandId: ctx.brandId, clientId, locale: ctx.locale }, clientId }, { jobId, delayMs: this.delayMs });
+    this.enqueued.set(clientId, queued);
+    // A failed enqueue is forgotten, so the next call of the window tries again.
+    queued.catch(() => this.enqueued.get(clientId) === queued && this.enqueued.delete(clientId));
+    return queued;
   }
+
+  private bucket = -1;
+  private readonly enqueued = new Map<string, Promise<string>>();
 }
