@@ -27,7 +27,7 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', swc] },
   moduleNameMapper: aliasMapper(),
-  testMatch: ['<rootDir>/{apps,libs,plugins,scripts,deploy}/**/*.spec.ts'],
+  testMatch: ['<rootDir>/{apps,libs,plugins,scripts,deploy}/**/*.spec.ts', '<rootDir>/test/integration/**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // A leaked socket in one suite must not hang CI until its time limit; Jest still reports open handles.
   forceExit: true,

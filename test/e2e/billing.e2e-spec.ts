@@ -573,4 +573,15 @@ describe('billing end to end', () => {
     expect(invoices.map((invoice) => invoice.sequence)).toEqual(invoices.map((_, i) => i + 1));
     for (const invoice of invoices) expect(invoice.number).toBe(`INV-${invoice.number.slice(4, 8)}-${String(invoice.sequence).padStart(6, '0')}`);
   });
+
+  it("shows the brand admin this month's revenue: the paid invoices since the 1st", async () => {
+    const now = new Date();
+    const since = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+    const paid = (await em().find(Invoice, { brand: demo.brandId, status: 'paid' })).filter((invoice) => invoice.paidAt && invoice.paidAt >= since);
+    const expected = new Intl.NumberFormat('en', { style: 'currency', currency: 'USD' }).format(paid.reduce((sum, invoice) => sum + invoice.totalMinor, 0) / 100);
+    const page = await t.http(t.logins.brandAdmin.host).get('/admin/billing').set('Cookie', adminCookie).set('Accept', 'text/html');
+    expect(page.status).toBe(200);
+    expect(/data-testid="brand-revenue">([^<]*)</.exec(page.text)![1]).toBe(expected);
+    expect(page.text).toContain(`${paid.length} paid invoices`);
+  });
 });

@@ -1,8 +1,8 @@
 import type { BookingChange, BookingStatus } from '@tero/db';
 
 /**
- * What the ledger returns. The first five are structurally the conversation port's types
- * (libs/conversation/src/engine.port.ts), defined here so that the ledger does not depend on the engine.
+ * What the ledger returns. The conversation engine's tools return the same answers, so its port
+ * (libs/conversation/src/engine.port.ts) re-exports these types instead of declaring its own.
  */
 
 /** A start the caller can be offered. `end` is when the service ends (its buffer not included). */

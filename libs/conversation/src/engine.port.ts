@@ -1,3 +1,4 @@
+import type { BookResult, BookingSummary, ChangeResult, HoldResult, SlotOffer } from '@tero/booking';
 import type { CallOutcome, CallRoute, ProfileDayException, ProfileHours } from '@tero/db';
 import type { Money, PackIntent } from '@tero/sdk';
 
@@ -121,31 +122,8 @@ export interface ConversationEngine {
 // the message store, scoped to the call's tenant, and records outcomes as they succeed.
 // ---------------------------------------------------------------------------------------------------
 
-export interface SlotOffer {
-  serviceId: string;
-  start: Date;
-  end: Date;
-}
-
-export type HoldResult =
-  | { ok: true; holdId: string; serviceId: string; start: Date; end: Date; expiresAt: Date }
-  | { ok: false; reason: 'taken' | 'closed' | 'unknown_service' | 'in_past' };
-
-export type BookResult =
-  | { ok: true; bookingId: string; serviceId: string; start: Date; end: Date }
-  | { ok: false; reason: 'hold_expired' | 'taken' | 'not_found' };
-
-export interface BookingSummary {
-  bookingId: string;
-  serviceId: string;
-  serviceName: string;
-  start: Date;
-  end: Date;
-  callerName: string | null;
-  callerPhone: string | null;
-}
-
-export type ChangeResult = { ok: true; booking: BookingSummary } | { ok: false; reason: 'taken' | 'closed' | 'not_found' | 'in_past' };
+// The ledger's answers are what the tools return: one definition, in libs/booking (type-only import).
+export type { BookResult, BookingSummary, ChangeResult, HoldResult, SlotOffer } from '@tero/booking';
 
 export interface AgentTools {
   /** Free starts for a service between `from` and `to` (business hours, holidays, capacity, buffers applied), earliest first. */

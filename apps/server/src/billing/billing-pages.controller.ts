@@ -5,22 +5,13 @@ import { type PlanView, type SubscriptionView, brandBillingSettings, formatMoney
 import { Brand, Client } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { KERNEL } from '../http/tokens';
 import { tenantContextOf } from '../http/request-context';
 import type { Kernel } from '../kernel';
 import { ProfessionNames } from '../pages/profession-names';
 import { prepareLook, renderPage } from '../pages/render';
 
-class CsrfError extends TeroError {
-  constructor() {
-    super('auth.csrf', 'CSRF token missing or wrong', {}, { status: 403 });
-  }
-}
-class ForbiddenError extends TeroError {
-  constructor() {
-    super('auth.forbidden', 'you do not have access to this page', {}, { status: 403 });
-  }
-}
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
@@ -402,11 +393,8 @@ export class BillingPagesController {
       billing.subscriptions.clientsOfBrand(ctx),
       billing.providers.list(ctx, { defaultProvider: settings.defaultProvider }),
     ]);
-    const monthStart = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1));
-    const paid: { currency: string; total: number | string; n: number | string }[] = await em.getConnection().execute(
-      `select currency, sum(total_minor) as total, count(*) as n from invoices where brand_id = ? and status = 'paid' and paid_at >= ? group by currency`,
-      [brand.id, this.kernel.db.kind === 'sqlite' ? monthStart.getTime() : monthStart],
-    );
+    const now = new Date();
+    const paid = await billing.invoices.paidSince(ctx, new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)));
     const states = new Map<string, number>();
     for (const c of clients) {
       const status = c.subscription?.status ?? 'none';
@@ -436,8 +424,8 @@ export class BillingPagesController {
         notice: extra.notice,
         currency: brand.currency,
         summary: {
-          revenue: paid.length ? paid.map((row) => this.money(request, Number(row.total), row.currency)).join(' + ') : this.money(request, 0, brand.currency),
-          invoiceCount: paid.reduce((sum, row) => sum + Number(row.n), 0),
+          revenue: paid.length ? paid.map((sum) => this.money(request, sum.totalMinor, sum.currency)).join(' + ') : this.money(request, 0, brand.currency),
+          invoiceCount: paid.reduce((count, sum) => count + sum.count, 0),
           states: [...states].map(([status, count]) => ({ status, count, statusKey: status === 'none' ? 'ui:billing.noSubscription' : `ui:billing.subscriptionStatus.${status}` })),
         },
         clients: clients.map((c) => ({

@@ -1,25 +1,14 @@
 import { join } from 'node:path';
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError, hostOf } from '@tero/accounts';
-import { TeroError } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { KERNEL } from '../http/tokens';
 import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
 import type { Kernel } from '../kernel';
 import { ProfessionNames } from './profession-names';
 import { prepareLook, renderPage } from './render';
 import { ThemeAssets } from './theme-assets';
-
-class CsrfError extends TeroError {
-  constructor() {
-    super('auth.csrf', 'CSRF token missing or wrong', {}, { status: 403 });
-  }
-}
-class ForbiddenError extends TeroError {
-  constructor() {
-    super('auth.forbidden', 'you do not have access to this page', {}, { status: 403 });
-  }
-}
 
 /**
  * Server-rendered pages: sign-in (password and magic link), the client dashboard shell, the brand

@@ -163,6 +163,19 @@ export class InvoiceService {
     return this.db.forTenant(ctx).find(Invoice, { client: clientId }, { orderBy: { sequence: 'desc' }, limit: Math.min(options.limit ?? 50, 500) });
   }
 
+  /** What the brand (or client, in a client's context) was paid since `since`: totals of paid invoices per currency. */
+  async paidSince(ctx: TenantContext, since: Date): Promise<{ currency: string; totalMinor: number; count: number }[]> {
+    const paid = await this.db.forTenant(ctx).find(Invoice, { status: 'paid', paidAt: { $gte: since } }, { fields: ['currency', 'totalMinor'] });
+    const byCurrency = new Map<string, { currency: string; totalMinor: number; count: number }>();
+    for (const invoice of paid) {
+      const sum = byCurrency.get(invoice.currency) ?? { currency: invoice.currency, totalMinor: 0, count: 0 };
+      sum.totalMinor += invoice.totalMinor;
+      sum.count += 1;
+      byCurrency.set(invoice.currency, sum);
+    }
+    return [...byCurrency.values()];
+  }
+
   /**
    * The invoice as a PDF, in the language it was issued in, with the brand's current legal details and
    * theme colours. `filename` is the invoice number.

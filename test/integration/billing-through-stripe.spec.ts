@@ -1,19 +1,23 @@
+/**
+ * Integration across layers: libs/billing driven through the real payment-stripe plugin and its fake Stripe.
+ * It lives under test/ because a lib must not import a plugin, not even in its specs.
+ */
 import 'reflect-metadata';
 import { InMemoryTenantPluginConfigSource, type LoadedPlugin, PluginRegistry } from '@tero/core';
 import { Client, PaymentEvent as PaymentEventRow, Subscription } from '@tero/db';
 import type { PaymentCheckout, PluginManifest } from '@tero/sdk';
 import Ajv2020 from 'ajv/dist/2020';
 import pino from 'pino';
-import stripePlugin from '../../../../plugins/payment-stripe/src/index';
-import { FakeStripeServer } from '../../../../plugins/payment-stripe/src/testing';
-import stripePackage from '../../../../plugins/payment-stripe/package.json';
-import { type TestDatabase, createTestDatabase } from '../../../db/src/testing';
-import { PlansService } from '../plans/plans.service';
-import { PaymentProviders } from '../subscriptions/payment-providers';
-import { SubscriptionsService } from '../subscriptions/subscriptions.service';
-import { seedBrand, seedClient } from '../subscriptions/testing/billing-fixtures';
-import { RecordingEffects, RecordingPublisher } from '../subscriptions/testing/billing-harness';
-import { PaymentWebhookService } from './payment-webhook.service';
+import stripePlugin from '../../plugins/payment-stripe/src/index';
+import { FakeStripeServer } from '../../plugins/payment-stripe/src/testing';
+import stripePackage from '../../plugins/payment-stripe/package.json';
+import { type TestDatabase, createTestDatabase } from '../../libs/db/src/testing';
+import { PlansService } from '../../libs/billing/src/plans/plans.service';
+import { PaymentProviders } from '../../libs/billing/src/subscriptions/payment-providers';
+import { SubscriptionsService } from '../../libs/billing/src/subscriptions/subscriptions.service';
+import { seedBrand, seedClient } from '../../libs/billing/src/subscriptions/testing/billing-fixtures';
+import { RecordingEffects, RecordingPublisher } from '../../libs/billing/src/subscriptions/testing/billing-harness';
+import { PaymentWebhookService } from '../../libs/billing/src/webhooks/payment-webhook.service';
 
 /**
  * Billing through the real Stripe plugin against its local fake Stripe (real API shapes, signed
