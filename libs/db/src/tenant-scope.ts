@@ -45,6 +45,12 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   Invoice: 'owned',
   InvoiceCounter: 'brandShared',
   BillingNotice: 'owned',
+  JambonzConnection: 'brandShared',
+  PortingRequest: 'owned',
+  CallRecording: 'owned',
+  JambonzCallRecord: 'owned',
+  JambonzAlert: 'brandShared',
+  MonitorNotice: 'brandShared',
 };
 
 export class TenantViolationError extends TeroError {

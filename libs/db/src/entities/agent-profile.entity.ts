@@ -57,6 +57,17 @@ export interface ProfileVoice {
   language?: string;
 }
 
+/** Call queue settings: callers wait with hold music when the client's humans are busy. */
+export interface ProfileQueue {
+  enabled: boolean;
+  /** Audio URL played while waiting (jambonz `play`); absent: the instance's default hold music. */
+  holdMusicUrl?: string;
+  /** After this, the caller is offered a message instead of waiting longer. */
+  maxWaitSeconds: number;
+  /** Seconds between position announcements. */
+  announceEverySeconds: number;
+}
+
 /**
  * A client's agent: what it knows (hours, services, FAQ), how it routes calls, and its voice. Created
  * from the client's profession pack and edited by the owner.
@@ -127,6 +138,21 @@ export class AgentProfile extends BaseEntity {
   /** `builtin`, or the id of an LLM plugin (`llm-openai`). */
   @Property({ type: 'string', length: 63 })
   engine: string & Opt = 'builtin';
+
+  /** Whether the agent whispers a summary of the call to the human before bridging a transfer. */
+  @Property({ type: 'boolean', nullable: true })
+  warmTransfer?: boolean | null;
+
+  @Property({ type: 'json', nullable: true })
+  queue?: ProfileQueue | null;
+
+  /** Staff phones (E.164): a call from one of them takes the next caller out of the queue (`dequeue`). */
+  @Property({ type: 'json', nullable: true })
+  staffNumbers?: string[] | null;
+
+  /** Days a call recording is kept; null: the instance default. */
+  @Property({ type: 'integer', nullable: true })
+  recordingRetentionDays?: number | null;
 
   /** Minutes of calls included per calendar month; null is unlimited. */
   @Property({ type: 'integer', nullable: true })

@@ -21,6 +21,12 @@ export * from './payment-event.entity';
 export * from './invoice.entity';
 export * from './invoice-counter.entity';
 export * from './billing-notice.entity';
+export * from './jambonz-connection.entity';
+export * from './porting-request.entity';
+export * from './call-recording.entity';
+export * from './jambonz-call-record.entity';
+export * from './jambonz-alert.entity';
+export * from './monitor-notice.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -42,9 +48,16 @@ import { PaymentEvent } from './payment-event.entity';
 import { Invoice } from './invoice.entity';
 import { InvoiceCounter } from './invoice-counter.entity';
 import { BillingNotice } from './billing-notice.entity';
+import { JambonzConnection } from './jambonz-connection.entity';
+import { PortingRequest } from './porting-request.entity';
+import { CallRecording } from './call-recording.entity';
+import { JambonzCallRecord } from './jambonz-call-record.entity';
+import { JambonzAlert } from './jambonz-alert.entity';
+import { MonitorNotice } from './monitor-notice.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
 /** Every entity, listed explicitly: no folder scanning at boot. */
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
-  Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice];
+  Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
+  JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice];

@@ -5,6 +5,8 @@ import { Migration20261124000000Calls as PgCalls } from './postgresql/migration-
 import { Migration20261124000000Calls as SqliteCalls } from './sqlite/migration-20261124000000-calls';
 import { Migration20261125000000Billing as PgBilling } from './postgresql/migration-20261125000000-billing';
 import { Migration20261125000000Billing as SqliteBilling } from './sqlite/migration-20261125000000-billing';
+import { Migration20261126000000TelephonyOps as PgTelephonyOps } from './postgresql/migration-20261126000000-telephony-ops';
+import { Migration20261126000000TelephonyOps as SqliteTelephonyOps } from './sqlite/migration-20261126000000-telephony-ops';
 
 /**
  * Migrations are committed per engine (the SQL differs) and listed here in order, so nothing is found by
@@ -15,11 +17,13 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261123000000Initial', class: SqliteInitial },
     { name: 'Migration20261124000000Calls', class: SqliteCalls },
     { name: 'Migration20261125000000Billing', class: SqliteBilling },
+    { name: 'Migration20261126000000TelephonyOps', class: SqliteTelephonyOps },
   ],
   postgresql: [
     { name: 'Migration20261123000000Initial', class: PgInitial },
     { name: 'Migration20261124000000Calls', class: PgCalls },
     { name: 'Migration20261125000000Billing', class: PgBilling },
+    { name: 'Migration20261126000000TelephonyOps', class: PgTelephonyOps },
   ],
 };
 

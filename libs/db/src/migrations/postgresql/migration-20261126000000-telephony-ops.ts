@@ -1,0 +1,41 @@
+import { Migration } from '@mikro-orm/migrations';
+
+/** Telephony operations: jambonz connections, the number pool's states and sync, porting requests, call recordings, ingested jambonz call records and alerts, monitoring notices; agents' warm transfer, queue, staff phones and recording retention (postgresql). */
+export class Migration20261126000000TelephonyOps extends Migration {
+  override async up(): Promise<void> {
+    this.addSql("create table \"call_recordings\" (\"id\" uuid not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, \"brand_id\" uuid not null, \"client_id\" uuid not null, \"call_id\" uuid not null, \"storage_key\" varchar(300) not null, \"status\" text not null default 'recording', \"sample_rate\" int not null, \"channels\" int not null, \"bytes\" int not null default 0, \"duration_ms\" int not null default 0, \"started_at\" timestamptz not null, \"ended_at\" timestamptz null, \"expires_at\" timestamptz null, primary key (\"id\"))");
+    this.addSql("create index \"call_recordings_expires_at_index\" on \"call_recordings\" (\"expires_at\")");
+    this.addSql("create index \"call_recordings_client_id_started_at_index\" on \"call_recordings\" (\"client_id\", \"started_at\")");
+    this.addSql("create table \"jambonz_alerts\" (\"id\" uuid not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, \"brand_id\" uuid not null, \"fingerprint\" varchar(64) not null, \"alert_type\" varchar(40) not null, \"message\" text not null, \"detail\" text null, \"occurred_at\" timestamptz not null, primary key (\"id\"))");
+    this.addSql("create index \"jambonz_alerts_brand_id_occurred_at_index\" on \"jambonz_alerts\" (\"brand_id\", \"occurred_at\")");
+    this.addSql("alter table \"jambonz_alerts\" add constraint \"jambonz_alerts_brand_id_fingerprint_unique\" unique (\"brand_id\", \"fingerprint\")");
+    this.addSql("create table \"jambonz_call_records\" (\"id\" uuid not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, \"brand_id\" uuid not null, \"client_id\" uuid null, \"call_sid\" varchar(64) not null, \"direction\" varchar(10) not null, \"from_number\" varchar(64) not null, \"to_number\" varchar(64) not null, \"trunk\" varchar(120) null, \"sip_status\" int not null, \"termination_reason\" varchar(60) null, \"answered\" boolean not null, \"duration_seconds\" int not null, \"attempted_at\" timestamptz not null, \"answered_at\" timestamptz null, \"terminated_at\" timestamptz null, primary key (\"id\"))");
+    this.addSql("create index \"jambonz_call_records_client_id_attempted_at_index\" on \"jambonz_call_records\" (\"client_id\", \"attempted_at\")");
+    this.addSql("create index \"jambonz_call_records_brand_id_attempted_at_index\" on \"jambonz_call_records\" (\"brand_id\", \"attempted_at\")");
+    this.addSql("alter table \"jambonz_call_records\" add constraint \"jambonz_call_records_brand_id_call_sid_unique\" unique (\"brand_id\", \"call_sid\")");
+    this.addSql("create table \"jambonz_connections\" (\"id\" uuid not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, \"brand_id\" uuid not null, \"base_url\" varchar(300) not null, \"account_sid\" varchar(64) not null, \"encrypted_api_key\" text not null, \"carrier_sid\" varchar(64) null, \"application_sid\" varchar(64) null, \"status\" text not null default 'pending', \"last_error\" text null, \"attempts\" int not null default 0, \"next_attempt_at\" timestamptz null, \"last_synced_at\" timestamptz null, \"secret_rotated_at\" timestamptz null, \"calls_polled_until\" timestamptz null, \"alerts_polled_until\" timestamptz null, primary key (\"id\"))");
+    this.addSql("alter table \"jambonz_connections\" add constraint \"jambonz_connections_brand_id_unique\" unique (\"brand_id\")");
+    this.addSql("create table \"monitor_notices\" (\"id\" uuid not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, \"brand_id\" uuid not null, \"kind\" varchar(40) not null, \"subject\" varchar(120) not null, \"last_sent_at\" timestamptz not null, \"count\" int not null default 1, primary key (\"id\"))");
+    this.addSql("alter table \"monitor_notices\" add constraint \"monitor_notices_brand_id_kind_subject_unique\" unique (\"brand_id\", \"kind\", \"subject\")");
+    this.addSql("create table \"porting_requests\" (\"id\" uuid not null, \"created_at\" timestamptz not null, \"updated_at\" timestamptz not null, \"brand_id\" uuid not null, \"client_id\" uuid not null, \"number\" varchar(16) not null, \"losing_carrier\" varchar(120) not null, \"account_number\" varchar(60) null, \"authorized_name\" varchar(120) not null, \"documents\" jsonb not null, \"status\" text not null default 'submitted', \"status_note\" text null, \"completed_at\" timestamptz null, primary key (\"id\"))");
+    this.addSql("create index \"porting_requests_brand_id_status_index\" on \"porting_requests\" (\"brand_id\", \"status\")");
+    this.addSql("alter table \"agent_profiles\" add \"warm_transfer\" boolean null, add \"queue\" jsonb null, add \"staff_numbers\" jsonb null, add \"recording_retention_days\" int null");
+    this.addSql("alter table \"phone_numbers\" add \"country\" varchar(2) null, add \"carrier_sid\" varchar(64) null, add \"state_changed_at\" timestamptz null, add \"reserved_until\" timestamptz null, add \"quarantined_until\" timestamptz null, add \"previous_client_id\" uuid null, add \"jambonz_sid\" varchar(64) null, add \"sync_state\" text null, add \"sync_error\" text null, add \"synced_at\" timestamptz null");
+    this.addSql("create index \"phone_numbers_sync_state_index\" on \"phone_numbers\" (\"sync_state\")");
+    this.addSql("create index \"phone_numbers_brand_id_state_country_index\" on \"phone_numbers\" (\"brand_id\", \"state\", \"country\")");
+    this.addSql("alter table \"phone_numbers\" add constraint \"phone_numbers_sync_state_check\" check (\"sync_state\" in ('pending', 'synced', 'error'))");
+    this.addSql("alter table \"call_recordings\" add constraint \"call_recordings_brand_id_foreign\" foreign key (\"brand_id\") references \"brands\" (\"id\") on delete cascade");
+    this.addSql("alter table \"call_recordings\" add constraint \"call_recordings_client_id_foreign\" foreign key (\"client_id\") references \"clients\" (\"id\") on delete cascade");
+    this.addSql("alter table \"call_recordings\" add constraint \"call_recordings_call_id_foreign\" foreign key (\"call_id\") references \"calls\" (\"id\") on delete cascade");
+    this.addSql("alter table \"call_recordings\" add constraint \"call_recordings_status_check\" check (\"status\" in ('recording', 'complete', 'partial'))");
+    this.addSql("alter table \"jambonz_alerts\" add constraint \"jambonz_alerts_brand_id_foreign\" foreign key (\"brand_id\") references \"brands\" (\"id\") on delete cascade");
+    this.addSql("alter table \"jambonz_call_records\" add constraint \"jambonz_call_records_brand_id_foreign\" foreign key (\"brand_id\") references \"brands\" (\"id\") on delete cascade");
+    this.addSql("alter table \"jambonz_call_records\" add constraint \"jambonz_call_records_client_id_foreign\" foreign key (\"client_id\") references \"clients\" (\"id\") on delete set null");
+    this.addSql("alter table \"jambonz_connections\" add constraint \"jambonz_connections_brand_id_foreign\" foreign key (\"brand_id\") references \"brands\" (\"id\") on delete cascade");
+    this.addSql("alter table \"jambonz_connections\" add constraint \"jambonz_connections_status_check\" check (\"status\" in ('pending', 'ok', 'error'))");
+    this.addSql("alter table \"monitor_notices\" add constraint \"monitor_notices_brand_id_foreign\" foreign key (\"brand_id\") references \"brands\" (\"id\") on delete cascade");
+    this.addSql("alter table \"porting_requests\" add constraint \"porting_requests_brand_id_foreign\" foreign key (\"brand_id\") references \"brands\" (\"id\") on delete cascade");
+    this.addSql("alter table \"porting_requests\" add constraint \"porting_requests_client_id_foreign\" foreign key (\"client_id\") references \"clients\" (\"id\") on delete cascade");
+    this.addSql("alter table \"porting_requests\" add constraint \"porting_requests_status_check\" check (\"status\" in ('submitted', 'in_progress', 'completed', 'rejected', 'cancelled'))");
+  }
+}
