@@ -2,8 +2,10 @@ import { join } from 'node:path';
 import { AccountsService, AuthService, CsrfTokens, TenantResolver } from '@tero/accounts';
 import {
   type InstanceConfig,
+  type FileStorage,
   type JobQueue,
   Keyring,
+  LocalDiskFileStorage,
   type LoadedPlugins,
   MemoryRateLimiter,
   PluginRegistry,
@@ -59,6 +61,8 @@ export interface Kernel {
   telephony: Telephony;
   /** Plans, subscriptions, payment webhooks, invoices, dunning, usage and quotas. */
   billing: Billing;
+  /** Files (recordings, porting documents…), per tenant: on local disk under DATA_DIR/files. */
+  storage: FileStorage;
   close(): Promise<void>;
 }
 
@@ -111,6 +115,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     const outboxRetention = new OutboxRetention(jobs, { dir: outboxDir, retentionDays: config.OUTBOX_RETENTION_DAYS, logger: logger.child({ part: 'outbox' }) });
     outboxRetention.register();
 
+    const storage = new LocalDiskFileStorage({ dataDir: config.DATA_DIR });
     const packs = new PackShelf(rootDir);
     const ledger = new BookingLedger(db, { clock: options.clock });
     const telephony = createTelephony({
@@ -209,6 +214,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       ledger,
       telephony,
       billing,
+      storage,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },
