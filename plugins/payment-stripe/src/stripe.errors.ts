@@ -1,5 +1,5 @@
-import Stripe from 'stripe';
 import { PAYMENT_ERRORS, TeroError } from '@tero/sdk';
+import { isStripeError, stripeErrorType } from './stripe.module';
 
 /** What a log line and the caller may learn about a Stripe refusal; never the key. */
 type Params = Record<string, string | number>;
@@ -21,7 +21,7 @@ function unavailable(message: string, params: Params, cause: unknown): TeroError
  */
 export function toPaymentError(error: unknown, action: string): TeroError {
   if (error instanceof TeroError) return error;
-  if (!(error instanceof Stripe.errors.StripeError)) {
+  if (!isStripeError(error)) {
     const reason = error instanceof Error ? error.message : String(error);
     return unavailable(`Stripe ${action} failed: ${reason}`, { action, reason }, error);
   }
@@ -33,9 +33,10 @@ export function toPaymentError(error: unknown, action: string): TeroError {
   if (error.requestId) params.requestId = error.requestId;
   const detail = `Stripe ${action}: ${error.message}`;
 
-  if (error instanceof Stripe.errors.StripeConnectionError) return unavailable(`Stripe unreachable during ${action}: ${error.message}`, params, error);
-  if (error instanceof Stripe.errors.StripeRateLimitError) return unavailable(detail, params, error);
+  const type = stripeErrorType(error);
+  if (type === 'StripeConnectionError') return unavailable(`Stripe unreachable during ${action}: ${error.message}`, params, error);
+  if (type === 'StripeRateLimitError') return unavailable(detail, params, error);
   const status = error.statusCode ?? 0;
-  if (status === 409 || status >= 500 || error instanceof Stripe.errors.StripeAPIError) return unavailable(detail, params, error);
+  if (status === 409 || status >= 500 || type === 'StripeAPIError') return unavailable(detail, params, error);
   return rejected(detail, params, error);
 }

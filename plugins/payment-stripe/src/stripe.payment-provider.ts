@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import {
   PaymentSignatureError,
   type PaymentChargeResult,
@@ -26,6 +26,7 @@ import {
   type StripePaymentConfig,
 } from './stripe.config';
 import { rejected, toPaymentError } from './stripe.errors';
+import { isStripeError, loadStripe, stripeErrorType } from './stripe.module';
 import {
   idOf,
   invoiceRefsOf,
@@ -123,7 +124,7 @@ function searchLiteral(value: string): string {
 }
 
 function isMissing(error: unknown): boolean {
-  return error instanceof Stripe.errors.StripeError && error.statusCode === 404;
+  return isStripeError(error) && error.statusCode === 404;
 }
 
 function chargeStatusOf(invoice: Stripe.Invoice): PaymentChargeResult['status'] {
@@ -161,8 +162,11 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   /** Built on first use, so that a brand that has not entered its key yet can still be listed and configured. */
-  private stripe(): Stripe {
-    this.client ??= new Stripe(requireSecretKey(this.config), {
+  private async stripe(): Promise<Stripe> {
+    if (this.client) return this.client;
+    const secretKey = requireSecretKey(this.config);
+    const StripeSdk = await loadStripe();
+    this.client ??= new StripeSdk(secretKey, {
       host: this.settings.host,
       port: this.settings.port,
       protocol: this.settings.protocol,
@@ -175,7 +179,7 @@ export class StripePaymentProvider implements PaymentProvider {
   }
 
   private async call<T>(action: string, run: (stripe: Stripe) => Promise<T>): Promise<T> {
-    const stripe = this.stripe();
+    const stripe = await this.stripe();
     try {
       return await run(stripe);
     } catch (error) {
@@ -243,7 +247,7 @@ export class StripePaymentProvider implements PaymentProvider {
       await stripe.products.create(params, { idempotencyKey: idempotencyKey('product', params) });
     } catch (error) {
       // Another replica created it between our read and our write.
-      if (!(error instanceof Stripe.errors.StripeError && error.code === 'resource_already_exists')) throw error;
+      if (!(isStripeError(error) && error.code === 'resource_already_exists')) throw error;
     }
     return id;
   }
@@ -331,7 +335,7 @@ export class StripePaymentProvider implements PaymentProvider {
         return subscriptionStateOf(await stripe.subscriptions.cancel(id, { invoice_now: false, prorate: false, ...details }));
       } catch (error) {
         // Canceled already (by the customer in the portal, or an earlier try): the wish is fulfilled.
-        if (!(error instanceof Stripe.errors.StripeInvalidRequestError) || isMissing(error)) throw error;
+        if (stripeErrorType(error) !== 'StripeInvalidRequestError' || isMissing(error)) throw error;
         const current = await stripe.subscriptions.retrieve(id);
         if (current.status !== 'canceled') throw error;
         return subscriptionStateOf(current);
@@ -398,7 +402,7 @@ export class StripePaymentProvider implements PaymentProvider {
           invoice = await stripe.invoices.pay(invoice.id, {}, { idempotencyKey: key('pay') });
         } catch (error) {
           // A decline or a payment that needs the customer: the charge failed, the invoice stays open.
-          if (error instanceof Stripe.errors.StripeCardError) return { providerPaymentId: invoice.id, status: 'failed' };
+          if (stripeErrorType(error) === 'StripeCardError') return { providerPaymentId: invoice.id, status: 'failed' };
           throw error;
         }
       }
@@ -448,11 +452,12 @@ export class StripePaymentProvider implements PaymentProvider {
     const secret = requireWebhookSecret(this.config);
     const header = delivery.headers['stripe-signature'];
     if (!header) throw new PaymentSignatureError('no stripe-signature header');
+    const StripeSdk = await loadStripe();
     let event: Stripe.Event;
     try {
-      event = Stripe.webhooks.constructEvent(delivery.rawBody, header, secret);
+      event = StripeSdk.webhooks.constructEvent(delivery.rawBody, header, secret);
     } catch (error) {
-      if (error instanceof Stripe.errors.StripeSignatureVerificationError) throw new PaymentSignatureError(signatureReason(error.message));
+      if (isStripeError(error) && error.type === 'StripeSignatureVerificationError') throw new PaymentSignatureError(signatureReason(error.message));
       // Genuine bytes that are not a snapshot event (a thin event sent to this endpoint, say): a set-up mistake.
       throw rejected(`Stripe webhook is not a snapshot event: ${error instanceof Error ? error.message : String(error)}`, {}, error);
     }
@@ -467,7 +472,7 @@ export class StripePaymentProvider implements PaymentProvider {
   private lookups(ctx: TenantContext): StripeEventLookups {
     const attempt = async <T>(what: string, run: (stripe: Stripe) => Promise<T>): Promise<T | null> => {
       try {
-        return await run(this.stripe());
+        return await run(await this.stripe());
       } catch (error) {
         this.logger.warn({ plugin: PLUGIN_ID, brandId: ctx.brandId, requestId: ctx.requestId, lookup: what, err: error instanceof Error ? error.message : String(error) }, 'Stripe look-up for a webhook failed');
         return null;
