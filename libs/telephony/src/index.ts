@@ -18,3 +18,4 @@ export * from './replay-guard';
 export * from './simulator';
 export * from './telephony.factory';
 export * from './test-calls';
+export * from './jambonz-api';
