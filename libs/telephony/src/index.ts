@@ -19,3 +19,4 @@ export * from './simulator';
 export * from './telephony.factory';
 export * from './test-calls';
 export * from './jambonz-api';
+export * from './numbers';
