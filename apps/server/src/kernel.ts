@@ -23,7 +23,7 @@ import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
-import { type Telephony, createTelephony } from '@tero/telephony';
+import { type Telephony, TransferNotices, createTelephony } from '@tero/telephony';
 import type { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
 import pino, { type Logger } from 'pino';
@@ -131,6 +131,11 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       clock: options.clock,
     });
     closers.unshift(() => telephony.close());
+    // A transfer nobody took is e-mailed to the client's owners: one job per call, whichever replica hears the event.
+    const transferNotices = new TransferNotices({ db, jobs, mail, i18n, logger: logger.child({ part: 'transfers' }) });
+    transferNotices.register();
+    const offTransferNotices = transferNotices.listen(events);
+    closers.unshift(async () => offTransferNotices());
 
     const resolver = new TenantResolver(db, config.BASE_DOMAIN);
     const accounts = new AccountsService(db, () => {

@@ -20,3 +20,4 @@ export * from './telephony.factory';
 export * from './test-calls';
 export * from './jambonz-api';
 export * from './numbers';
+export * from './transfers';

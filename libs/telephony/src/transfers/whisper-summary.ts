@@ -1,0 +1,36 @@
+import { canCallBack, speakableNumber } from './transfer-state';
+import type { TransferReason } from './transfer-state';
+
+/** Caller utterances the session keeps for a warm transfer's summary, and their length. */
+export const RECENT_UTTERANCES = 3;
+const MAX_UTTERANCE_CHARS = 160;
+
+/** The session's recent caller words with `text` added (the oldest dropped beyond {@link RECENT_UTTERANCES}). */
+export function rememberUtterance(recent: string[] | null | undefined, text: string): string[] {
+  const line = text.trim();
+  if (!line) return recent ?? [];
+  const clipped = line.length > MAX_UTTERANCE_CHARS ? `${line.slice(0, MAX_UTTERANCE_CHARS - 1)}…` : line;
+  return [...(recent ?? []), clipped].slice(-RECENT_UTTERANCES);
+}
+
+/** A translator bound to the call's locale (`calls:hooks.whisper.*`). */
+export type Translate = (key: string, vars?: Record<string, unknown>) => string;
+
+/**
+ * What the agent whispers to the human before a warm transfer bridges: who calls (name, number) and what
+ * they said, urgent first when it is an emergency. Computed once when the transfer starts, so that the
+ * whisper hook (answered while the human waits on the line) only reads it.
+ */
+export function whisperSummary(
+  t: Translate,
+  facts: { business: string; callerName: string | null; from: string; recent: string[] | null | undefined; reason: TransferReason },
+): string {
+  const number = canCallBack(facts.from) ? speakableNumber(facts.from) : t('whisper.number_unknown');
+  const parts = [
+    facts.reason === 'emergency' ? t('whisper.urgent') : '',
+    facts.callerName ? t('whisper.caller_named', { business: facts.business, name: facts.callerName, number }) : t('whisper.caller', { business: facts.business, number }),
+    facts.recent?.length ? t('whisper.said', { said: facts.recent.join(' … ') }) : '',
+    t('whisper.connecting'),
+  ];
+  return parts.filter(Boolean).join(' ');
+}
