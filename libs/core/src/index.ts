@@ -10,3 +10,4 @@ export * from './events';
 export * from './data-packages';
 export * from './email';
 export * from './time';
+export * from './metrics';
