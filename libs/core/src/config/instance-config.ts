@@ -48,6 +48,8 @@ export const instanceConfigSchema = z.object({
   OUTBOX_RETENTION_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').default(14),
   /** Days a call recording is kept when its client sets no retention of its own; the hourly retention job deletes older ones. */
   RECORDING_RETENTION_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').default(90),
+  /** Days a released phone number stays in quarantine (only its last client may take it back) before the pool recycles it. 0 to 3650. */
+  NUMBER_QUARANTINE_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(0, 'must not be negative').max(3650, 'must be at most 3650 days').default(30),
   /** Seeds the demo brand, client and users on the first start. */
   SEED_DEMO: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
