@@ -24,6 +24,7 @@ import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
 import { type Telephony, TransferNotices, createTelephony } from '@tero/telephony';
+import { type Numbers, createNumbers } from '@tero/telephony';
 import type { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
 import pino, { type Logger } from 'pino';
@@ -61,6 +62,8 @@ export interface Kernel {
   telephony: Telephony;
   /** Plans, subscriptions, payment webhooks, invoices, dunning, usage and quotas. */
   billing: Billing;
+  /** The number pool (import, search, assign, release, quarantine), its CSV imports and porting requests. */
+  numbers: Numbers;
   /** Files (recordings, porting documents…), per tenant: on local disk under DATA_DIR/files. */
   storage: FileStorage;
   close(): Promise<void>;
@@ -187,6 +190,10 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       billing.stop();
     });
     await billing.start({ processJobs: options.processJobs });
+    // A client whose subscription is canceled gives its numbers back (into quarantine).
+    const numbers = createNumbers({ db, jobs, events, storage, logger, directory: telephony.directory, quarantineDays: config.NUMBER_QUARANTINE_DAYS, clientStatusEvent: BILLING_EVENTS.clientStatusChanged, clock: options.clock });
+    closers.unshift(async () => numbers.stop());
+    await numbers.start({ processJobs: options.processJobs });
 
     await jobs.start({ process: options.processJobs });
     if (options.processJobs) {
@@ -219,6 +226,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       ledger,
       telephony,
       billing,
+      numbers,
       storage,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));

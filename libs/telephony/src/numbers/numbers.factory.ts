@@ -2,6 +2,8 @@ import type { EventBus, FileStorage, JobQueue } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
+import type { CallDirectory } from '../call-directory';
+import { DIRECTORY_CHANGED } from '../telephony.factory';
 import { NumberImports } from './number-imports';
 import { NumberPool } from './number-pool.service';
 import { PortingService } from './porting.service';
@@ -27,8 +29,8 @@ export interface NumbersDeps {
   logger: Logger;
   /** `NUMBER_QUARANTINE_DAYS`. */
   quarantineDays: number;
-  /** Called on every change that routing may see; the kernel forgets the call directory and tells the other replicas. */
-  onChange: (ctx: TenantContext) => void;
+  /** The call path's directory: forgotten on every change that routing may see, here and (by event) on every replica. */
+  directory?: Pick<CallDirectory, 'invalidate'>;
   /**
    * An event whose payload is `{ clientId, to }` when a client's status changes (billing's
    * `billing.client_status_changed`): a client that becomes `canceled` has its numbers released.
@@ -53,7 +55,13 @@ interface ReleaseClientData {
 export function createNumbers(deps: NumbersDeps): Numbers {
   const { db, jobs, events, logger } = deps;
   const log = logger.child({ part: 'numbers' });
-  const pool = new NumberPool(db, { quarantineDays: deps.quarantineDays, clock: deps.clock, onChange: deps.onChange });
+  const onChange = (ctx: TenantContext) => {
+    deps.directory?.invalidate();
+    events.publish({ type: DIRECTORY_CHANGED, brandId: ctx.brandId, clientId: null, payload: { what: 'phone_number' } }).catch((err: unknown) => {
+      log.warn({ err }, 'telling other replicas about a number change failed; they notice within 30 s');
+    });
+  };
+  const pool = new NumberPool(db, { quarantineDays: deps.quarantineDays, clock: deps.clock, onChange });
   const imports = new NumberImports(pool, jobs, deps.storage, log);
   const porting = new PortingService(db, deps.storage, pool, { clock: deps.clock });
   const intervalMs = deps.sweepIntervalMs ?? 3_600_000;

@@ -204,6 +204,8 @@ export class PortingService {
   private async move(ctx: TenantContext, id: string, to: PortingStatus, note: string | null): Promise<PortingView> {
     const row = await this.load(ctx, id);
     const from: PortingStatus = row.status;
+    // The same move again (a double click, a retried form) is the same answer.
+    if (from === to) return view(row);
     if (!PORTING_TRANSITIONS[from].includes(to)) throw portingTransitionRefused(from, to);
     const clientId = refId(row.client);
     if (to === 'completed') await this.pool.adoptPorted({ ...ctx, clientId: null }, clientId, { number: row.number });
