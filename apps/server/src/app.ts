@@ -37,11 +37,11 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   // jambonz's hooks are answered on the HTTP server itself, before Fastify and Nest (see hooks/); the
   // same hooks as Fastify routes serve in-process requests (inject).
   const hookLogger = kernel.logger.child({ part: 'jambonz-hooks' });
-  const hooks = jambonzHookDispatcher(kernel.telephony.hooks, hookLogger);
+  const hooks = jambonzHookDispatcher(kernel.telephony.hooks, hookLogger, kernel.metrics);
   const adapter = new FastifyAdapter({ trustProxy: kernel.config.TRUST_PROXY, bodyLimit: 1_048_576, loggerInstance: kernel.logger, serverFactory: serverWithHooks(hooks) });
   const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
   await app.register(fastifyCookie as never);
-  await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger) as never);
+  await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger, kernel.metrics) as never);
   await app.register(paymentHookRoutes(kernel.billing.webhooks, kernel.logger.child({ part: 'payment-hooks' })) as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
   app.useGlobalFilters(new ErrorsFilter(kernel));

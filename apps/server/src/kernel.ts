@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AccountsService, AuthService, CsrfTokens, TenantResolver } from '@tero/accounts';
 import {
+  ActiveCallsTracker,
   type InstanceConfig,
   type FileStorage,
   type JobQueue,
@@ -8,12 +9,14 @@ import {
   LocalDiskFileStorage,
   type LoadedPlugins,
   MemoryRateLimiter,
+  Metrics,
   PluginRegistry,
   type RateLimiter,
   RedisRateLimiter,
   ThemeRenderer,
   createI18n,
   createJobQueue,
+  instrumentJobQueue,
   loadPlugins,
   readCoreVersion,
 } from '@tero/core';
@@ -23,7 +26,7 @@ import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
-import { type Telephony, TransferNotices, createTelephony } from '@tero/telephony';
+import { CALL_EVENTS, type Telephony, TransferNotices, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
 import type { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
@@ -66,6 +69,8 @@ export interface Kernel {
   numbers: Numbers;
   /** Files (recordings, porting documents…), per tenant: on local disk under DATA_DIR/files. */
   storage: FileStorage;
+  /** This process's Prometheus metrics (`GET /metrics`): hook latency, active calls, jobs, errors. */
+  metrics: Metrics;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     logger: logger.child({ part: 'plugins' }),
   });
 
+  const metrics = new Metrics();
   const db = await Database.open({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR });
   const closers: (() => Promise<unknown>)[] = [() => db.close()];
   try {
@@ -103,11 +109,14 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     }
     const pluginSettings = new PluginSettingsStore(db, keyring);
     const registry = new PluginRegistry(plugins, pluginSettings);
-    const jobs = await createJobQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'jobs' }) });
+    const jobs = instrumentJobQueue(await createJobQueue({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'jobs' }) }), metrics);
     closers.unshift(() => jobs.close());
     // Events are published on the connection the call path's sessions use, so that both leave in one write.
     const events = await createEventBus({ redisUrl: config.REDIS_URL, prefix: config.REDIS_PREFIX, logger: logger.child({ part: 'events' }), publisher: redis ?? undefined });
     closers.unshift(() => events.close());
+    const activeCalls = new ActiveCallsTracker(events, { startedEvent: CALL_EVENTS.started, endedEvent: CALL_EVENTS.ended });
+    metrics.setActiveCallsSource(() => activeCalls.count());
+    closers.unshift(async () => activeCalls.stop());
     const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.REDIS_PREFIX) : new MemoryRateLimiter();
 
     const i18n = await createI18n(join(rootDir, 'locales'));
@@ -228,6 +237,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       billing,
       numbers,
       storage,
+      metrics,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

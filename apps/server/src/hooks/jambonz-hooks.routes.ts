@@ -1,4 +1,5 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { Metrics } from '@tero/core';
 import { HOOK_PATHS, type HookKind, type HookReply, type JambonzHooks, SIGNATURE_HEADER } from '@tero/telephony';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 import type { Logger } from 'pino';
@@ -18,18 +19,22 @@ export type HookDispatcher = (request: IncomingMessage, response: ServerResponse
  * pipeline (host → tenant, cookies, session, CSRF, request ids, per-request logging, routing) applies,
  * and on the hottest path of the product that pipeline cost more than verifying and answering the hook.
  * The exact bytes are kept for the signature; a body beyond {@link HOOK_BODY_LIMIT} gets 413 unread.
- * Anything else (another method or path) goes on to Fastify as before.
+ * Anything else (another method or path) goes on to Fastify as before. With `metrics`, each hook's time
+ * from arrival to answer is observed once (`tero_jambonz_hook_duration_seconds`), and a hook that fails
+ * counts as an error of area `jambonz_hook`.
  */
-export function jambonzHookDispatcher(hooks: JambonzHooks, logger: Logger): HookDispatcher {
+export function jambonzHookDispatcher(hooks: JambonzHooks, logger: Logger, metrics?: Metrics): HookDispatcher {
   return (request, response) => {
     if (request.method !== 'POST') return false;
     const url = request.url ?? '';
     const query = url.indexOf('?');
     const kind = KIND_OF_PATH.get(query < 0 ? url : url.slice(0, query));
     if (!kind) return false;
+    const startedAt = metrics ? process.hrtime.bigint() : 0n;
     const declared = Number(request.headers['content-length']);
     if (declared > HOOK_BODY_LIMIT) {
       refuseTooLarge(request, response);
+      metrics?.observeHook(kind, 413, startedAt);
       return true;
     }
     const chunks: Buffer[] = [];
@@ -37,7 +42,10 @@ export function jambonzHookDispatcher(hooks: JambonzHooks, logger: Logger): Hook
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > HOOK_BODY_LIMIT) {
-        if (!response.headersSent) refuseTooLarge(request, response);
+        if (!response.headersSent) {
+          refuseTooLarge(request, response);
+          metrics?.observeHook(kind, 413, startedAt);
+        }
         return;
       }
       chunks.push(chunk);
@@ -45,7 +53,7 @@ export function jambonzHookDispatcher(hooks: JambonzHooks, logger: Logger): Hook
     request.on('end', () => {
       if (size > HOOK_BODY_LIMIT) return;
       const raw = chunks.length === 1 ? chunks[0]! : chunks.length === 0 ? EMPTY : Buffer.concat(chunks, size);
-      answer(hooks, logger, kind, raw, request, response);
+      answer(hooks, logger, kind, raw, request, response, metrics, startedAt);
     });
     request.on('error', () => undefined);
     return true;
@@ -55,7 +63,7 @@ export function jambonzHookDispatcher(hooks: JambonzHooks, logger: Logger): Hook
 type HookAnswer = { status: number; body: HookReply['body'] | { error: { code: string; message: string } } };
 
 /** One hook request, from its exact bytes to the status and body to send back. Never rejects. */
-function hookAnswer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, signature: string | string[] | undefined): Promise<HookAnswer> {
+function hookAnswer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, signature: string | string[] | undefined, metrics?: Metrics): Promise<HookAnswer> {
   let body: unknown;
   try {
     body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
@@ -64,12 +72,16 @@ function hookAnswer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Bu
   }
   return hooks.handle({ kind, rawBody: raw, body, signature }).catch((error: unknown) => {
     logger.error({ err: error, hook: kind }, 'jambonz hook failed');
+    metrics?.countError('jambonz_hook');
     return { status: 500, body: { error: { code: 'internal', message: 'internal error' } } };
   });
 }
 
-function answer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, request: IncomingMessage, response: ServerResponse): void {
-  void hookAnswer(hooks, logger, kind, raw, request.headers[SIGNATURE_HEADER]).then((reply) => send(response, reply.status, reply.body));
+function answer(hooks: JambonzHooks, logger: Logger, kind: HookKind, raw: Buffer, request: IncomingMessage, response: ServerResponse, metrics: Metrics | undefined, startedAt: bigint): void {
+  void hookAnswer(hooks, logger, kind, raw, request.headers[SIGNATURE_HEADER], metrics).then((reply) => {
+    send(response, reply.status, reply.body);
+    metrics?.observeHook(kind, reply.status, startedAt);
+  });
 }
 
 function send(response: ServerResponse, status: number, body: HookAnswer['body']): void {
@@ -92,7 +104,7 @@ function refuseTooLarge(request: IncomingMessage, response: ServerResponse): voi
  * hooks in-process ("talk to your agent"). Requests from the network are answered by
  * {@link jambonzHookDispatcher} before they reach these.
  */
-export function jambonzHookRoutes(hooks: JambonzHooks, logger: Logger) {
+export function jambonzHookRoutes(hooks: JambonzHooks, logger: Logger, metrics?: Metrics) {
   return async function register(fastify: FastifyInstance): Promise<void> {
     fastify.removeAllContentTypeParsers();
     fastify.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: HOOK_BODY_LIMIT }, (_request: FastifyRequest, body: Buffer | string, done: (error: Error | null, body?: Buffer) => void) => {
@@ -108,7 +120,9 @@ export function jambonzHookRoutes(hooks: JambonzHooks, logger: Logger) {
     });
     for (const [path, kind] of KIND_OF_PATH) {
       fastify.post(path, { bodyLimit: HOOK_BODY_LIMIT, logLevel: 'warn' }, async (request, reply) => {
-        const answered = await hookAnswer(hooks, logger, kind, (request.body as Buffer | undefined) ?? EMPTY, request.headers[SIGNATURE_HEADER]);
+        const startedAt = metrics ? process.hrtime.bigint() : 0n;
+        const answered = await hookAnswer(hooks, logger, kind, (request.body as Buffer | undefined) ?? EMPTY, request.headers[SIGNATURE_HEADER], metrics);
+        metrics?.observeHook(kind, answered.status, startedAt);
         return reply.code(answered.status).type('application/json; charset=utf-8').send(answered.body);
       });
     }

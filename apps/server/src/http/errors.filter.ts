@@ -31,7 +31,10 @@ export class ErrorsFilter implements ExceptionFilter {
       code = status === 404 ? 'not_found' : `http.${status}`;
       message = error.message;
     }
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      this.kernel.metrics.countError('http');
+    }
     const locale = request.tero?.locale ?? 'en';
     const translated = this.kernel.i18n.exists(`errors:${code}`, { lng: locale }) && !fields
       ? this.kernel.i18n.t(`errors:${code}`, { lng: locale, ...(error instanceof TeroError ? error.params : {}) })
