@@ -3,6 +3,7 @@ import type { CallOutcome, CallRoute } from '@tero/db';
 import type { Redis } from 'ioredis';
 import type { JambonzVerb } from './jambonz-verbs';
 import { RedisBatch } from './redis-batch';
+import type { CallTransfer } from './transfers/transfer-state';
 
 /**
  * A call in progress: everything the next hook needs, whichever replica receives it. JSON only, since it
@@ -17,8 +18,8 @@ export interface CallSession {
   /** The jambonz account the call came through (its brand must own the call's number). */
   accountSid: string | null;
   route: CallRoute;
-  /** What routing chose: the AI agent, voicemail, a forward, or a message. */
-  mode: 'ai' | 'voicemail' | 'forward' | 'message';
+  /** What routing chose: the AI agent, voicemail, a forward, or a message; `dequeue` for a staff phone taking a caller from the queue. */
+  mode: 'ai' | 'voicemail' | 'forward' | 'message' | 'dequeue';
   locale: string;
   /** The caller, E.164 when jambonz gave one. */
   from: string;
@@ -50,6 +51,10 @@ export interface CallSession {
   opening: JambonzVerb[];
   /** A "talk to your agent" call (see `TestCallMarker`): recorded like any call, billed nothing. */
   test?: boolean;
+  /** The call's transfer to a human, once one started: its step, its result, the queue, the follow-up (see `transfers/`). */
+  transfer?: CallTransfer | null;
+  /** The caller's last few utterances, kept only for clients with warm transfer: the whisper's summary quotes them. */
+  recent?: string[] | null;
 }
 
 /** Where sessions live between hooks. */
@@ -91,14 +96,14 @@ export class MemoryCallSessionStore implements CallSessionStore {
       return null;
     }
     if (entry.session === null) return unpackSession(entry.state);
-    return { ...entry.session, engineState: JSON.parse(entry.state) as CallSession['engineState'] };
+    return { ...copyParts(entry.session), engineState: JSON.parse(entry.state) as CallSession['engineState'] };
   }
 
   async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
     const now = this.now();
     const entry = session.ended
       ? { session: null, state: packSession(session), expiresAt: now + ttlSeconds * 1000 }
-      : { session: { ...session }, state: JSON.stringify(session.engineState), expiresAt: now + ttlSeconds * 1000 };
+      : { session: copyParts(session), state: JSON.stringify(session.engineState), expiresAt: now + ttlSeconds * 1000 };
     this.sessions.set(session.callSid, entry);
     if (this.sessions.size >= this.sweepAt) {
       for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
@@ -107,12 +112,23 @@ export class MemoryCallSessionStore implements CallSessionStore {
   }
 }
 
+/** A copy of the session with its own transfer and recent words (both flat), which hooks change in place. */
+function copyParts(session: CallSession): CallSession {
+  const copy = { ...session };
+  if (session.transfer) copy.transfer = { ...session.transfer };
+  if (session.recent) copy.recent = [...session.recent];
+  return copy;
+}
+
 /** Every field of a session in a fixed order (the type check keeps the list complete). */
 const SESSION_FIELDS = Object.keys({
   callSid: 0, callId: 0, brandId: 0, clientId: 0, accountSid: 0, route: 0, mode: 0, locale: 0, from: 0, to: 0, callerName: 0, startedAt: 0,
   engineId: 0, engineState: 0, seq: 0, silences: 0, callerTurns: 0, outcome: 0, bookingId: 0, messageId: 0, held: 0, transferTo: 0,
-  lastAction: 0, ended: 0, opening: 0, test: 0,
+  lastAction: 0, ended: 0, opening: 0, test: 0, transfer: 0, recent: 0,
 } satisfies Record<keyof CallSession, 0>) as (keyof CallSession)[];
+
+/** Optional fields: a `null` in the packed array is an absent field. */
+const OPTIONAL_FIELDS = new Set<keyof CallSession>(['test', 'transfer', 'recent']);
 
 /** A session as the JSON array of its values (no field names); an absent optional field is `null`. */
 function packSession(session: CallSession): string {
@@ -123,7 +139,8 @@ function unpackSession(packed: string): CallSession {
   const values = JSON.parse(packed) as unknown[];
   const session: Record<string, unknown> = {};
   SESSION_FIELDS.forEach((field, i) => {
-    if (values[i] !== null || field !== 'test') session[field] = values[i];
+    if (values[i] !== null && values[i] !== undefined) session[field] = values[i];
+    else if (!OPTIONAL_FIELDS.has(field)) session[field] = null;
   });
   return session as unknown as CallSession;
 }

@@ -69,6 +69,44 @@ export const dialResultSchema = z.object({
 });
 export type DialResultPayload = z.infer<typeof dialResultSchema>;
 
+/** A dial's `confirmHook` (the whisper): the called party's leg, with the caller's call as `parent_call_sid`. */
+export const whisperHookSchema = z.object({
+  ...callInfo,
+  parent_call_sid: sid.optional(),
+});
+export type WhisperHookPayload = z.infer<typeof whisperHookSchema>;
+
+const seconds = z.number().min(0).max(7 * 24 * 3600);
+
+/**
+ * An `enqueue`'s waitHook. jambonz sends only the queue's figures and the call's ids here (no account,
+ * no numbers): `queue_position` is 0 for the caller at the head of the queue.
+ */
+export const queueWaitSchema = z.object({
+  call_sid: sid,
+  queue_sid: z.string().max(200).optional(),
+  queue_time: seconds,
+  queue_size: z.number().int().min(0).optional(),
+  queue_position: z.number().int().min(0).optional(),
+});
+export type QueueWaitPayload = z.infer<typeof queueWaitSchema>;
+
+/** An `enqueue`'s actionHook: `queue_result` is `bridged`, `hangup` (the caller hung up), `leave` or `error`. */
+export const queueResultSchema = z.object({
+  ...callInfo,
+  queue_result: z.string().min(1).max(20),
+  queue_time: seconds.optional(),
+  queue_sid: z.string().max(200).optional(),
+});
+export type QueueResultPayload = z.infer<typeof queueResultSchema>;
+
+/** A `dequeue`'s actionHook: `dequeue_result` is `complete` (bridged, then over), `timeout` (nobody waiting) or `hangup` (the bridge failed). */
+export const dequeueResultSchema = z.object({
+  ...callInfo,
+  dequeue_result: z.string().min(1).max(20),
+});
+export type DequeueResultPayload = z.infer<typeof dequeueResultSchema>;
+
 /** Turns a zod failure into the first problem's field path and reason, for the 400 body. */
 export function firstProblem(error: z.ZodError): { field: string; reason: string } {
   const issue = error.issues[0];

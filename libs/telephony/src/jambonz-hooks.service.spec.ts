@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { BookingLedger } from '@tero/booking';
-import { InProcessEventBus, Keyring, createI18n, generateEncryptionKey } from '@tero/core';
+import { InProcessEventBus, Keyring, type PublishedEvent, createI18n, generateEncryptionKey } from '@tero/core';
 import type { AgentKnowledge, AgentReply, AgentTools, CallerInput, ConversationEngine, EngineState } from '@tero/conversation';
 import { AgentProfile, Brand, Call, CallEvent, CallTurn, CallerMessage, Client, JambonzAccount, PhoneNumber } from '@tero/db';
 import pino from 'pino';
@@ -12,6 +12,8 @@ import { sign } from './jambonz-signature';
 import type { HookKind, HookReply, HookRequest } from './jambonz-hooks.service';
 import { type JambonzVerb, spokenText, verbProblem } from './jambonz-verbs';
 import { type Telephony, createTelephony } from './telephony.factory';
+import { TRANSFER_EVENTS, type TransferFailedPayload } from './transfers/transfer-events';
+import { queueNameOf } from './transfers/transfer-state';
 
 const ROOT = join(__dirname, '../../..');
 const SECRET = 'wh_secret_service_spec_0123456789';
@@ -34,6 +36,7 @@ class ScriptedEngine implements ConversationEngine {
     if (text.includes('boom')) throw new Error('engine exploded');
     if (text.includes('bad verbs')) return { say: 'Transferring.', action: { type: 'transfer', to: 42 as unknown as string, reason: 'human' }, state: next };
     if (text.includes('person')) return { say: 'Putting you through.', action: { type: 'transfer', to: tools.transferTarget('human')!, reason: 'human' }, state: next };
+    if (text.includes('flood')) return { say: 'That is urgent, putting you through.', action: { type: 'transfer', to: TRANSFER, reason: 'emergency' }, state: next };
     if (text.includes('message')) {
       await tools.takeMessage({ callbackNumber: '+15550001111', text: 'Please call me back' });
       return { say: 'I passed your message on. Goodbye!', action: { type: 'hangup' }, intent: 'message', state: next };
@@ -51,6 +54,14 @@ describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
   let clientId: string;
   let callCounter = 0;
   const engine = new ScriptedEngine();
+  const events = new InProcessEventBus(pino({ level: 'silent' }));
+  const published: PublishedEvent[] = [];
+  events.subscribe('*', (event) => void published.push(event));
+  /** The transfer notices published for a call, once the bus delivered what was published. */
+  const noticesOf = async (sid: string) => {
+    await new Promise((resolve) => setImmediate(resolve));
+    return published.filter((e) => e.type === TRANSFER_EVENTS.failed && (e.payload as TransferFailedPayload).callSid === sid).map((e) => e.payload as TransferFailedPayload);
+  };
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
@@ -84,7 +95,7 @@ describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
       db: t.db,
       redis: null,
       keyring,
-      events: new InProcessEventBus(pino({ level: 'silent' })),
+      events,
       i18n: await createI18n(join(ROOT, 'locales')),
       logger: pino({ level: 'silent' }),
       ledger: new BookingLedger(t.db),
@@ -104,6 +115,11 @@ describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
   function request(kind: HookKind, payload: Record<string, unknown>, ageSeconds = 0): HookRequest {
     const raw = Buffer.from(JSON.stringify({ account_sid: 'acct-1', from: '+15550001111', to: NUMBER, ...payload }));
     return { kind, rawBody: raw, body: JSON.parse(raw.toString()), signature: sign(SECRET, raw, Math.floor(Date.now() / 1000) - ageSeconds) };
+  }
+  /** A request signed over exactly `payload` (jambonz's queue wait hook carries no account and no numbers). */
+  function bareRequest(kind: HookKind, payload: Record<string, unknown>, secret = SECRET): HookRequest {
+    const raw = Buffer.from(JSON.stringify(payload));
+    return { kind, rawBody: raw, body: JSON.parse(raw.toString()), signature: sign(secret, raw, Math.floor(Date.now() / 1000)) };
   }
   async function hook(kind: HookKind, payload: Record<string, unknown>, ageSeconds = 0): Promise<HookReply> {
     const reply = await telephony.hooks.handle(request(kind, payload, ageSeconds));
@@ -173,27 +189,184 @@ describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
     expect(await callRow(sid)).toMatchObject({ outcome: 'message_taken', messageId: message.id });
   });
 
-  it('follows a transfer: connected is transferred; not answered falls back to voicemail, which keeps the message', async () => {
+  it('follows a transfer: connected is transferred; not answered offers a message or a call back, and the message is taken', async () => {
     const first = await newCall();
     const transfer = verbs(await hook('turn', { call_sid: first.sid, ...speech('a person please') }));
     expect(transfer.at(-1)).toMatchObject({ verb: 'dial', target: [{ type: 'phone', number: TRANSFER }], actionHook: '/hooks/jambonz/dial' });
+    expect(transfer.at(-1)).not.toHaveProperty('confirmHook');
     expect((await hook('dial', { call_sid: first.sid, dial_call_status: 'completed', dial_sip_status: 200 })).body).toEqual([{ verb: 'hangup' }]);
     await hook('status', { call_sid: first.sid, call_status: 'completed', duration: 90 });
 
     const second = await newCall();
     await hook('turn', { call_sid: second.sid, ...speech('a person please') });
-    const fallback = verbs(await hook('dial', { call_sid: second.sid, dial_call_status: 'no-answer', dial_sip_status: 480 }));
-    expect(fallback.at(-1)).toMatchObject({ verb: 'gather', actionHook: '/hooks/jambonz/voicemail' });
+    const offer = verbs(await hook('dial', { call_sid: second.sid, dial_call_status: 'no-answer', dial_sip_status: 487, duration: 31 }));
+    expect(offer).toEqual([expect.objectContaining({ verb: 'gather', input: ['speech', 'digits'], actionHook: '/hooks/jambonz/transfer-followup' })]);
+    expect(spokenText(offer)).toEqual([
+      "I'm sorry, no one at Bright Smile could pick up. Would you like to leave a message, or should we call you back? You can also press 1 for a message, or 2 for a call back.",
+    ]);
+    // The dial hook delivered again (signed anew): the same answer, recorded once.
+    expect((await hook('dial', { call_sid: second.sid, dial_call_status: 'no-answer', dial_sip_status: 487, duration: 31 }, 7)).body).toEqual(offer);
+    const prompt = verbs(await hook('followup', { call_sid: second.sid, ...speech('I will leave a message') }));
+    expect(prompt.at(-1)).toMatchObject({ verb: 'gather', input: ['speech'], actionHook: '/hooks/jambonz/voicemail' });
     const saved = verbs(await hook('voicemail', { call_sid: second.sid, ...speech('This is Maria, call me back on 555 0101') }));
     expect(spokenText(saved)).toEqual(['Thank you, your message has been passed on. Goodbye.']);
+    // The voicemail hook again: the same goodbye, no second message.
+    expect(spokenText(verbs(await hook('voicemail', { call_sid: second.sid, ...speech('This is Maria, call me back on 555 0101') }, 4)))).toEqual(['Thank you, your message has been passed on. Goodbye.']);
     await hook('status', { call_sid: second.sid, call_status: 'completed', duration: 60 });
     await telephony.writer.flush();
 
     expect(await callRow(first.sid)).toMatchObject({ outcome: 'transferred', transferTo: TRANSFER });
-    expect(await callRow(second.sid)).toMatchObject({ outcome: 'voicemail', transferTo: TRANSFER });
-    expect(await t.db.forInstance('spec').findOneOrFail(CallerMessage, { callSid: second.sid })).toMatchObject({
-      text: 'This is Maria, call me back on 555 0101',
-      callbackNumber: '+15550001111',
+    const message = await t.db.forInstance('spec').findOneOrFail(CallerMessage, { callSid: second.sid });
+    expect(message).toMatchObject({ text: 'This is Maria, call me back on 555 0101', callbackNumber: '+15550001111', urgent: false });
+    expect(await callRow(second.sid)).toMatchObject({ outcome: 'message_taken', transferTo: TRANSFER, messageId: message.id });
+    const timeline = await t.db.forInstance('spec').find(CallEvent, { call: (await callRow(second.sid)).id });
+    expect(timeline.find((e) => e.key === 'transfer')?.data).toMatchObject({ to: TRANSFER, status: 'no-answer', sipStatus: 487, duration: 31, reason: 'human', warm: false });
+    expect(timeline.map((e) => e.key)).toEqual(expect.arrayContaining(['followup', 'owner_notified']));
+    const notices = await noticesOf(second.sid);
+    expect(notices).toEqual([
+      expect.objectContaining({ followUp: 'message', message: 'This is Maria, call me back on 555 0101', messageId: message.id, status: 'no-answer', sipStatus: 487, to: TRANSFER, callerNumber: '+15550001111', callerName: 'Maria', urgent: false }),
+    ]);
+    expect(await noticesOf(first.sid)).toEqual([]);
+  });
+
+  it('takes a busy transfer\'s call-back request as a message with the caller\'s number, urgent for an emergency', async () => {
+    const { sid } = await newCall();
+    await hook('turn', { call_sid: sid, ...speech('there is a flood in my kitchen') });
+    await hook('dial', { call_sid: sid, dial_call_status: 'busy', dial_sip_status: 486 });
+    const bye = verbs(await hook('followup', { call_sid: sid, reason: 'dtmfDetected', digits: '2' }));
+    expect(spokenText(bye)).toEqual(['Thank you. The team will call you back on the number you are calling from, ending in 1111. Goodbye.']);
+    expect(bye.at(-1)).toEqual({ verb: 'hangup' });
+    // A late repeat of the answer changes nothing.
+    expect((await hook('followup', { call_sid: sid, reason: 'dtmfDetected', digits: '2' }, 3)).body).toEqual([{ verb: 'hangup' }]);
+    await hook('status', { call_sid: sid, call_status: 'completed', duration: 45 });
+    const message = await t.db.forInstance('spec').findOneOrFail(CallerMessage, { callSid: sid });
+    expect(message).toMatchObject({ callbackNumber: '+15550001111', urgent: true });
+    expect(message.text).toBe(`Call-back request: the caller asked to be called back after a transfer to ${TRANSFER} was not answered.`);
+    expect(await callRow(sid)).toMatchObject({ outcome: 'message_taken', messageId: message.id });
+    expect(await noticesOf(sid)).toEqual([expect.objectContaining({ followUp: 'callback', status: 'busy', reason: 'emergency', urgent: true, messageId: message.id })]);
+  });
+
+  it('asks once more when the answer is unclear, then says goodbye; the owner still hears of the caller', async () => {
+    const { sid } = await newCall();
+    await hook('turn', { call_sid: sid, ...speech('a person please') });
+    await hook('dial', { call_sid: sid, dial_call_status: 'failed', dial_sip_status: 503 });
+    const again = verbs(await hook('followup', { call_sid: sid, ...speech('hmm what') }));
+    expect(again.at(-1)).toMatchObject({ verb: 'gather', actionHook: '/hooks/jambonz/transfer-followup' });
+    expect(spokenText(again)[0]).toMatch(/^Sorry, I didn't catch that/);
+    const bye = verbs(await hook('followup', { call_sid: sid, reason: 'timeout' }));
+    expect(bye.at(-1)).toEqual({ verb: 'hangup' });
+    await hook('status', { call_sid: sid, call_status: 'completed', duration: 50 });
+    expect(await t.db.forInstance('spec').count(CallerMessage, { callSid: sid })).toBe(0);
+    expect(await callRow(sid)).toMatchObject({ outcome: 'transfer_failed' });
+    expect(await noticesOf(sid)).toEqual([expect.objectContaining({ followUp: 'none', status: 'failed', message: null })]);
+  });
+
+  it('tells the owner when the caller hangs up before choosing', async () => {
+    const { sid } = await newCall();
+    await hook('turn', { call_sid: sid, ...speech('a person please') });
+    await hook('dial', { call_sid: sid, dial_call_status: 'no-answer', dial_sip_status: 487 });
+    await hook('status', { call_sid: sid, call_status: 'completed', duration: 35 });
+    await hook('status', { call_sid: sid, call_status: 'completed', duration: 35 }, 5);
+    expect(await noticesOf(sid)).toEqual([expect.objectContaining({ followUp: 'none', status: 'no-answer' })]);
+    expect(await callRow(sid)).toMatchObject({ outcome: 'transfer_failed' });
+  });
+
+  describe('with warm transfer, a queue and staff phones', () => {
+    const STAFF = '+15550107777';
+    const MUSIC = 'https://cdn.example/hold.mp3';
+    beforeAll(async () => {
+      await t.db.forInstance('spec').nativeUpdate(AgentProfile, { client: clientId }, {
+        warmTransfer: true,
+        queue: { enabled: true, holdMusicUrl: MUSIC, maxWaitSeconds: 90, announceEverySeconds: 30 },
+        staffNumbers: [STAFF],
+      });
+      telephony.directory.invalidate();
+    });
+    afterAll(async () => {
+      await t.db.forInstance('spec').nativeUpdate(AgentProfile, { client: clientId }, { warmTransfer: null, queue: null, staffNumbers: null });
+      telephony.directory.invalidate();
+    });
+
+    it('whispers a summary of the call to the human before bridging', async () => {
+      const { sid } = await newCall();
+      await hook('turn', { call_sid: sid, ...speech('my tooth hurts since yesterday') });
+      const dial = verbs(await hook('turn', { call_sid: sid, ...speech('can I talk to a person') }));
+      expect(dial.at(-1)).toMatchObject({ verb: 'dial', confirmHook: '/hooks/jambonz/whisper' });
+      // jambonz calls the confirmHook for the human's leg: its own sid, the caller's as parent_call_sid.
+      const whisper = verbs(await hook('whisper', { call_sid: 'leg-b-1', parent_call_sid: sid, direction: 'outbound', to: TRANSFER }));
+      expect(whisper.map((v) => v.verb)).toEqual(['say']);
+      expect(spokenText(whisper)[0]).toBe(
+        'Maria is calling Bright Smile, from 1, 5 5 5, 0 0 0, 1 1 1 1. They said: my tooth hurts since yesterday. can I talk to a person. Connecting you now.',
+      );
+      // An unknown parent: nothing said, and jambonz bridges at once.
+      expect((await hook('whisper', { call_sid: 'leg-b-2', parent_call_sid: 'no-such-call' })).body).toEqual([]);
+      await hook('dial', { call_sid: sid, dial_call_status: 'completed', dial_sip_status: 200 });
+      await telephony.writer.flush();
+      const keys = (await t.db.forInstance('spec').find(CallEvent, { call: (await callRow(sid)).id })).map((e) => e.key);
+      expect(keys).toEqual(expect.arrayContaining(['whisper', 'transfer']));
+    });
+
+    it('queues a caller nobody took, announces the position, plays hold music, and records the bridge', async () => {
+      const { sid } = await newCall();
+      await hook('turn', { call_sid: sid, ...speech('a person please') });
+      const enqueue = verbs(await hook('dial', { call_sid: sid, dial_call_status: 'busy', dial_sip_status: 486 }));
+      expect(enqueue.at(-1)).toEqual({ verb: 'enqueue', name: queueNameOf(clientId), actionHook: '/hooks/jambonz/queue', waitHook: '/hooks/jambonz/queue-wait' });
+      // The wait hook names only the call and the queue's figures, signed with the account's secret.
+      const wait = (queueTime: number, position = 0) =>
+        telephony.hooks.handle(bareRequest('queueWait', { call_sid: sid, call_id: `${sid}@sip`, queue_sid: `queue:acct-1:${queueNameOf(clientId)}`, queue_time: queueTime, queue_size: 2, queue_position: position }));
+      const first = await wait(0, 1);
+      expect(first.status).toBe(200);
+      expect(verbProblem(first.body)).toBeNull();
+      expect(first.body).toEqual([expect.objectContaining({ verb: 'say', text: 'You are number 2 in line. Thank you for holding.' }), { verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 30 }]);
+      expect((await wait(12)).body).toEqual([{ verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 18 }]);
+      expect(spokenText((await wait(31)).body as JambonzVerb[])).toEqual(['You are number 1 in line. Thank you for holding.']);
+      expect((await telephony.hooks.handle(bareRequest('queueWait', { call_sid: sid, queue_time: 40 }, 'not-the-secret'))).status).toBe(401);
+      expect((await hook('queue', { call_sid: sid, queue_result: 'bridged', queue_time: 44 })).body).toEqual([{ verb: 'hangup' }]);
+      await hook('status', { call_sid: sid, call_status: 'completed', duration: 200 });
+      const call = await callRow(sid);
+      expect(call).toMatchObject({ outcome: 'transferred' });
+      const timeline = await t.db.forInstance('spec').find(CallEvent, { call: call.id });
+      expect(timeline.map((e) => e.key)).toEqual(expect.arrayContaining(['transfer', 'queue:entered', 'queue:bridged']));
+      expect(timeline.find((e) => e.key === 'queue:bridged')?.data).toMatchObject({ queueTime: 44 });
+      expect(await noticesOf(sid)).toEqual([]);
+      expect(published.some((e) => e.type === TRANSFER_EVENTS.queued && (e.payload as { callSid: string }).callSid === sid)).toBe(true);
+    });
+
+    it('takes the caller out after the maximum wait and offers a message or a call back', async () => {
+      const { sid } = await newCall();
+      await hook('turn', { call_sid: sid, ...speech('a person please') });
+      await hook('dial', { call_sid: sid, dial_call_status: 'no-answer', dial_sip_status: 487 });
+      const leave = await telephony.hooks.handle(bareRequest('queueWait', { call_sid: sid, queue_time: 90, queue_position: 0 }));
+      expect(leave.body).toEqual([{ verb: 'leave' }]);
+      const offer = verbs(await hook('queue', { call_sid: sid, queue_result: 'leave', queue_time: 91 }));
+      expect(spokenText(offer)[0]).toMatch(/^I'm sorry, no one at Bright Smile is free to take your call yet/);
+      expect((await hook('queue', { call_sid: sid, queue_result: 'leave', queue_time: 91 }, 2)).body).toEqual(offer);
+      await hook('followup', { call_sid: sid, ...speech('please call me back') });
+      await hook('status', { call_sid: sid, call_status: 'completed', duration: 130 });
+      expect(await callRow(sid)).toMatchObject({ outcome: 'message_taken' });
+      expect(await noticesOf(sid)).toEqual([expect.objectContaining({ followUp: 'callback', status: 'no-answer', queueSeconds: 91 })]);
+    });
+
+    it('does not queue an emergency: it goes straight to the follow-up', async () => {
+      const { sid } = await newCall();
+      await hook('turn', { call_sid: sid, ...speech('a flood everywhere') });
+      const offer = verbs(await hook('dial', { call_sid: sid, dial_call_status: 'no-answer', dial_sip_status: 487 }));
+      expect(offer.at(-1)).toMatchObject({ verb: 'gather', actionHook: '/hooks/jambonz/transfer-followup' });
+    });
+
+    it('answers a staff phone with the queue\'s next caller, and says so when nobody waits; its minutes are not billed', async () => {
+      const sid = `call-${++callCounter}`;
+      const reply = verbs(await hook('call', { call_sid: sid, from: STAFF }));
+      expect(reply).toEqual([
+        expect.objectContaining({ verb: 'say', text: 'Connecting you to the next caller in line.' }),
+        expect.objectContaining({ verb: 'dequeue', name: queueNameOf(clientId), actionHook: '/hooks/jambonz/dequeue' }),
+      ]);
+      const bye = verbs(await hook('dequeue', { call_sid: sid, from: STAFF, dequeue_result: 'timeout' }));
+      expect(spokenText(bye)).toEqual(['No one is waiting in line right now. Goodbye.']);
+      await hook('status', { call_sid: sid, from: STAFF, call_status: 'completed', duration: 9 });
+      const call = await callRow(sid);
+      expect(call).toMatchObject({ outcome: 'answered', billableSeconds: 0, aiDisclosed: false });
+      expect((await t.db.forInstance('spec').find(CallEvent, { call: call.id })).map((e) => e.key)).toContain('dequeue:timeout');
     });
   });
 

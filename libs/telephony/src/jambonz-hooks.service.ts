@@ -12,24 +12,56 @@ import { type CallSession, type CallSessionStore, ENDED_SESSION_TTL_SECONDS, bet
 import { callHolder, createCallTools } from './call-tools';
 import { mapGatherResult } from './caller-input';
 import type { ConversationRuntime } from './conversation-runtime';
-import { type CallHookPayload, callHookSchema, dialResultSchema, firstProblem, gatherResultSchema, statusHookSchema } from './hook-payloads';
+import {
+  type CallHookPayload,
+  callHookSchema,
+  dequeueResultSchema,
+  dialResultSchema,
+  firstProblem,
+  gatherResultSchema,
+  queueResultSchema,
+  queueWaitSchema,
+  statusHookSchema,
+  whisperHookSchema,
+} from './hook-payloads';
 import { SIGNATURE_HEADER, verify } from './jambonz-signature';
 import {
   type CallVoice,
+  HOOK_PATHS,
   type JambonzVerb,
+  dequeueVerbs,
+  enqueueVerbs,
   hangupVerbs,
   listenVerbs,
   noticeVerbs,
+  offerVerbs,
+  queueWaitVerbs,
   safeVerbs,
+  spokenText,
   transferVerbs,
   verbProblem,
   voicemailVerbs,
+  whisperVerbs,
 } from './jambonz-verbs';
 import type { ReplayGuard } from './replay-guard';
 import type { TestCallMarker } from './test-calls/test-call-marker';
+import { type FollowUpWords, chooseFollowUp, parseWords } from './transfers/follow-up';
+import { planQueueWait } from './transfers/queue-wait';
+import { TRANSFER_EVENTS, type TransferFailedPayload } from './transfers/transfer-events';
+import {
+  type FollowUpKind,
+  type TransferReason,
+  canCallBack,
+  dialConnected,
+  isStaffNumber,
+  lastFour,
+  newTransfer,
+  queueNameOf,
+} from './transfers/transfer-state';
+import { rememberUtterance, whisperSummary } from './transfers/whisper-summary';
 
-/** The hooks jambonz calls. */
-export type HookKind = 'call' | 'turn' | 'status' | 'dial' | 'voicemail';
+/** The hooks jambonz calls: each is the name of its path in {@link HOOK_PATHS}. */
+export type HookKind = keyof typeof HOOK_PATHS;
 
 /** A hook request as the HTTP layer hands it over: the raw bytes (what the signature covers) and their JSON. */
 export interface HookRequest {
@@ -92,8 +124,11 @@ const MAX_SILENCES = 4;
 const MAX_CALLER_TURNS = 60;
 /** Call states after which no more hooks are expected. */
 const FINAL_STATUSES = new Set(['completed', 'failed', 'busy', 'no-answer']);
-/** Dial results that mean the transfer connected. */
-const CONNECTED = new Set(['completed', 'answered', 'in-progress']);
+/** Seconds a call's transfer notice stays claimed: longer than any call and its late hooks. */
+const NOTICE_CLAIM_SECONDS = 24 * 3600;
+/** A queue's wait round when something failed on our side: the caller keeps waiting, and the next round asks again. */
+const WAIT_AGAIN: JambonzVerb[] = [{ verb: 'pause', length: 5 }];
+const LEAVE_QUEUE: JambonzVerb[] = [{ verb: 'leave' }];
 
 const LANGUAGE_OF: Record<string, string> = { en: 'en-US', es: 'es-US', fr: 'fr-FR' };
 const HANGUP_ONLY: JambonzVerb[] = [{ verb: 'hangup' }];
@@ -114,11 +149,16 @@ export class JambonzHooks {
   private readonly safeByLocale = new Map<string, JambonzVerb[]>();
   /** What a call's opening says, by locale, key, business and agent (i18next's interpolation costs more than the rest of the first hook). */
   private readonly openingPhrases = new Map<string, string>();
+  /** The words of "a message, or a call back?", by locale. */
+  private readonly followUpWordsByLocale = new Map<string, FollowUpWords>();
 
   constructor(private readonly deps: JambonzHooksDeps) {
     this.clock = deps.clock ?? (() => new Date());
     // Translations added later (a locale plugin) must not be hidden by what was said before.
-    deps.i18n.store?.on?.('added', () => this.openingPhrases.clear());
+    deps.i18n.store?.on?.('added', () => {
+      this.openingPhrases.clear();
+      this.followUpWordsByLocale.clear();
+    });
     for (const locale of ['en', 'es', 'fr']) {
       const verbs = safeVerbs(deps.i18n.t('calls:hooks.apology_hangup', { lng: locale }));
       const problem = verbProblem(verbs);
@@ -154,11 +194,32 @@ export class JambonzHooks {
           return await this.onDial(body, auth.account, auth.readSession);
         case 'voicemail':
           return await this.onVoicemail(body, auth.account, auth.readSession);
+        case 'followup':
+          return await this.onFollowUp(body, auth.account, auth.readSession);
+        case 'whisper':
+          return await this.onWhisper(body, auth.account, auth.readSession);
+        case 'queue':
+          return await this.onQueue(body, auth.account, auth.readSession);
+        case 'queueWait':
+          return await this.onQueueWait(body, auth.account, auth.readSession);
+        case 'dequeue':
+          return await this.onDequeue(body, auth.account, auth.readSession);
       }
     } catch (error) {
       // The session store or the database failed before the call's own fallback could run.
       this.deps.logger.error({ err: error, callSid: body.call_sid, hook: request.kind }, 'jambonz hook failed');
-      return request.kind === 'status' ? refuse(503, 'jambonz.unavailable', 'the call record is unavailable; try again') : { status: 200, body: this.safe('en') };
+      switch (request.kind) {
+        case 'status':
+          return refuse(503, 'jambonz.unavailable', 'the call record is unavailable; try again');
+        // The human's leg: hanging up there would cancel the transfer; nothing said bridges at once.
+        case 'whisper':
+          return { status: 200, body: [] };
+        // Only play, say, pause and leave are allowed there: the caller keeps waiting, and the next round tries again.
+        case 'queueWait':
+          return { status: 200, body: WAIT_AGAIN };
+        default:
+          return { status: 200, body: this.safe('en') };
+      }
     }
   }
 
@@ -174,13 +235,20 @@ export class JambonzHooks {
     const { directory, settings, guard } = this.deps;
     const accountSid = typeof body.account_sid === 'string' ? body.account_sid : null;
     let candidates: AccountEntry[] = [];
+    const read: SessionRead = (callSid) => this.deps.sessions.get(callSid);
+    const callSid = typeof body.call_sid === 'string' && body.call_sid.length > 0 && body.call_sid.length <= 64 ? body.call_sid : null;
+    let early: Promise<CallSession | null> | null = null;
     const known = accountSid ? await directory.account(accountSid) : null;
     if (known) candidates = [known];
     else if (typeof body.to === 'string') {
       const number = await directory.number(normalizeNumber(body.to));
       if (number) candidates = await directory.accountsFor(number.brandId, number.clientId);
+    } else if (callSid) {
+      // jambonz's enqueue waitHook carries neither the account nor the numbers: the call's own tenant names the secrets.
+      early = read(callSid);
+      const session = await early;
+      if (session) candidates = await directory.accountsFor(session.brandId, session.clientId);
     }
-    const read: SessionRead = (callSid) => this.deps.sessions.get(callSid);
     if (settings.signatures === 'off') return { ok: true, account: candidates.length === 1 ? candidates[0]! : null, readSession: read };
 
     const secrets = candidates.flatMap((account) => account.secrets);
@@ -190,8 +258,7 @@ export class JambonzHooks {
       return { ok: false, reply: refuse(401, `jambonz.signature_${check.reason}`, SIGNATURE_MESSAGES[check.reason]) };
     }
     const ttl = check.timestamp + settings.toleranceSeconds - Math.floor(Date.now() / 1000) + 1;
-    const callSid = typeof body.call_sid === 'string' && body.call_sid.length > 0 && body.call_sid.length <= 64 ? body.call_sid : null;
-    const early = callSid ? read(callSid) : null;
+    early ??= callSid ? read(callSid) : null;
     early?.catch(() => undefined);
     // The signature's first 128 bits identify the request well enough (it is an HMAC), in half the memory.
     if (!(await guard.claim(`sig:${check.signature.slice(0, 32)}`, Math.max(1, ttl)))) {
@@ -247,6 +314,8 @@ export class JambonzHooks {
       const from = normalizeNumber(payload.from);
       const used = profile.monthlyMinutes != null ? await this.deps.directory.usedSecondsThisMonth(entry.brand.id, entry.client.id, entry.client.timezone) : 0;
       const decision = routeCall({ now, callerNumber: from, client: entry.client, profile, usedSecondsThisMonth: used });
+      // A staff phone calling its own business takes the next caller out of the queue (when the client has one).
+      const staff = profile.queue?.enabled === true && isStaffNumber(profile.staffNumbers, from);
       session = {
         callSid,
         callId: timeOrderedId(),
@@ -254,7 +323,7 @@ export class JambonzHooks {
         clientId: entry.client.id,
         accountSid: account?.accountSid ?? null,
         route: decision.route,
-        mode: decision.action.kind,
+        mode: staff ? 'dequeue' : decision.action.kind,
         locale,
         from,
         to: normalizeNumber(payload.to),
@@ -275,9 +344,9 @@ export class JambonzHooks {
         opening: [],
         test: this.deps.testCalls?.isTestCall(body.env_vars, payload) ?? false,
       };
-      const notices = decision.action.kind === 'ai' ? this.noticesOf(profile) : { ai: false, recording: null };
+      const notices = session.mode === 'ai' ? this.noticesOf(profile) : { ai: false, recording: null };
       this.recordCall(session, payload, notices);
-      this.timeline(session, 'route', { route: decision.route, action: decision.action.kind, ...(decision.note ? { note: decision.note } : {}) });
+      this.timeline(session, 'route', { route: decision.route, action: session.mode, ...(decision.note ? { note: decision.note } : {}) });
       if (session.test) this.timeline(session, 'test_call', { billed: false });
       this.publish(session, CALL_EVENTS.started, { callSid, callId: session.callId, route: decision.route, mode: session.mode, from, to: session.to, locale, ...(session.test ? { test: true } : {}) });
       const verbs = await this.openingVerbs(session, entry, profile, decision, now);
@@ -328,6 +397,10 @@ export class JambonzHooks {
     const voice = this.voiceOf(profile, session.locale);
     const business = entry.client.name;
     const t = (key: string) => this.openingPhrase(key, session.locale, business, profile.agentName);
+    if (session.mode === 'dequeue') {
+      session.lastAction = 'dequeue';
+      return dequeueVerbs(t('dequeue_connecting'), queueNameOf(session.clientId), voice);
+    }
     switch (decision.action.kind) {
       case 'message':
         session.lastAction = 'hangup';
@@ -337,6 +410,7 @@ export class JambonzHooks {
         return voicemailVerbs(t(`voicemail_${decision.route}`), voice);
       case 'forward':
         session.lastAction = 'transfer';
+        session.transfer = newTransfer(decision.action.to, 'forward');
         return transferVerbs(t('forwarding'), decision.action.to, voice);
       case 'ai': {
         const { ai, recording } = this.noticesOf(profile);
@@ -345,7 +419,7 @@ export class JambonzHooks {
         if (notice) this.timeline(session, 'disclosure', { ai, recording: Boolean(recording) });
         const { engine, knowledge, tools } = await this.conversation(session, entry, profile);
         const reply = await engine.start(this.facts(session, now), knowledge, tools);
-        return this.afterReply(session, reply, voice, before, now);
+        return this.afterReply(session, entry, reply, voice, before, now);
       }
     }
   }
@@ -373,6 +447,8 @@ export class JambonzHooks {
     session.opening = [];
     session.callerTurns++;
     session.silences = mapped.input.kind === 'silence' ? session.silences + 1 : 0;
+    // Only a client with warm transfer keeps the caller's words in the session: its whisper quotes them.
+    if (profile.warmTransfer && mapped.text && mapped.input.kind !== 'dtmf') session.recent = rememberUtterance(session.recent, mapped.text);
     const callerTurn = {
       ...this.rowBase(session),
       seq: session.seq++,
@@ -391,7 +467,7 @@ export class JambonzHooks {
         reply = { ...reply, say: this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale }), action: { type: 'hangup' } };
       }
       this.deps.writer.turn({ ...callerTurn, intent: reply.intent ?? null });
-      const verbs = this.afterReply(session, reply, voice, [], now);
+      const verbs = this.afterReply(session, entry, reply, voice, [], now);
       await this.deps.sessions.set(session);
       this.publish(session, CALL_EVENTS.turn, {
         callSid: session.callSid,
@@ -413,19 +489,25 @@ export class JambonzHooks {
    * the engine's text to the call's voice (which the first hook checked), so its text is type-checked;
    * any other action (once a call, at its end) is checked whole.
    */
-  private afterReply(session: CallSession, reply: AgentReply, voice: CallVoice, before: JambonzVerb[], now: Date): JambonzVerb[] {
+  private afterReply(session: CallSession, entry: ClientEntry, reply: AgentReply, voice: CallVoice, before: JambonzVerb[], now: Date): JambonzVerb[] {
     const action = reply.action;
+    const warm = action.type === 'transfer' && entry.profile?.warmTransfer === true;
     const verbs =
       action.type === 'listen'
         ? listenVerbs(reply.say, voice, before)
         : action.type === 'transfer'
-          ? transferVerbs(reply.say, action.to, voice, before)
+          ? transferVerbs(reply.say, action.to, voice, before, { whisper: warm })
           : action.type === 'voicemail'
             ? voicemailVerbs(reply.say, voice, before)
             : hangupVerbs(reply.say, voice, before);
     const problem = action.type === 'listen' && typeof reply.say === 'string' ? null : verbProblem(verbs);
     if (problem) throw new Error(`the agent's reply makes verbs jambonz would refuse: ${problem}`);
-    if (action.type === 'transfer') session.transferTo = action.to;
+    if (action.type === 'transfer') {
+      const reason: TransferReason = action.reason === 'emergency' ? 'emergency' : 'human';
+      session.transferTo = action.to;
+      // The whisper is written now, while the conversation is at hand, so that the whisper hook only reads it.
+      session.transfer = newTransfer(action.to, reason, warm ? this.whisperOf(session, entry, reason) : null);
+    }
     session.engineState = reply.state;
     session.outcome = betterOutcome(session.outcome, reply.outcome);
     session.lastAction = action.type;
@@ -433,28 +515,235 @@ export class JambonzHooks {
     return verbs;
   }
 
-  // ---- transfers and voicemail --------------------------------------------------------------------
+  // ---- transfers, the follow-up, queues and voicemail ---------------------------------------------
 
+  /**
+   * The dial's result. Connected: the call was transferred. Not taken (no-answer, busy, failed,
+   * canceled): a caller who asked for a person waits in the client's queue when it has one; otherwise
+   * (or after the queue) the caller is offered a message or a call back. A result already acted on
+   * (the hook delivered twice) gets the same answer again and changes nothing.
+   */
   private async onDial(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
     const parsed = dialResultSchema.safeParse(body);
     if (!parsed.success) return invalid(parsed.error);
     const session = await this.liveSession(parsed.data.call_sid, account, readSession);
     if (!session) return { status: 200, body: HANGUP_ONLY };
-    const status = parsed.data.dial_call_status;
-    const connected = CONNECTED.has(status);
-    this.timeline(session, 'transfer', { to: session.transferTo, status, sipStatus: parsed.data.dial_sip_status ?? null });
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    // A dial we did not follow from its start (a session older than transfers' steps) is followed from here.
+    session.transfer ??= newTransfer(session.transferTo ?? '', 'forward');
+    const transfer = session.transfer;
+    if (transfer.step !== 'dialing') return { status: 200, body: this.transferAnswer(session, entry) };
+
+    const { dial_call_status: status, dial_sip_status: sipStatus, duration } = parsed.data;
+    const connected = dialConnected(status);
+    transfer.dialStatus = status;
+    transfer.sipStatus = sipStatus ?? null;
+    this.timeline(session, 'transfer', {
+      to: transfer.to,
+      reason: transfer.reason,
+      status,
+      sipStatus: sipStatus ?? null,
+      ...(duration !== undefined ? { duration } : {}),
+      warm: transfer.whisper !== null,
+    });
     session.outcome = betterOutcome(session.outcome, connected ? 'transferred' : 'transfer_failed');
     if (session.transferTo) this.deps.writer.update(session.callId, { transferTo: session.transferTo });
     if (connected) {
+      transfer.step = 'connected';
       session.lastAction = 'hangup';
       await this.deps.sessions.set(session);
       return { status: 200, body: HANGUP_ONLY };
     }
+    const queue = entry?.profile?.queue;
+    if (transfer.reason === 'human' && queue?.enabled && !transfer.queue) {
+      transfer.step = 'queued';
+      transfer.queue = queueNameOf(session.clientId);
+      session.lastAction = 'enqueue';
+      this.timeline(session, 'queue:entered', { queue: transfer.queue, after: status });
+      this.publish(session, TRANSFER_EVENTS.queued, { callSid: session.callSid, callId: session.callId, from: session.from, callerName: session.callerName, queue: transfer.queue });
+    } else this.offerFollowUp(session);
+    const verbs = this.transferAnswer(session, entry);
+    this.agentLine(session, spokenText(verbs).join(' '));
+    await this.deps.sessions.set(session);
+    return { status: 200, body: verbs };
+  }
+
+  /** After a transfer nobody took: "a message, or a call back?"; straight to the message when there is no number to call back. */
+  private offerFollowUp(session: CallSession): void {
+    const transfer = session.transfer!;
+    transfer.step = canCallBack(session.from) ? 'offered' : 'message';
+    session.lastAction = transfer.step === 'offered' ? 'followup' : 'voicemail';
+  }
+
+  /**
+   * What a transfer's step asks jambonz to do: the same words whenever it is asked, so that a hook
+   * delivered twice gets the answer it got the first time.
+   */
+  private transferAnswer(session: CallSession, entry: ClientEntry | null): JambonzVerb[] {
+    const transfer = session.transfer;
+    if (!transfer) return HANGUP_ONLY;
+    const voice = this.voiceOf(entry?.profile ?? null, session.locale);
+    const business = entry?.client.name ?? '';
+    switch (transfer.step) {
+      case 'queued':
+        return enqueueVerbs(this.say(session, 'queue_hold', { business }), transfer.queue ?? queueNameOf(session.clientId), voice);
+      case 'offered':
+        return offerVerbs(this.say(session, transfer.queue ? 'queue_offer' : 'transfer_offer', { business }), voice);
+      case 'message':
+        return voicemailVerbs(this.say(session, canCallBack(session.from) ? 'followup_message' : 'transfer_failed'), voice);
+      default:
+        return HANGUP_ONLY;
+    }
+  }
+
+  /** The caller's answer to "a message, or a call back?". */
+  private async onFollowUp(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
+    const parsed = gatherResultSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const session = await this.liveSession(parsed.data.call_sid, account, readSession);
+    if (!session) return { status: 200, body: HANGUP_ONLY };
     const entry = await this.deps.directory.client(session.brandId, session.clientId);
-    const text = this.deps.i18n.t('calls:hooks.transfer_failed', { lng: session.locale, business: entry?.client.name ?? '' });
-    session.lastAction = 'voicemail';
-    const verbs = voicemailVerbs(text, this.voiceOf(entry?.profile ?? null, session.locale));
-    this.agentLine(session, text);
+    const transfer = session.transfer;
+    if (!transfer || transfer.step !== 'offered') return { status: 200, body: this.transferAnswer(session, entry) };
+    const voice = this.voiceOf(entry?.profile ?? null, session.locale);
+    const mapped = mapGatherResult(parsed.data, this.deps.settings.minConfidence);
+    const now = this.clock();
+    this.deps.writer.turn({ ...this.rowBase(session), seq: session.seq++, speaker: 'caller', text: mapped.text, confidence: mapped.confidence, at: now, sttLatencyMs: mapped.sttLatencyMs });
+    const choice = chooseFollowUp(mapped.input, this.followUpWords(session.locale));
+    let verbs: JambonzVerb[];
+    if (choice === 'message') {
+      this.timeline(session, 'followup', { choice });
+      transfer.step = 'message';
+      session.lastAction = 'voicemail';
+      verbs = this.transferAnswer(session, entry);
+    } else if (choice === 'callback') {
+      this.timeline(session, 'followup', { choice });
+      transfer.step = 'done';
+      session.lastAction = 'hangup';
+      const request = this.say(session, 'callback_request', { to: transfer.to });
+      let message: { id: string | null; text: string } = { id: null, text: request };
+      try {
+        message = await this.saveMessage(session, request, transfer.reason === 'emergency');
+        session.outcome = betterOutcome(session.outcome, 'message_taken');
+        verbs = hangupVerbs(this.say(session, 'callback_confirmed', { last4: lastFour(session.from) }), voice);
+      } catch (error) {
+        this.deps.logger.error({ err: error, callSid: session.callSid }, 'saving a call-back request failed; the owner is told by e-mail all the same');
+        verbs = hangupVerbs(this.say(session, 'apology_hangup'), voice);
+      }
+      await this.notifyTransfer(session, 'callback', message);
+    } else if (++transfer.asks < 2) {
+      verbs = offerVerbs(this.say(session, 'offer_again'), voice);
+    } else {
+      this.timeline(session, 'followup', { choice: 'none' });
+      transfer.step = 'done';
+      session.lastAction = 'hangup';
+      verbs = hangupVerbs(this.say(session, 'offer_goodbye'), voice);
+      await this.notifyTransfer(session, 'none', null);
+    }
+    this.agentLine(session, spokenText(verbs).join(' '));
+    await this.deps.sessions.set(session);
+    return { status: 200, body: verbs };
+  }
+
+  /**
+   * A warm transfer's `confirmHook`, on the human's leg (its own call sid; the caller's is `parent_call_sid`):
+   * the summary written when the transfer started. Nothing to say (a cold transfer, an unknown call)
+   * answers nothing, and jambonz bridges at once: the transfer never fails for want of a whisper.
+   */
+  private async onWhisper(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
+    const parsed = whisperHookSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const session = await this.liveSession(parsed.data.parent_call_sid ?? parsed.data.call_sid, account, readSession);
+    const whisper = session?.transfer?.whisper;
+    if (!session || !whisper) return { status: 200, body: [] };
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    this.timeline(session, 'whisper', { to: session.transfer!.to });
+    return { status: 200, body: whisperVerbs(whisper, this.voiceOf(entry?.profile ?? null, session.locale)) };
+  }
+
+  /**
+   * A round of the caller's wait in the queue: the position now and then, hold music (or silence)
+   * until the next announcement, and `leave` once the client's maximum wait is reached.
+   */
+  private async onQueueWait(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
+    const parsed = queueWaitSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const payload = parsed.data;
+    const session = await this.liveSession(payload.call_sid, account, readSession);
+    const transfer = session?.transfer;
+    if (!session || transfer?.step !== 'queued') return { status: 200, body: LEAVE_QUEUE };
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    const settings = entry?.profile?.queue;
+    const round = settings?.enabled ? planQueueWait(settings, payload.queue_time, transfer.announcedAt) : ({ leave: true } as const);
+    if (round.leave) {
+      transfer.queueSeconds = payload.queue_time;
+      this.timeline(session, 'queue:max_wait', { queueTime: payload.queue_time, ...(settings?.enabled ? {} : { disabled: true }) });
+      await this.deps.sessions.set(session);
+      return { status: 200, body: LEAVE_QUEUE };
+    }
+    let announce: string | undefined;
+    if (round.announce) {
+      announce =
+        payload.queue_position !== undefined ? this.say(session, 'queue_position', { position: payload.queue_position + 1 }) : this.say(session, 'queue_waiting');
+      transfer.announcedAt = payload.queue_time;
+      await this.deps.sessions.set(session);
+    }
+    const voice = this.voiceOf(entry?.profile ?? null, session.locale);
+    return { status: 200, body: queueWaitVerbs({ announce, musicUrl: settings!.holdMusicUrl ?? null, seconds: round.seconds }, voice) };
+  }
+
+  /** How the caller left the queue: bridged to a staff phone, hung up, or taken out (`leave`, after the maximum wait) and offered a message. */
+  private async onQueue(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
+    const parsed = queueResultSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const payload = parsed.data;
+    const session = await this.liveSession(payload.call_sid, account, readSession);
+    if (!session) return { status: 200, body: HANGUP_ONLY };
+    const entry = await this.deps.directory.client(session.brandId, session.clientId);
+    const transfer = session.transfer;
+    if (!transfer || transfer.step !== 'queued') return { status: 200, body: this.transferAnswer(session, entry) };
+    const result = payload.queue_result;
+    transfer.queueResult = result;
+    if (payload.queue_time !== undefined) transfer.queueSeconds = payload.queue_time;
+    this.timeline(session, `queue:${result}`, { queue: transfer.queue, queueTime: transfer.queueSeconds });
+    if (result === 'bridged') {
+      transfer.step = 'connected';
+      session.outcome = betterOutcome(session.outcome, 'transferred');
+      session.lastAction = 'hangup';
+      await this.deps.sessions.set(session);
+      return { status: 200, body: HANGUP_ONLY };
+    }
+    if (result === 'hangup') {
+      // The caller hung up while waiting: the owner hears of a caller nobody took.
+      transfer.step = 'done';
+      session.lastAction = 'hangup';
+      await this.notifyTransfer(session, 'none', null);
+      await this.deps.sessions.set(session);
+      return { status: 200, body: [] };
+    }
+    this.offerFollowUp(session);
+    const verbs = this.transferAnswer(session, entry);
+    this.agentLine(session, spokenText(verbs).join(' '));
+    await this.deps.sessions.set(session);
+    return { status: 200, body: verbs };
+  }
+
+  /** A staff phone's dequeue: over after a bridge, or nobody was waiting (said, then goodbye). */
+  private async onDequeue(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
+    const parsed = dequeueResultSchema.safeParse(body);
+    if (!parsed.success) return invalid(parsed.error);
+    const session = await this.liveSession(parsed.data.call_sid, account, readSession);
+    if (!session || session.mode !== 'dequeue') return { status: 200, body: HANGUP_ONLY };
+    const result = parsed.data.dequeue_result;
+    this.timeline(session, `dequeue:${result}`, {});
+    session.outcome = betterOutcome(session.outcome, 'answered');
+    session.lastAction = 'hangup';
+    let verbs = HANGUP_ONLY;
+    if (result !== 'complete') {
+      const entry = await this.deps.directory.client(session.brandId, session.clientId);
+      verbs = hangupVerbs(this.say(session, result === 'timeout' ? 'dequeue_empty' : 'dequeue_failed'), this.voiceOf(entry?.profile ?? null, session.locale));
+      this.agentLine(session, spokenText(verbs).join(' '));
+    }
     await this.deps.sessions.set(session);
     return { status: 200, body: verbs };
   }
@@ -466,29 +755,19 @@ export class JambonzHooks {
     if (!session) return { status: 200, body: HANGUP_ONLY };
     const entry = await this.deps.directory.client(session.brandId, session.clientId);
     const voice = this.voiceOf(entry?.profile ?? null, session.locale);
+    const transfer = session.transfer;
+    // The message after a failed transfer was taken already: this is the same hook again.
+    if (transfer?.step === 'done') return { status: 200, body: hangupVerbs(this.say(session, 'voicemail_saved'), voice) };
+    const afterTransfer = transfer?.step === 'message';
     const mapped = mapGatherResult(parsed.data, 0);
     const now = this.clock();
     let key = 'voicemail_empty';
+    let message: { id: string | null; text: string } | null = null;
     if (mapped.input.kind === 'speech' || (mapped.input.kind === 'low-confidence' && mapped.text)) {
+      message = { id: null, text: mapped.text };
       try {
-        const em = this.deps.db.forTenant(this.ctxOf(session));
-        let message = await em.findOne(CallerMessage, { callSid: session.callSid });
-        const text = message ? `${message.text}\n${mapped.text}` : mapped.text;
-        if (message) em.assign(message, { text });
-        else {
-          message = em.create(CallerMessage, {
-            brand: em.getReference(Brand, session.brandId),
-            client: em.getReference(Client, session.clientId),
-            callSid: session.callSid,
-            callerName: session.callerName,
-            callbackNumber: session.from.slice(0, 20),
-            text,
-          });
-        }
-        await em.flush();
-        session.messageId = message.id;
-        session.outcome = betterOutcome(session.outcome, 'voicemail');
-        this.deps.writer.update(session.callId, { messageId: message.id });
+        message = await this.saveMessage(session, mapped.text, afterTransfer && transfer!.reason === 'emergency');
+        session.outcome = betterOutcome(session.outcome, afterTransfer ? 'message_taken' : 'voicemail');
         this.deps.writer.turn({ ...this.rowBase(session), seq: session.seq++, speaker: 'caller', text: mapped.text, confidence: mapped.confidence, at: now, sttLatencyMs: mapped.sttLatencyMs });
         key = 'voicemail_saved';
       } catch (error) {
@@ -496,11 +775,106 @@ export class JambonzHooks {
         key = 'apology_hangup';
       }
     }
-    const text = this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale });
+    if (afterTransfer) {
+      transfer!.step = 'done';
+      // A message that could not be saved still reaches the owner: its words travel in the e-mail.
+      await this.notifyTransfer(session, message ? 'message' : 'none', message);
+    }
+    const text = this.say(session, key);
     this.agentLine(session, text);
     session.lastAction = 'hangup';
     await this.deps.sessions.set(session);
     return { status: 200, body: hangupVerbs(text, voice) };
+  }
+
+  /**
+   * Keeps the caller's message (one per call: words added later are appended, the same words again are
+   * not) and links it to the call. Returns the message as saved.
+   */
+  private async saveMessage(session: CallSession, text: string, urgent: boolean): Promise<{ id: string; text: string }> {
+    const em = this.deps.db.forTenant(this.ctxOf(session));
+    let message = await em.findOne(CallerMessage, { callSid: session.callSid });
+    if (message) {
+      if (!message.text.split('\n').includes(text)) em.assign(message, { text: `${message.text}\n${text}` });
+      if (urgent) em.assign(message, { urgent: true });
+    } else {
+      message = em.create(CallerMessage, {
+        brand: em.getReference(Brand, session.brandId),
+        client: em.getReference(Client, session.clientId),
+        callSid: session.callSid,
+        callerName: session.callerName,
+        callbackNumber: session.from.slice(0, 20),
+        text,
+        urgent,
+      });
+    }
+    await em.flush();
+    session.messageId = message.id;
+    this.deps.writer.update(session.callId, { messageId: message.id });
+    return { id: message.id, text: message.text };
+  }
+
+  /**
+   * Tells the owner (through `call.transfer_failed`, which the notices turn into an e-mail) about a
+   * transfer nobody took, and what the caller left. Once per call: the session remembers it, and a claim
+   * keeps two replicas acting on two hooks of the call at the same moment from both telling it.
+   */
+  private async notifyTransfer(session: CallSession, followUp: FollowUpKind, message: { id: string | null; text: string } | null): Promise<void> {
+    const transfer = session.transfer;
+    if (!transfer || transfer.notified || transfer.dialStatus === null) return;
+    transfer.notified = true;
+    try {
+      if (!(await this.deps.guard.claim(`transfer-notice:${session.callSid}`, NOTICE_CLAIM_SECONDS))) return;
+    } catch (error) {
+      // The notice job's id is the call's, so an e-mail is still sent once if the event is told twice.
+      this.deps.logger.warn({ err: error, callSid: session.callSid }, 'claiming the transfer notice failed; telling it anyway');
+    }
+    const payload: TransferFailedPayload = {
+      callSid: session.callSid,
+      callId: session.callId,
+      callerNumber: session.from,
+      callerName: session.callerName,
+      to: transfer.to,
+      reason: transfer.reason,
+      status: transfer.dialStatus,
+      sipStatus: transfer.sipStatus,
+      queueSeconds: transfer.queue ? transfer.queueSeconds : null,
+      followUp,
+      message: message?.text ?? null,
+      messageId: message?.id ?? null,
+      urgent: transfer.reason === 'emergency',
+      locale: session.locale,
+      startedAt: session.startedAt,
+    };
+    this.timeline(session, 'owner_notified', { followUp });
+    this.publish(session, TRANSFER_EVENTS.failed, payload as unknown as Record<string, unknown>);
+  }
+
+  /** The words that choose a message or a call back, in the call's language. */
+  private followUpWords(locale: string): FollowUpWords {
+    let words = this.followUpWordsByLocale.get(locale);
+    if (!words) {
+      const t = (key: string) => this.deps.i18n.t(`calls:hooks.followup_words.${key}`, { lng: locale });
+      words = { message: parseWords(t('message')), callback: parseWords(t('callback')) };
+      this.followUpWordsByLocale.set(locale, words);
+    }
+    return words;
+  }
+
+  /** What the human hears before a warm transfer bridges, in the call's language. */
+  private whisperOf(session: CallSession, entry: ClientEntry, reason: TransferReason): string {
+    return whisperSummary((key, vars) => this.say(session, key, vars), {
+      business: entry.client.name,
+      callerName: session.callerName,
+      from: session.from,
+      recent: session.recent,
+      reason,
+    });
+  }
+
+  /** `calls:hooks.<key>` in the call's language. */
+  private say(session: CallSession, key: string, vars: Record<string, unknown> = {}): string {
+    return this.deps.i18n.t(`calls:hooks.${key}`, { lng: session.locale, ...vars });
   }
 
   // ---- status -------------------------------------------------------------------------------------
@@ -528,7 +902,11 @@ export class JambonzHooks {
     }
     const answered = payload.call_status === 'completed';
     const duration = payload.duration ?? null;
-    const billable = answered && duration !== null && !session.test ? Math.ceil(duration) : 0;
+    // A staff phone's dequeue is the other half of a queued caller's call, which is billed already.
+    const billable = answered && duration !== null && !session.test && session.mode !== 'dequeue' ? Math.ceil(duration) : 0;
+    // A transfer nobody took, and the caller gone before choosing a follow-up: the owner still hears of the caller.
+    const transfer = session.transfer;
+    if (transfer && transfer.dialStatus !== null && transfer.step !== 'connected') await this.notifyTransfer(session, 'none', null);
     const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
     session.ended = true;
     // What is left of a finished call: enough to recognise its late hooks, nothing of the conversation.
@@ -609,6 +987,7 @@ export class JambonzHooks {
         verbs = transferVerbs(said, forward, voice);
         if (session) {
           session.transferTo = forward;
+          session.transfer = newTransfer(forward, 'fallback');
           session.lastAction = 'transfer';
         }
       } else if (session) {

@@ -1,4 +1,20 @@
-import { type CallVoice, HOOK_PATHS, hangupVerbs, listenVerbs, noticeVerbs, safeVerbs, spokenText, transferVerbs, verbProblem, voicemailVerbs } from './jambonz-verbs';
+import {
+  type CallVoice,
+  HOOK_PATHS,
+  dequeueVerbs,
+  enqueueVerbs,
+  hangupVerbs,
+  listenVerbs,
+  noticeVerbs,
+  offerVerbs,
+  queueWaitVerbs,
+  safeVerbs,
+  spokenText,
+  transferVerbs,
+  verbProblem,
+  voicemailVerbs,
+  whisperVerbs,
+} from './jambonz-verbs';
 
 const VOICE: CallVoice = {
   synthesizer: { vendor: 'elevenlabs', voice: 'voice-123', language: 'en-US', label: 'client-own' },
@@ -28,6 +44,53 @@ describe('jambonz verbs', () => {
       { verb: 'say', text: 'Putting you through.', synthesizer: VOICE.synthesizer },
       expect.objectContaining({ verb: 'dial', target: [{ type: 'phone', number: '+15550009999' }], actionHook: HOOK_PATHS.dial }),
     ]);
+  });
+
+  it('adds a confirmHook to the dial for a warm transfer, and whispers with say only', () => {
+    const cold = transferVerbs('Putting you through.', '+15550009999', VOICE);
+    expect(cold[1]).not.toHaveProperty('confirmHook');
+    const warm = transferVerbs('Putting you through.', '+15550009999', VOICE, [], { whisper: true });
+    expect(verbProblem(warm)).toBeNull();
+    expect(warm[1]).toMatchObject({ verb: 'dial', confirmHook: HOOK_PATHS.whisper, actionHook: HOOK_PATHS.dial });
+    const whisper = whisperVerbs('Maria is calling about a toothache.', VOICE);
+    expect(verbProblem(whisper)).toBeNull();
+    expect(whisper).toEqual([{ verb: 'say', text: 'Maria is calling about a toothache.', synthesizer: VOICE.synthesizer }]);
+  });
+
+  it('offers a message or a call back as a gather of speech or one key, answered at the follow-up hook', () => {
+    const verbs = offerVerbs('A message, or a call back?', VOICE);
+    expect(verbProblem(verbs)).toBeNull();
+    expect(verbs).toEqual([
+      expect.objectContaining({ verb: 'gather', input: ['speech', 'digits'], numDigits: 1, actionHook: HOOK_PATHS.followup, say: { text: 'A message, or a call back?', synthesizer: VOICE.synthesizer } }),
+    ]);
+  });
+
+  it('enqueues with the queue and wait hooks, and plays a wait round as music cut at its length, silence, or leave', () => {
+    const enqueue = enqueueVerbs('Please hold.', 'tero-abc', VOICE);
+    expect(verbProblem(enqueue)).toBeNull();
+    expect(enqueue[1]).toEqual({ verb: 'enqueue', name: 'tero-abc', actionHook: HOOK_PATHS.queue, waitHook: HOOK_PATHS.queueWait });
+
+    const music = queueWaitVerbs({ announce: 'You are number 2 in line.', musicUrl: 'https://cdn.example/hold.mp3', seconds: 30 }, VOICE);
+    expect(verbProblem(music)).toBeNull();
+    expect(music).toEqual([
+      { verb: 'say', text: 'You are number 2 in line.', synthesizer: VOICE.synthesizer },
+      { verb: 'play', url: 'https://cdn.example/hold.mp3', loop: 'forever', timeoutSecs: 30 },
+    ]);
+    const silence = queueWaitVerbs({ seconds: 12.4 }, VOICE);
+    expect(verbProblem(silence)).toBeNull();
+    expect(silence).toEqual([{ verb: 'pause', length: 12 }]);
+    expect(queueWaitVerbs({ seconds: 0, leave: true, announce: 'ignored' }, VOICE)).toEqual([{ verb: 'leave' }]);
+    expect(verbProblem([{ verb: 'leave' }])).toBeNull();
+    // Only play, say, pause, leave (and tag) are allowed in a waitHook's answer.
+    for (const round of [music, silence]) for (const verb of round) expect(['play', 'say', 'pause', 'leave']).toContain(verb.verb);
+  });
+
+  it('dequeues for a staff phone with a timeout, so that an empty queue ends at the dequeue hook', () => {
+    const verbs = dequeueVerbs('Connecting you.', 'tero-abc', VOICE);
+    expect(verbProblem(verbs)).toBeNull();
+    expect(verbs[1]).toMatchObject({ verb: 'dequeue', name: 'tero-abc', actionHook: HOOK_PATHS.dequeue, beep: true });
+    expect(verbs[1]!.timeout).toEqual(expect.any(Number));
+    expect(Number(verbs[1]!.timeout)).toBeGreaterThan(0);
   });
 
   it('takes a voicemail as a speech gather whose transcript goes to the voicemail hook', () => {

@@ -20,6 +20,16 @@ export const HOOK_PATHS = {
   status: '/hooks/jambonz/status',
   dial: '/hooks/jambonz/dial',
   voicemail: '/hooks/jambonz/voicemail',
+  /** After a transfer nobody took: the caller's choice between a message and a call back (a gather's result). */
+  followup: '/hooks/jambonz/transfer-followup',
+  /** A warm transfer's `confirmHook`: what the human hears before being bridged. */
+  whisper: '/hooks/jambonz/whisper',
+  /** An `enqueue`'s actionHook: how the caller left the queue. */
+  queue: '/hooks/jambonz/queue',
+  /** An `enqueue`'s waitHook: what the caller hears while waiting (asked again and again). */
+  queueWait: '/hooks/jambonz/queue-wait',
+  /** A staff phone's `dequeue` actionHook. */
+  dequeue: '/hooks/jambonz/dequeue',
 } as const;
 
 /** The voice and ears of a call: jambonz's `synthesizer` and `recognizer` objects. */
@@ -34,6 +44,11 @@ const GATHER_TIMEOUT_SECONDS = 8;
 const DIAL_TIMEOUT_SECONDS = 25;
 /** Seconds the voicemail waits for the caller to begin their message. */
 const VOICEMAIL_TIMEOUT_SECONDS = 12;
+/**
+ * Seconds a staff phone's `dequeue` waits for a caller. Without it jambonz polls an empty queue until
+ * the staff member hangs up; with it an empty queue ends the verb with `dequeue_result: timeout`.
+ */
+const DEQUEUE_TIMEOUT_SECONDS = 6;
 
 function say(text: string, voice: CallVoice): JambonzVerb[] {
   return text ? [{ verb: 'say', text, synthesizer: voice.synthesizer }] : [];
@@ -55,15 +70,66 @@ export function listenVerbs(text: string, voice: CallVoice, before: JambonzVerb[
   });
 }
 
-/** The agent speaks, then the call is put through to `to`; the result goes to the dial hook. */
-export function transferVerbs(text: string, to: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
+/**
+ * The agent speaks, then the call is put through to `to`; the result goes to the dial hook. A warm
+ * transfer (`whisper`) adds a `confirmHook`: once the human answers, jambonz asks the whisper hook what
+ * to play on their leg alone, and bridges the caller after it.
+ */
+export function transferVerbs(text: string, to: string, voice: CallVoice, before: JambonzVerb[] = [], options: { whisper?: boolean } = {}): JambonzVerb[] {
   return before.concat(say(text, voice), {
     verb: 'dial',
     target: [{ type: 'phone', number: to }],
     actionHook: HOOK_PATHS.dial,
     answerOnBridge: true,
     timeout: DIAL_TIMEOUT_SECONDS,
+    ...(options.whisper ? { confirmHook: HOOK_PATHS.whisper } : {}),
   });
+}
+
+/** What the human hears before a warm transfer bridges: jambonz allows only verbs that need no new call here. */
+export function whisperVerbs(text: string, voice: CallVoice): JambonzVerb[] {
+  return say(text, voice);
+}
+
+/**
+ * After a transfer nobody took: the agent asks "a message, or a call back?" and listens for a word or a
+ * key (1 or 2); the answer goes to the follow-up hook.
+ */
+export function offerVerbs(text: string, voice: CallVoice, before: JambonzVerb[] = []): JambonzVerb[] {
+  return before.concat({
+    verb: 'gather',
+    input: ['speech', 'digits'],
+    actionHook: HOOK_PATHS.followup,
+    bargein: true,
+    dtmfBargein: true,
+    numDigits: 1,
+    timeout: GATHER_TIMEOUT_SECONDS,
+    recognizer: voice.recognizer,
+    say: { text, synthesizer: voice.synthesizer },
+  });
+}
+
+/** The agent speaks, then the caller waits in the client's queue `name`; the wait hook fills the wait, the queue hook gets the result. */
+export function enqueueVerbs(text: string, name: string, voice: CallVoice): JambonzVerb[] {
+  return say(text, voice).concat({ verb: 'enqueue', name, actionHook: HOOK_PATHS.queue, waitHook: HOOK_PATHS.queueWait });
+}
+
+/**
+ * One round of a queue's wait (a waitHook answer: jambonz allows only play, say, pause, leave and tag
+ * there, and asks again when the round is over). `announce` is said first; then `seconds` of hold music
+ * (looped and cut at that length) or, without music, of silence. `leave` takes the caller out of the
+ * queue instead: the queue hook then receives `queue_result: leave`.
+ */
+export function queueWaitVerbs(round: { announce?: string; musicUrl?: string | null; seconds: number; leave?: boolean }, voice: CallVoice): JambonzVerb[] {
+  if (round.leave) return [{ verb: 'leave' }];
+  const seconds = Math.max(1, Math.round(round.seconds));
+  const hold: JambonzVerb = round.musicUrl ? { verb: 'play', url: round.musicUrl, loop: 'forever', timeoutSecs: seconds } : { verb: 'pause', length: seconds };
+  return say(round.announce ?? '', voice).concat(hold);
+}
+
+/** A staff phone takes the next caller out of the client's queue `name`; an empty queue times out, and the dequeue hook says so. */
+export function dequeueVerbs(text: string, name: string, voice: CallVoice): JambonzVerb[] {
+  return say(text, voice).concat({ verb: 'dequeue', name, actionHook: HOOK_PATHS.dequeue, timeout: DEQUEUE_TIMEOUT_SECONDS, beep: true });
 }
 
 /**

@@ -25,11 +25,12 @@ export function whisperSummary(
   t: Translate,
   facts: { business: string; callerName: string | null; from: string; recent: string[] | null | undefined; reason: TransferReason },
 ): string {
-  const number = canCallBack(facts.from) ? speakableNumber(facts.from) : t('whisper.number_unknown');
+  const from = canCallBack(facts.from) ? t('whisper.from_number', { number: speakableNumber(facts.from) }) : t('whisper.from_unknown');
+  const said = (facts.recent ?? []).map((line) => (/[.!?…]$/.test(line) ? line : `${line}.`)).join(' ');
   const parts = [
     facts.reason === 'emergency' ? t('whisper.urgent') : '',
-    facts.callerName ? t('whisper.caller_named', { business: facts.business, name: facts.callerName, number }) : t('whisper.caller', { business: facts.business, number }),
-    facts.recent?.length ? t('whisper.said', { said: facts.recent.join(' … ') }) : '',
+    facts.callerName ? t('whisper.caller_named', { business: facts.business, name: facts.callerName, from }) : t('whisper.caller', { business: facts.business, from }),
+    said ? t('whisper.said', { said }) : '',
     t('whisper.connecting'),
   ];
   return parts.filter(Boolean).join(' ');

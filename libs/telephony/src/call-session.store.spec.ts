@@ -1,0 +1,62 @@
+import { type CallSession, MemoryCallSessionStore, betterOutcome } from './call-session.store';
+import { newTransfer } from './transfers/transfer-state';
+
+const session = (callSid: string, over: Partial<CallSession> = {}): CallSession => ({
+  callSid,
+  callId: `id-${callSid}`,
+  brandId: 'b',
+  clientId: 'c',
+  accountSid: 'a',
+  route: 'open',
+  mode: 'ai',
+  locale: 'en',
+  from: '+15550001111',
+  to: '+15550002222',
+  callerName: 'Maria',
+  startedAt: new Date(0).toISOString(),
+  engineId: 'builtin',
+  engineState: {},
+  seq: 3,
+  silences: 0,
+  callerTurns: 1,
+  outcome: null,
+  bookingId: null,
+  messageId: null,
+  held: false,
+  transferTo: '+15550109999',
+  lastAction: 'transfer',
+  ended: false,
+  opening: [],
+  ...over,
+});
+
+describe('MemoryCallSessionStore with a transfer', () => {
+  it('hands out copies of the transfer and the caller\'s recent words, which hooks change in place', async () => {
+    const store = new MemoryCallSessionStore(60);
+    const written = session('s1', { transfer: newTransfer('+15550109999', 'human', 'Maria is calling.'), recent: ['my tooth hurts'] });
+    await store.set(written);
+    written.transfer!.step = 'offered';
+    written.recent!.push('changed after set');
+    const read = (await store.get('s1'))!;
+    read.transfer!.notified = true;
+    read.recent!.push('changed by a hook that then failed');
+    expect(await store.get('s1')).toMatchObject({ transfer: { step: 'dialing', notified: false, whisper: 'Maria is calling.' }, recent: ['my tooth hurts'] });
+  });
+
+  it('keeps a finished call\'s transfer (late hooks see how it ended), and no absent optional field comes back as null', async () => {
+    const store = new MemoryCallSessionStore(60);
+    const transfer = { ...newTransfer('+15550109999', 'human'), step: 'done' as const, dialStatus: 'no-answer', notified: true };
+    const ended = session('s2', { ended: true, outcome: 'message_taken', transfer });
+    await store.set(ended, 30);
+    const read = await store.get('s2');
+    expect(read).toEqual(ended);
+    expect(read).not.toHaveProperty('recent');
+    expect(read).not.toHaveProperty('test');
+  });
+
+  it('ranks a message taken after a failed transfer above the failure, and a bridge from the queue above both', () => {
+    expect(betterOutcome('transfer_failed', 'message_taken')).toBe('message_taken');
+    expect(betterOutcome('transfer_failed', 'transferred')).toBe('transferred');
+    expect(betterOutcome('message_taken', 'transfer_failed')).toBe('message_taken');
+  });
+});
