@@ -21,3 +21,4 @@ export * from './test-calls';
 export * from './jambonz-api';
 export * from './numbers';
 export * from './transfers';
+export * from './recordings';
