@@ -28,6 +28,7 @@ import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
 import { CALL_EVENTS, type Telephony, TransferNotices, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
+import { type Recordings, createRecordings } from '@tero/telephony';
 import type { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
 import pino, { type Logger } from 'pino';
@@ -69,6 +70,8 @@ export interface Kernel {
   numbers: Numbers;
   /** Files (recordings, porting documents…), per tenant: on local disk under DATA_DIR/files. */
   storage: FileStorage;
+  /** Call recordings from jambonz listen streams: the streams, playback, deletion on request, retention. */
+  recordings: Recordings;
   /** This process's Prometheus metrics (`GET /metrics`): hook latency, active calls, jobs, errors. */
   metrics: Metrics;
   close(): Promise<void>;
@@ -143,6 +146,9 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       clock: options.clock,
     });
     closers.unshift(() => telephony.close());
+    // Recorded calls stream their audio here; the hourly sweep (where jobs run) deletes what expired.
+    const recordings = createRecordings({ config, db, storage, sessions: telephony.sessions, jobs, logger, clock: options.clock });
+    closers.unshift(() => recordings.close());
     // A transfer nobody took is e-mailed to the client's owners: one job per call, whichever replica hears the event.
     const transferNotices = new TransferNotices({ db, jobs, mail, i18n, logger: logger.child({ part: 'transfers' }) });
     transferNotices.register();
@@ -205,6 +211,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     await numbers.start({ processJobs: options.processJobs });
 
     await jobs.start({ process: options.processJobs });
+    recordings.start({ processJobs: options.processJobs });
     if (options.processJobs) {
       closers.unshift(async () => outboxRetention.stop());
       await outboxRetention.start();
@@ -237,6 +244,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       billing,
       numbers,
       storage,
+      recordings,
       metrics,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
