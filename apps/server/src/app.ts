@@ -19,6 +19,8 @@ import { requestContextHook } from './http/request-context';
 import { KERNEL } from './http/tokens';
 import type { Kernel } from './kernel';
 import { LiveGateway } from './live/live.gateway';
+import { registerMultipartRoutes } from './numbers/multipart-form';
+import { NUMBER_UPLOAD_LIMITS, NumbersPagesController } from './numbers/numbers-pages.controller';
 import { PagesController } from './pages/pages.controller';
 
 function appModule(kernel: Kernel): DynamicModule {
@@ -27,7 +29,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, ApiAuthController, ApiController, AgentTestCallsController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, ApiAuthController, ApiController, AgentTestCallsController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost],
   };
 }
@@ -41,6 +43,8 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   const adapter = new FastifyAdapter({ trustProxy: kernel.config.TRUST_PROXY, bodyLimit: 1_048_576, loggerInstance: kernel.logger, serverFactory: serverWithHooks(hooks) });
   const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
   await app.register(fastifyCookie as never);
+  // File uploads (CSV imports, porting documents) on the routes that take them, each up to its own size.
+  registerMultipartRoutes(app.getHttpAdapter().getInstance(), NUMBER_UPLOAD_LIMITS);
   await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger, kernel.metrics) as never);
   await app.register(paymentHookRoutes(kernel.billing.webhooks, kernel.logger.child({ part: 'payment-hooks' })) as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));

@@ -1,0 +1,356 @@
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { NotFoundError, ValidationError } from '@tero/accounts';
+import { PHONE_NUMBER_STATES, PORTING_STATUSES, type PhoneNumberState } from '@tero/db';
+import { TeroError, type TenantContext } from '@tero/sdk';
+import {
+  ImportRefusedError,
+  MAX_DOCUMENT_BYTES,
+  MAX_DOCUMENTS,
+  type NumberView,
+  PORTING_TRANSITIONS,
+  type PortingView,
+  type RowProblem,
+  SERVED_COUNTRY_CODES,
+} from '@tero/telephony';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { tenantContextOf } from '../http/request-context';
+import { KERNEL } from '../http/tokens';
+import type { Kernel } from '../kernel';
+import { prepareLook, renderPage } from '../pages/render';
+import { type MultipartBody, isMultipartBody } from './multipart-form';
+
+type Form = Record<string, unknown>;
+const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
+
+/** The upload routes and the most each accepts: a CSV of 20,000 numbers, and a porting request's documents. */
+export const NUMBER_UPLOAD_LIMITS: Readonly<Record<string, number>> = {
+  '/admin/numbers/import': 3 * 1024 * 1024,
+  '/numbers/porting': MAX_DOCUMENTS * MAX_DOCUMENT_BYTES + 1024 * 1024,
+};
+
+interface PageExtra {
+  error?: string;
+  notice?: string;
+  problems?: RowProblem[];
+  values?: Form;
+}
+
+/**
+ * Number pages. The brand admin's `/admin/numbers`: the pool with its states and jambonz sync, filters
+ * (state, country, area code, pattern), add one number, CSV upload with its per-row report (big files as
+ * a job whose progress the page shows), assign (a chosen number, or the next one matching a search),
+ * release, and the clients' porting requests with their documents and status. The client's `/numbers`:
+ * its numbers, its porting requests and the form to submit one with documents. Forms are CSRF-checked;
+ * every action goes through `kernel.numbers` with the request's tenant.
+ */
+@Controller()
+export class NumbersPagesController {
+  constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
+
+  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
+    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
+  }
+
+  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
+    await prepareLook(this.kernel, request);
+    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
+  }
+
+  /** The form's fields (urlencoded or multipart), once its CSRF token is checked. */
+  private form(request: FastifyRequest): { fields: Form; upload: MultipartBody | null } {
+    const body = request.body;
+    const upload = isMultipartBody(body) ? body : null;
+    const fields = (upload ? upload.fields : (body ?? {})) as Form;
+    if (!this.kernel.csrf.verify(request.tero.csrfSecret, fields._csrf)) throw new CsrfError();
+    return { fields, upload };
+  }
+
+  private errorText(request: FastifyRequest, error: TeroError): string {
+    if (error instanceof ValidationError) return error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
+    const key = `errors:${error.code}`;
+    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
+  }
+
+  private when(request: FastifyRequest, at: Date | null | undefined): string {
+    return at ? new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(at) + ' UTC' : '';
+  }
+
+  /** A refused action shows its page again with the reason; anything else is the error page's. */
+  private async refusable(request: FastifyRequest, reply: FastifyReply, act: () => Promise<unknown>, again: (extra: PageExtra, status: number) => Promise<unknown>) {
+    try {
+      return await act();
+    } catch (error) {
+      if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError) && !(error instanceof CsrfError)) {
+        const problems = error instanceof ImportRefusedError ? error.problems : undefined;
+        return again({ error: this.errorText(request, error), problems }, error.options.status ?? 400);
+      }
+      throw error;
+    }
+  }
+
+  private portingData(request: FastifyRequest, p: PortingView, base: string) {
+    return {
+      id: p.id,
+      number: p.number,
+      clientName: p.clientName,
+      losingCarrier: p.losingCarrier,
+      accountNumber: p.accountNumber,
+      authorizedName: p.authorizedName,
+      status: p.status,
+      statusLabel: this.t(request, `numbers:porting.status.${p.status}`),
+      statusNote: p.statusNote,
+      submittedAt: this.when(request, p.createdAt),
+      documents: p.documents.map((d) => ({ ...d, url: `${base}/porting/${p.id}/documents/${d.index}`, kb: Math.max(1, Math.round(d.bytes / 1024)) })),
+      next: PORTING_TRANSITIONS[p.status].filter((s) => s !== 'cancelled').map((s) => ({ value: s, label: this.t(request, `numbers:porting.action.${s}`) })),
+      cancellable: p.status === 'submitted',
+    };
+  }
+
+  private numberData(request: FastifyRequest, n: NumberView) {
+    const until = n.state === 'reserved' ? n.reservedUntil : n.state === 'quarantined' ? n.quarantinedUntil : null;
+    return {
+      ...n,
+      stateLabel: this.t(request, `numbers:state.${n.state}`),
+      sync: n.syncState ?? 'none',
+      syncLabel: this.t(request, `numbers:sync.${n.syncState ?? 'none'}`),
+      until: until ? this.when(request, until) : '',
+      canAssign: n.state === 'available' || n.state === 'reserved' || n.state === 'quarantined',
+      canRelease: n.state === 'assigned' || n.state === 'reserved',
+    };
+  }
+
+  // ---- brand admin: /admin/numbers ----
+
+  private brandAccess(request: FastifyRequest): TenantContext | null {
+    const { principal, host } = request.tero;
+    if (!principal) return null;
+    if (host.kind !== 'brand' || principal.role !== 'brand_admin') throw new ForbiddenError();
+    return tenantContextOf(request.tero);
+  }
+
+  private async brandPage(request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}, status = 200) {
+    const ctx = this.brandAccess(request);
+    if (!ctx) return reply.redirect('/login', 303);
+    const query = request.query as Record<string, string | undefined>;
+    const state = PHONE_NUMBER_STATES.includes(query.state as PhoneNumberState) ? (query.state as PhoneNumberState) : null;
+    const filters = { state: state ?? '', country: str(query.country).toUpperCase(), areaCode: str(query.areaCode), pattern: str(query.pattern) };
+    let listError: string | undefined;
+    const { pool, porting, imports } = this.kernel.numbers;
+    const list = await pool.list(ctx, { ...filters, state, page: Number(query.page) || 1, pageSize: 50 }).catch((error: unknown) => {
+      if (!(error instanceof ValidationError)) throw error;
+      listError = this.errorText(request, error);
+      status = 400;
+      return pool.list(ctx, { page: 1, pageSize: 50 });
+    });
+    const [clients, requests] = await Promise.all([this.kernel.accounts.listClients(ctx), porting.list(ctx)]);
+    const importId = str(query.import);
+    const importStatus = importId ? await imports.status(ctx, importId).catch((error: unknown) => (error instanceof TeroError && error.code === 'numbers.import_not_found' ? null : Promise.reject(error))) : null;
+    const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
+    const pageUrl = (page: number) => `/admin/numbers?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v)), page: String(page) }).toString()}`;
+    return this.html(
+      request,
+      reply,
+      'brand-numbers',
+      {
+        title: this.t(request, 'numbers:admin.title'),
+        error: extra.error ?? listError,
+        notice: extra.notice,
+        problems: extra.problems?.slice(0, 200) ?? null,
+        moreProblems: extra.problems && extra.problems.length > 200 ? extra.problems.length - 200 : 0,
+        values: extra.values ?? {},
+        quarantineDays: pool.quarantineDays,
+        filters,
+        states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: this.t(request, `numbers:state.${s}`), selected: s === state })),
+        countries: SERVED_COUNTRY_CODES.map((c) => ({ value: c, selected: c === filters.country })),
+        numbers: list.items.map((n) => this.numberData(request, n)),
+        total: list.total,
+        pager: { page: list.page, pages, prev: list.page > 1 ? pageUrl(list.page - 1) : null, next: list.page < pages ? pageUrl(list.page + 1) : null },
+        clients: clients.map((c) => ({ id: c.id, name: c.name })),
+        importStatus: importStatus
+          ? {
+              ...importStatus,
+              stateLabel: this.t(request, `numbers:import.state.${importStatus.state}`),
+              problems: importStatus.report?.problems.slice(0, 200) ?? [],
+              refused: importStatus.report?.refused ?? false,
+            }
+          : null,
+        porting: requests.map((p) => this.portingData(request, p, '/admin/numbers')),
+      },
+      status,
+    );
+  }
+
+  private async brandAction(request: FastifyRequest, reply: FastifyReply, act: (ctx: TenantContext, form: Form, upload: MultipartBody | null) => Promise<string | { redirect: string }>) {
+    const ctx = this.brandAccess(request);
+    if (!ctx) return reply.redirect('/login', 303);
+    const { fields, upload } = this.form(request);
+    return this.refusable(
+      request,
+      reply,
+      async () => {
+        const done = await act(ctx, fields, upload);
+        if (typeof done === 'object') return reply.redirect(done.redirect, 303);
+        return this.brandPage(request, reply, { notice: done });
+      },
+      (extra, status) => this.brandPage(request, reply, { ...extra, values: fields }, status),
+    );
+  }
+
+  @Get('/admin/numbers')
+  async brandNumbers(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.brandPage(request, reply);
+  }
+
+  @Post('/admin/numbers')
+  async addNumber(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.brandAction(request, reply, async (ctx, form) => {
+      const added = await this.kernel.numbers.pool.importOne(ctx, { number: str(form.number), country: str(form.country) || null, carrierSid: str(form.carrierSid) || null, label: str(form.label) || null });
+      return this.t(request, 'numbers:admin.added', { number: added.number });
+    });
+  }
+
+  @Post('/admin/numbers/import')
+  async importCsv(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.brandAction(request, reply, async (ctx, form, upload) => {
+      const file = upload?.files.find((f) => f.field === 'file');
+      if (!file) throw new ValidationError([{ field: 'file', reason: 'choose a CSV file to upload' }]);
+      const outcome = await this.kernel.numbers.imports.start(ctx, file.data, { skipInvalid: form.skipInvalid === '1' || form.skipInvalid === 'on' });
+      if (outcome.kind === 'queued') return { redirect: `/admin/numbers?import=${outcome.importId}` };
+      const { imported, problems } = outcome.report;
+      return problems.length ? this.t(request, 'numbers:import.doneSkipped', { count: imported, skipped: problems.length }) : this.t(request, 'numbers:import.done', { count: imported });
+    });
+  }
+
+  @Post('/admin/numbers/assign-next')
+  async assignNext(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.brandAction(request, reply, async (ctx, form) => {
+      const search = { country: str(form.country) || null, areaCode: str(form.areaCode) || null, pattern: str(form.pattern) || null };
+      const assigned = await this.kernel.numbers.pool.assign(ctx, str(form.clientId), { search });
+      return this.t(request, 'numbers:admin.assigned', { number: assigned.number, client: assigned.clientName ?? '' });
+    });
+  }
+
+  @Post('/admin/numbers/:id/assign')
+  async assign(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    return this.brandAction(request, reply, async (ctx, form) => {
+      const assigned = await this.kernel.numbers.pool.assign(ctx, str(form.clientId), { numberId: id });
+      return this.t(request, 'numbers:admin.assigned', { number: assigned.number, client: assigned.clientName ?? '' });
+    });
+  }
+
+  @Post('/admin/numbers/:id/release')
+  async release(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    return this.brandAction(request, reply, async (ctx) => {
+      const released = await this.kernel.numbers.pool.release(ctx, id);
+      return this.t(request, released.state === 'quarantined' ? 'numbers:admin.released' : 'numbers:admin.unreserved', { number: released.number, days: this.kernel.numbers.pool.quarantineDays });
+    });
+  }
+
+  @Post('/admin/numbers/porting/:id')
+  async advancePorting(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    return this.brandAction(request, reply, async (ctx, form) => {
+      const to = str(form.status);
+      if (!['in_progress', 'completed', 'rejected'].includes(to)) throw new ValidationError([{ field: 'status', reason: 'must be in_progress, completed or rejected' }]);
+      const moved = await this.kernel.numbers.porting.advance(ctx, id, to as 'in_progress' | 'completed' | 'rejected', str(form.note) || null);
+      return this.t(request, 'numbers:porting.moved', { number: moved.number, status: this.t(request, `numbers:porting.status.${moved.status}`) });
+    });
+  }
+
+  @Get('/admin/numbers/porting/:id/documents/:index')
+  async brandDocument(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Param('index') index: string) {
+    const ctx = this.brandAccess(request);
+    if (!ctx) return reply.redirect('/login', 303);
+    return this.sendDocument(reply, ctx, id, index);
+  }
+
+  private async sendDocument(reply: FastifyReply, ctx: TenantContext, id: string, index: string) {
+    if (!/^\d{1,2}$/.test(index)) throw new NotFoundError('document');
+    const doc = await this.kernel.numbers.porting.document(ctx, id, Number(index));
+    return reply
+      .type(doc.contentType)
+      .header('content-disposition', `attachment; filename="${doc.fileName}"`)
+      .header('content-length', String(doc.bytes))
+      .header('x-content-type-options', 'nosniff')
+      .header('cache-control', 'private, no-store')
+      .send(doc.stream);
+  }
+
+  // ---- client: /numbers ----
+
+  /** Signed-in owner, staff or brand admin on a client host; staff only read. */
+  private clientAccess(request: FastifyRequest): { ctx: TenantContext; clientId: string; manage: boolean } | null {
+    const { principal, host } = request.tero;
+    if (!principal) return null;
+    if (host.kind !== 'client' || !['client_owner', 'client_staff', 'brand_admin'].includes(principal.role)) throw new ForbiddenError();
+    return { ctx: tenantContextOf(request.tero), clientId: host.client.id, manage: principal.role !== 'client_staff' };
+  }
+
+  private async clientPage(request: FastifyRequest, reply: FastifyReply, extra: PageExtra = {}, status = 200) {
+    const access = this.clientAccess(request);
+    if (!access) return reply.redirect('/login', 303);
+    const { ctx, clientId, manage } = access;
+    const [numbers, requests] = await Promise.all([this.kernel.numbers.pool.ofClient(ctx, clientId), this.kernel.numbers.porting.list(ctx)]);
+    const values = extra.values ?? {};
+    return this.html(
+      request,
+      reply,
+      'client-numbers',
+      {
+        title: this.t(request, 'numbers:client.title'),
+        error: extra.error,
+        notice: extra.notice,
+        canManage: manage,
+        numbers: numbers.map((n) => this.numberData(request, n)),
+        porting: requests.map((p) => this.portingData(request, p, '/numbers')),
+        maxDocuments: MAX_DOCUMENTS,
+        maxMb: MAX_DOCUMENT_BYTES / 1024 / 1024,
+        values: { number: str(values.number), losingCarrier: str(values.losingCarrier), accountNumber: str(values.accountNumber), authorizedName: str(values.authorizedName) },
+        statuses: PORTING_STATUSES,
+      },
+      status,
+    );
+  }
+
+  private async clientAction(request: FastifyRequest, reply: FastifyReply, act: (ctx: TenantContext, clientId: string, form: Form, upload: MultipartBody | null) => Promise<string>) {
+    const access = this.clientAccess(request);
+    if (!access) return reply.redirect('/login', 303);
+    if (!access.manage) throw new ForbiddenError();
+    const { fields, upload } = this.form(request);
+    return this.refusable(
+      request,
+      reply,
+      async () => this.clientPage(request, reply, { notice: await act(access.ctx, access.clientId, fields, upload) }),
+      (extra, status) => this.clientPage(request, reply, { ...extra, values: fields }, status),
+    );
+  }
+
+  @Get('/numbers')
+  async clientNumbers(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.clientPage(request, reply);
+  }
+
+  @Post('/numbers/porting')
+  async submitPorting(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.clientAction(request, reply, async (ctx, clientId, form, upload) => {
+      const documents = (upload?.files ?? []).filter((f) => f.field === 'documents').map((f) => ({ fileName: f.fileName, data: f.data }));
+      const submitted = await this.kernel.numbers.porting.submit(ctx, clientId, { number: form.number, losingCarrier: form.losingCarrier, accountNumber: form.accountNumber || null, authorizedName: form.authorizedName }, documents);
+      return this.t(request, 'numbers:porting.submitted', { number: submitted.number });
+    });
+  }
+
+  @Post('/numbers/porting/:id/cancel')
+  async cancelPorting(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    return this.clientAction(request, reply, async (ctx) => {
+      const cancelled = await this.kernel.numbers.porting.cancel(ctx, id);
+      return this.t(request, 'numbers:porting.cancelledNotice', { number: cancelled.number });
+    });
+  }
+
+  @Get('/numbers/porting/:id/documents/:index')
+  async clientDocument(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string, @Param('index') index: string) {
+    const access = this.clientAccess(request);
+    if (!access) return reply.redirect('/login', 303);
+    return this.sendDocument(reply, access.ctx, id, index);
+  }
+}
