@@ -40,3 +40,16 @@ export function postHook(t: TestApp, kind: string, body: Record<string, unknown>
   if (header !== undefined) req = req.set('Jambonz-Signature', header);
   return req.send(text);
 }
+
+/** A gather's result with the caller's words, as jambonz sends it to the gather's actionHook. */
+export function speechResult(transcript: string, confidence = 0.92): Record<string, unknown> {
+  return { reason: 'speechDetected', speech: { is_final: true, language_code: 'en-US', alternatives: [{ transcript, confidence }] } };
+}
+
+/**
+ * What jambonz's `enqueue` POSTs to its waitHook: the queue's figures and the call's ids only (no
+ * account, no numbers); `queue_position` is 0 at the head of the queue.
+ */
+export function queueWaitBody(callSid: string, queueName: string, accountSid: string, queueTime: number, position = 0, size = position + 1): Record<string, unknown> {
+  return { queue_sid: `queue:${accountSid}:${queueName}`, queue_time: queueTime, queue_size: size, queue_position: position, call_sid: callSid, call_id: `${callSid}@sip` };
+}
