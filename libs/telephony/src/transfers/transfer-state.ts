@@ -3,6 +3,13 @@
  * client has one, to the caller's message or call-back request when nobody took the call. Each hook
  * moves it one step; a hook that finds it past its own step was delivered twice, and answers again what
  * it answered the first time, changing nothing.
+ *
+ * When are "the humans busy"? When the dial to the client's transfer number is not taken (`busy`,
+ * `no-answer`, `failed`, `canceled`): the phone rings first, so a free human answers at once, and only a
+ * caller nobody took waits in the queue. No rule of ours guesses who is busy. Staff take waiting callers
+ * by calling the business's own number from a phone listed in the profile's `staffNumbers` (`dequeue`).
+ * Only a caller who asked for a person is queued: an emergency goes straight to the message or call back
+ * (the owner is told at once), and a routing forward or the error fallback is not a request to wait.
  */
 
 /** Why the call is put through: the caller asked for a person, an emergency, a routing policy, or the fallback after an error. */
