@@ -22,3 +22,4 @@ export * from './jambonz-api';
 export * from './numbers';
 export * from './transfers';
 export * from './recordings';
+export * from './monitoring';

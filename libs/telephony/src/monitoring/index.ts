@@ -1,0 +1,5 @@
+export * from './jambonz-ingestion';
+export * from './monitor-alerts';
+export * from './monitoring.factory';
+export * from './monitoring.queries';
+export * from './monitoring.settings';
