@@ -23,3 +23,4 @@ export * from './numbers';
 export * from './transfers';
 export * from './recordings';
 export * from './monitoring';
+export * from './provisioning';

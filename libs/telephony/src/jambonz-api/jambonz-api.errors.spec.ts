@@ -40,7 +40,8 @@ describe('JambonzApiError', () => {
     const en = errorsOf('en').jambonz;
     for (const locale of SUPPORTED_LOCALES) {
       const messages = errorsOf(locale).jambonz;
-      for (const code of Object.values(JAMBONZ_API_ERRORS)) {
+      // The API's codes, and the provisioning's own.
+      for (const code of [...Object.values(JAMBONZ_API_ERRORS), 'jambonz.not_connected']) {
         const key = code.split('.')[1]!;
         expect({ locale, key, ok: typeof messages[key] === 'string' && messages[key]!.trim() !== '' }).toEqual({ locale, key, ok: true });
         expect({ locale, key, names: placeholders(messages[key]!) }).toEqual({ locale, key, names: placeholders(en[key]!) });
