@@ -26,7 +26,7 @@ import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
-import { CALL_EVENTS, type Telephony, TransferNotices, createTelephony } from '@tero/telephony';
+import { CALL_EVENTS, type Monitoring, type Telephony, TransferNotices, createMonitoring, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
 import { type Recordings, createRecordings } from '@tero/telephony';
 import type { Redis } from 'ioredis';
@@ -74,6 +74,8 @@ export interface Kernel {
   recordings: Recordings;
   /** This process's Prometheus metrics (`GET /metrics`): hook latency, active calls, jobs, errors. */
   metrics: Metrics;
+  /** The brands' jambonz watched: RecentCalls and Alerts polled every minute, the monitoring pages' figures, operator alerts. */
+  monitoring: Monitoring;
   close(): Promise<void>;
 }
 
@@ -210,6 +212,21 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(async () => numbers.stop());
     await numbers.start({ processJobs: options.processJobs });
 
+    const monitoring = createMonitoring({
+      db,
+      keyring,
+      jobs,
+      i18n,
+      logger,
+      notify: (ctx, message) => mail.send(ctx, message),
+      from: config.EMAIL_FROM,
+      operatorUrl: (brandId) => new URL(`/operator/monitoring?brand=${encodeURIComponent(brandId)}`, config.PUBLIC_URL).toString(),
+      metrics,
+      clock: options.clock,
+    });
+    closers.unshift(async () => monitoring.stop());
+    await monitoring.start({ processJobs: options.processJobs });
+
     await jobs.start({ process: options.processJobs });
     recordings.start({ processJobs: options.processJobs });
     if (options.processJobs) {
@@ -246,6 +263,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       storage,
       recordings,
       metrics,
+      monitoring,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },
