@@ -38,6 +38,16 @@ export const instanceConfigSchema = z.object({
     .string()
     .regex(/^([A-Za-z0-9_-]+:[A-Za-z0-9+/=_-]+)(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=_-]+)*$/, 'must be id:base64key[,id:base64key…]')
     .optional(),
+  /**
+   * Bearer token that opens `GET /metrics` to Prometheus (compared in constant time). Absent: `/metrics`
+   * answers 404 to everyone but a signed-in operator, so that nothing is exposed by default.
+   */
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .max(256, 'must be at most 256 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
   /** Plugins to enable, by manifest id. */
   PLUGINS: list.default(['email-smtp', 'payment-stripe', 'payment-paypal']),
   /** Which e-mail transport sends the instance's mail: `outbox` (files under DATA_DIR, shown in the admin portal) or an e-mail plugin id. */
