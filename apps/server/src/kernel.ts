@@ -28,6 +28,7 @@ import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
 import { CALL_EVENTS, type Monitoring, type Telephony, TransferNotices, createMonitoring, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
+import { DIRECTORY_CHANGED, type Provisioning, createProvisioning } from '@tero/telephony';
 import { type Recordings, createRecordings } from '@tero/telephony';
 import type { Redis } from 'ioredis';
 import type { i18n as I18nInstance } from 'i18next';
@@ -68,6 +69,8 @@ export interface Kernel {
   billing: Billing;
   /** The number pool (import, search, assign, release, quarantine), its CSV imports and porting requests. */
   numbers: Numbers;
+  /** The brands' jambonz connections, the reconciler that keeps jambonz in step, speech credentials. */
+  provisioning: Provisioning;
   /** Files (recordings, porting documents…), per tenant: on local disk under DATA_DIR/files. */
   storage: FileStorage;
   /** Call recordings from jambonz listen streams: the streams, playback, deletion on request, retention. */
@@ -212,6 +215,32 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(async () => numbers.stop());
     await numbers.start({ processJobs: options.processJobs });
 
+    // jambonz is kept in step with our numbers, application and webhook secret: a pass every minute, and
+    // one soon after a number changes (on whichever replica runs jobs).
+    const provisioning = createProvisioning({
+      db,
+      keyring,
+      accounts: telephony.accounts,
+      jobs,
+      events,
+      logger,
+      publicUrl: config.PUBLIC_URL,
+      onDirectoryChange: (ctx) => {
+        telephony.directory.invalidate();
+        events.publish({ type: DIRECTORY_CHANGED, brandId: ctx.brandId, clientId: ctx.clientId, payload: { what: 'agent_voice' } }).catch((err: unknown) => logger.warn({ err }, 'telling other replicas about a voice change failed; they notice within 30 s'));
+      },
+    });
+    const offNumberChanges = events.subscribe(DIRECTORY_CHANGED, (event) => {
+      if (event.brandId && (event.payload as { what?: unknown } | undefined)?.what === 'phone_number') {
+        provisioning.requestSync(event.brandId).catch((err: unknown) => logger.warn({ err, brandId: event.brandId }, 'could not ask for a jambonz pass after a number change'));
+      }
+    });
+    closers.unshift(async () => {
+      offNumberChanges();
+      provisioning.stop();
+    });
+    await provisioning.start({ processJobs: options.processJobs });
+
     const monitoring = createMonitoring({
       db,
       keyring,
@@ -260,6 +289,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       telephony,
       billing,
       numbers,
+      provisioning,
       storage,
       recordings,
       metrics,
