@@ -22,6 +22,8 @@ import { LiveGateway } from './live/live.gateway';
 import { registerMultipartRoutes } from './numbers/multipart-form';
 import { NUMBER_UPLOAD_LIMITS, NumbersPagesController } from './numbers/numbers-pages.controller';
 import { PagesController } from './pages/pages.controller';
+import { ListenStreamsEndpoint } from './recordings/listen-streams.endpoint';
+import { RecordingsApiController, RecordingsPagesController } from './recordings/recordings.controller';
 
 function appModule(kernel: Kernel): DynamicModule {
   @Module({})
@@ -29,8 +31,8 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, ApiAuthController, ApiController, AgentTestCallsController],
-    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController],
+    providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }
 

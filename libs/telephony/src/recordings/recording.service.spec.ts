@@ -319,7 +319,13 @@ describe.each(kinds)('recordings from listen streams on %s', (kind) => {
     expect((await readAll(part.stream)).equals(all.subarray(40, 1001))).toBe(true);
     const tail = await svc.open(ctxA, listed[0]!.id, { start: 8000 });
     expect((await readAll(tail.stream)).equals(all.subarray(8000))).toBe(true);
-    await expect(svc.open(ctxA, listed[0]!.id, { start: 8044 })).rejects.toMatchObject({ code: 'recordings.range_not_satisfiable' });
+    const last = await svc.open(ctxA, listed[0]!.id, { suffix: 100 });
+    expect(last.range).toEqual({ start: 7944, end: 8043 });
+    expect((await readAll(last.stream)).equals(all.subarray(7944))).toBe(true);
+    expect((await svc.open(ctxA, listed[0]!.id, { suffix: 1_000_000 })).range).toEqual({ start: 0, end: 8043 });
+    for (const range of [{ start: 8044 }, { start: 10, end: 5 }, { suffix: 0 }]) {
+      await expect(svc.open(ctxA, listed[0]!.id, range)).rejects.toMatchObject({ code: 'recordings.range_not_satisfiable', options: { status: 416 } });
+    }
     // The brand's own scope sees its clients' recordings; another client does not see this one.
     expect((await svc.get(brandCtx, listed[0]!.id)).callId).toBe(callId);
     for (const attempt of [() => svc.open(ctxB, listed[0]!.id), () => svc.get(ctxB, listed[0]!.id), () => svc.listForCall(ctxB, callId), () => svc.deleteRecording(ctxB, listed[0]!.id), () => svc.deleteForCall(ctxB, callId), () => svc.get(ctxA, 'not-a-uuid')]) {

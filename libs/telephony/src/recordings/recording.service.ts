@@ -76,6 +76,9 @@ export interface RecordingView {
   expiresAt: Date | null;
 }
 
+/** Bytes of a recording asked for: `start`..`end` (inclusive; `end` absent or past the file: to its end), or the last `suffix` bytes. */
+export type RecordingByteRange = { start: number; end?: number } | { suffix: number };
+
 /** A recording opened for playing: its WAV bytes (all, or the range asked for). */
 export interface OpenedRecording {
   recording: RecordingView;
@@ -230,10 +233,10 @@ export class RecordingService {
   }
 
   /**
-   * The WAV of a finished recording, whole or the byte range asked for (inclusive; `end` past the file
-   * is clipped, a `start` past it is 416). 404 for another tenant's id; 409 while it is recorded.
+   * The WAV of a finished recording, whole or the byte range asked for (`end` past the file is clipped;
+   * a `start` past it, or an empty suffix, is 416). 404 for another tenant's id; 409 while it is recorded.
    */
-  async open(ctx: TenantContext, id: string, range?: { start: number; end?: number }): Promise<OpenedRecording> {
+  async open(ctx: TenantContext, id: string, range?: RecordingByteRange): Promise<OpenedRecording> {
     const row = await this.row(ctx, id);
     if (row.status === 'recording') throw new RecordingInProgressError();
     const fileCtx = fileContextOf(row, ctx.locale);
@@ -246,9 +249,11 @@ export class RecordingService {
     }
     let slice: { start: number; end: number } | null = null;
     if (range) {
-      const end = Math.min(range.end ?? size - 1, size - 1);
-      if (!Number.isInteger(range.start) || range.start < 0 || range.start >= size || end < range.start) throw new RecordingRangeNotSatisfiableError(size);
-      slice = { start: range.start, end };
+      const start = 'suffix' in range ? size - Math.min(range.suffix, size) : range.start;
+      const end = 'suffix' in range ? size - 1 : Math.min(range.end ?? size - 1, size - 1);
+      const suffixOk = !('suffix' in range) || (Number.isInteger(range.suffix) && range.suffix > 0);
+      if (!suffixOk || !Number.isInteger(start) || start < 0 || start >= size || end < start) throw new RecordingRangeNotSatisfiableError(size);
+      slice = { start, end };
     }
     const whole = await this.deps.storage.get(fileCtx, row.storageKey);
     const stream = slice ? Readable.from(sliceOf(whole, slice.start, slice.end), { objectMode: false }) : whole;
