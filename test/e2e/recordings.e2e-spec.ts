@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { Call, CallRecording } from '@tero/db';
+import { AgentProfile, Call, CallRecording } from '@tero/db';
 import { type TenantContext } from '@tero/sdk';
 import { LISTEN_PATH, LISTEN_SUBPROTOCOL, listenConfigVerb } from '@tero/telephony';
 import { WebSocket } from 'ws';
 import { type TestApp, bearer, createTestApp, signIn } from './create-test-app';
-import { callInfo, postHook } from './jambonz-hook-requests';
+import { callInfo, expectValidVerbs, postHook } from './jambonz-hook-requests';
 
 jest.setTimeout(60_000);
 
@@ -175,6 +175,48 @@ describe('call recordings through a jambonz listen stream', () => {
     const past = await t.http(hostA()).get(`/calls/${callId}/recording`).set('Cookie', session).set('Range', `bytes=${file.length}-`);
     expect(past.status).toBe(416);
     expect(past.headers['content-range']).toBe(`bytes */${file.length}`);
+  });
+
+  it('starts recording a client that records calls right after the spoken notice, through the listen stream the call hook asks for', async () => {
+    const host = await t.kernel.resolver.resolve(hostA());
+    if (host?.kind !== 'client') throw new Error('demo client not found');
+    const profiles = t.kernel.db.forTenant({ brandId: host.brand.id, clientId: host.client.id, locale: 'en' });
+    const profile = await profiles.findOneOrFail(AgentProfile, { client: host.client.id });
+    profile.recordCalls = true;
+    await profiles.flush();
+    t.kernel.telephony.directory.invalidate();
+    try {
+      const info = callInfo(bright(), randomUUID());
+      const res = await postHook(t, 'call', { ...info, call_status: 'trying', sip_status: 100 }, { secret: bright().secret });
+      expect(res.status).toBe(200);
+      expectValidVerbs(res.body, { nonEmpty: true });
+      const verbs = res.body as { verb: string; text?: string; listen?: { url: string; wsAuth: { username: string; password: string } } }[];
+      const listenAt = verbs.findIndex((v) => v.verb === 'config' && v.listen);
+      const noticeAt = verbs.findIndex((v) => v.verb === 'say' && /record/i.test(v.text ?? ''));
+      expect(noticeAt).toBeGreaterThanOrEqual(0);
+      expect(listenAt).toBeGreaterThan(noticeAt);
+      const { url, wsAuth } = verbs[listenAt]!.listen!;
+      expect(url).toBe(`ws://localhost:3000${LISTEN_PATH}`);
+
+      const callSid = info.call_sid as string;
+      const authorization = `Basic ${Buffer.from(`${wsAuth.username}:${wsAuth.password}`).toString('base64')}`;
+      const socket = new WebSocket(`ws://127.0.0.1:${port}${LISTEN_PATH}`, [LISTEN_SUBPROTOCOL], { headers: { Authorization: authorization } });
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.on('open', () => resolve()));
+      socket.send(metadata(callSid));
+      for (const frame of tone(50)) socket.send(frame, { binary: true });
+      socket.close(1000);
+      await t.kernel.telephony.writer.flush();
+      const call = await em().findOneOrFail(Call, { callSid });
+      expect(call.recordingConsent).toBe(true);
+      const recording = await finishedRecording(call.id);
+      expect(recording.status).toBe('complete');
+      expect(recording.durationMs).toBeGreaterThan(0);
+    } finally {
+      profile.recordCalls = false;
+      await profiles.flush();
+      t.kernel.telephony.directory.invalidate();
+    }
   });
 
   it('keeps a stream cut mid-call as a partial recording that still plays', async () => {

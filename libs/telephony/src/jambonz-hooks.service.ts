@@ -24,6 +24,7 @@ import {
   statusHookSchema,
   whisperHookSchema,
 } from './hook-payloads';
+import { type ListenSettings, listenConfigVerb } from './recordings';
 import { SIGNATURE_HEADER, verify } from './jambonz-signature';
 import {
   type CallVoice,
@@ -93,8 +94,10 @@ export interface JambonzHooksSettings {
   /** Voice for agents without one: vendor, and voice per locale. */
   defaultVendor: string;
   defaultVoices: Record<string, string>;
-  /** SIPREC server for recorded calls; absent: no recording. */
+  /** SIPREC server for recorded calls; absent: recorded calls stream to our listen endpoint ({@link listen}). */
   recordingUrl?: string;
+  /** Where recorded calls stream their audio when there is no SIPREC server (our listen endpoint); absent with no SIPREC server: no recording. */
+  listen?: ListenSettings;
 }
 
 export interface JambonzHooksDeps {
@@ -368,7 +371,7 @@ export class JambonzHooks {
 
   /** What the caller is told before the agent speaks: that it is an AI, and whether (and where) the call is recorded. */
   private noticesOf(profile: AgentProfile): { ai: boolean; recording: string | null } {
-    const recording = profile.recordCalls && this.deps.settings.recordingUrl ? this.deps.settings.recordingUrl : null;
+    const recording = profile.recordCalls ? (this.deps.settings.recordingUrl ?? this.deps.settings.listen?.url ?? null) : null;
     return { ai: profile.aiDisclosure, recording };
   }
 
@@ -415,7 +418,10 @@ export class JambonzHooks {
       case 'ai': {
         const { ai, recording } = this.noticesOf(profile);
         const notice = [ai ? t('disclosure_ai') : '', recording ? t('disclosure_recording') : ''].filter(Boolean).join(' ');
-        const before = notice ? noticeVerbs(notice, voice, recording ? { siprecServerURL: recording, recordingID: session.callSid } : undefined) : [];
+        // Recording starts only after the caller heard the notice: SIPREC through the notice's config, or a background listen stream after it.
+        const siprec = recording && this.deps.settings.recordingUrl ? { siprecServerURL: recording, recordingID: session.callSid } : undefined;
+        const before = notice ? noticeVerbs(notice, voice, siprec) : [];
+        if (recording && !siprec && this.deps.settings.listen) before.push(listenConfigVerb(session.callSid, this.deps.settings.listen));
         if (notice) this.timeline(session, 'disclosure', { ai, recording: Boolean(recording) });
         const { engine, knowledge, tools } = await this.conversation(session, entry, profile);
         const reply = await engine.start(this.facts(session, now), knowledge, tools);

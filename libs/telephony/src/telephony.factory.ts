@@ -5,6 +5,7 @@ import type { i18n as I18n } from 'i18next';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { CallDirectory } from './call-directory';
+import { listenSettings } from './recordings';
 import { CallRecordWriter } from './call-record.writer';
 import { type CallSessionStore, MemoryCallSessionStore, RedisCallSessionStore } from './call-session.store';
 import type { ConversationRuntime } from './conversation-runtime';
@@ -31,7 +32,8 @@ export interface TelephonyDeps {
   config: Pick<
     InstanceConfig,
     'REDIS_PREFIX' | 'JAMBONZ_SIGNATURES' | 'JAMBONZ_SIGNATURE_TOLERANCE_SECONDS' | 'STT_MIN_CONFIDENCE' | 'TTS_DEFAULT_VENDOR' | 'TTS_DEFAULT_VOICES' | 'CALL_RECORDING_URL'
-  >;
+  > &
+    Partial<Pick<InstanceConfig, 'PUBLIC_URL' | 'APP_SECRET'>>;
   db: Database;
   /** Sessions and replay protection live here when set, so any replica can take the next hook. */
   redis: Redis | null;
@@ -70,6 +72,8 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
     defaultVendor: config.TTS_DEFAULT_VENDOR,
     defaultVoices: parseVoiceList(config.TTS_DEFAULT_VOICES),
     recordingUrl: config.CALL_RECORDING_URL,
+    // Without a SIPREC server, recorded calls stream to our own listen endpoint (needs the public URL jambonz reaches and the secret its credentials derive from).
+    listen: config.CALL_RECORDING_URL || !config.PUBLIC_URL || !config.APP_SECRET ? undefined : listenSettings({ publicUrl: config.PUBLIC_URL, appSecret: config.APP_SECRET }),
   };
   if (settings.signatures === 'off') {
     log.warn('JAMBONZ_SIGNATURES=off: jambonz webhooks are NOT verified; anyone who can reach /hooks/jambonz/* can drive calls. Development only.');
