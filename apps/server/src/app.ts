@@ -21,6 +21,7 @@ import type { Kernel } from './kernel';
 import { LiveGateway } from './live/live.gateway';
 import { registerMultipartRoutes } from './numbers/multipart-form';
 import { NUMBER_UPLOAD_LIMITS, NumbersPagesController } from './numbers/numbers-pages.controller';
+import { MonitoringPagesController } from './monitoring/monitoring-pages.controller';
 import { PagesController } from './pages/pages.controller';
 import { ListenStreamsEndpoint } from './recordings/listen-streams.endpoint';
 import { RecordingsApiController, RecordingsPagesController } from './recordings/recordings.controller';
@@ -31,7 +32,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }

@@ -43,6 +43,8 @@ export function requestContextHook(kernel: Kernel) {
     const requestId = (request.headers['x-request-id'] as string | undefined)?.slice(0, 64) || randomUUID();
     reply.header('x-request-id', requestId);
     if (request.url === '/healthz' || request.url === '/readyz') return;
+    // Prometheus scrapes by address, from no tenant's host: /metrics checks its caller itself (monitoring/).
+    if (request.url === '/metrics') return;
     // jambonz calls from no tenant's host; its hooks verify their own signature (see hooks/).
     if (request.url.startsWith('/hooks/jambonz/')) return;
     const host = await kernel.resolver.resolve(request.headers.host);

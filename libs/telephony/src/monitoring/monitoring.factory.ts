@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { type BrandIngestion, JambonzIngestion } from './jambonz-ingestion';
 import { type MonitorAlertOutcome, MonitorAlerts, type MonitoringNotify } from './monitor-alerts';
 import { MonitoringQueries } from './monitoring.queries';
-import { type MonitoringSettings } from './monitoring.settings';
+import { DEFAULT_MONITORING_SETTINGS, type MonitoringSettings } from './monitoring.settings';
 
 /** Lists the connected brands and enqueues one poll per brand: every minute. */
 export const MONITORING_SWEEP_JOB = 'telephony.monitoring.sweep';
@@ -49,6 +49,8 @@ export interface Monitoring {
   queries: MonitoringQueries;
   alerts: MonitorAlerts;
   metrics?: Metrics;
+  /** The thresholds and windows in force (the page states them). */
+  settings: Readonly<MonitoringSettings>;
   /** Polls one brand and checks its alerts, now, in this process. */
   runBrand(brandId: string): Promise<BrandMonitoringRun>;
   /** Enqueues a poll of every connected brand (what the minute timer does); resolves to the job ids. */
@@ -96,6 +98,7 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     queries,
     alerts,
     metrics: deps.metrics,
+    settings: Object.freeze({ ...DEFAULT_MONITORING_SETTINGS, ...deps.settings }),
     runBrand,
     sweep,
     async start({ processJobs }) {
