@@ -29,8 +29,10 @@ export const MONITORING_PLOTS_SCRIPT = `(() => {
       series.push(entry);
     }
     const time = plot.kind === 'time';
-    const scales = { x: time ? { time: true } : { time: false, distr: 3 } };
-    const axes = [time ? {} : { label: plot.xLabel, values: (u, values) => values.map((v) => number.format(v)) }];
+    const scales = { x: time ? { time: true } : { time: false, distr: 3, log: 10 } };
+    // A log axis ticks every power of ten between the bucket bounds; the bounds themselves are the points.
+    const decades = plot.x.filter((v) => Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9);
+    const axes = [time ? {} : { label: plot.xLabel, splits: () => decades, values: (u, values) => values.map((v) => number.format(v)) }];
     const hasCount = plot.series.some((s) => s.scale === 'n');
     const hasPercent = plot.series.some((s) => s.scale === '%');
     if (hasCount) {
