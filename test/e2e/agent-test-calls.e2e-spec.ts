@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { type DemoLogin } from '@tero/accounts';
 import { parseLocal } from '@tero/core';
 import { claimsBooking } from '@tero/conversation';
-import { Booking, Brand, Call, CallEvent, Client } from '@tero/db';
-import { JambonzSimulator, TEST_CALL_ENV_VAR, TestCallMarker, type TestCallView, scriptedCaller } from '@tero/telephony';
+import { AgentProfile, Booking, Brand, Call, CallEvent, CallerMessage, Client } from '@tero/db';
+import { JambonzSimulator, type JambonzSimulatorOptions, TEST_CALL_ENV_VAR, TestCallMarker, type TestCallView, formatTranscript, queueNameOf, scriptedCaller } from '@tero/telephony';
 import request from 'supertest';
 import { type TestApp, bearer, createTestApp, testBackend } from './create-test-app';
 
@@ -70,6 +70,11 @@ describe(`talk to your agent: /api/v1/agent/test-calls (${testBackend().db})`, (
     };
   };
   const em = () => t.kernel.db.forInstance('e2e assertions');
+  /** Our hooks over the network, for the simulator on its own. */
+  const hooksUrl = async () => {
+    if (!t.app.getHttpServer().listening) await t.app.listen(0, '127.0.0.1');
+    return `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+  };
   const agentLines = (view: TestCallView) => view.transcript.filter((line) => line.speaker === 'agent').map((line) => line.text);
 
   it('lets the owner book by typing, shows the booking reply, and records the call without billing it', async () => {
@@ -108,9 +113,8 @@ describe(`talk to your agent: /api/v1/agent/test-calls (${testBackend().db})`, (
 
   it('bills a marked call nothing while the same call unmarked, or with a forged marker, is billed its seconds', async () => {
     // The hooks on their own, driven by the simulator over the network with a clock that runs 20 s per turn.
-    await t.app.listen(0, '127.0.0.1');
     const line = t.lines[0]!;
-    const baseUrl = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    const baseUrl = await hooksUrl();
     const marker = new TestCallMarker(t.kernel.keyring);
     const from = '+15557770123';
     const billed = async (envVars?: Record<string, string>) => {
@@ -127,6 +131,57 @@ describe(`talk to your agent: /api/v1/agent/test-calls (${testBackend().db})`, (
     expect(await billed()).toBeGreaterThanOrEqual(40);
     expect(await billed({ [TEST_CALL_ENV_VAR]: '1' })).toBeGreaterThanOrEqual(40);
     expect(await billed({ [TEST_CALL_ENV_VAR]: marker.seal({ from, to: t.lines[1]!.number }) })).toBeGreaterThanOrEqual(40);
+  });
+
+  it('plays transfers through the real hooks: a queue left after the maximum wait then a message, a queue bridged, a whispered warm transfer, a staff phone\'s dequeue', async () => {
+    const line = t.lines[0]!;
+    const baseUrl = await hooksUrl();
+    const simulator = (options: Partial<JambonzSimulatorOptions> = {}) => new JambonzSimulator({ baseUrl, secret: line.secret, accountSid: line.accountSid, ...options });
+    const queue = queueNameOf(brightId);
+    const staffPhone = '+15550107777';
+    const wantsAPerson = 'Can I speak to a person please?';
+    await em().nativeUpdate(AgentProfile, { client: brightId }, { queue: { enabled: true, maxWaitSeconds: 60, announceEverySeconds: 20 }, staffNumbers: [staffPhone], warmTransfer: true });
+    t.kernel.telephony.directory.invalidate();
+    try {
+      const left = await simulator({ dial: () => 'no-answer' }).call({
+        from: '+15557770201',
+        to: line.number,
+        input: scriptedCaller([wantsAPerson, '[press 1]', 'Maria Lopez here, please move my cleaning to next week']),
+      });
+      for (const exchange of left.exchanges) expect(exchange.status).toBe(200);
+      expect(left.outcome).toMatchObject({ endedBy: 'agent', transfers: [{ status: 'no-answer' }], queues: [{ name: queue, result: 'leave' }] });
+      expect(left.outcome.queues[0]!.waitedSeconds).toBeGreaterThanOrEqual(60);
+      const transcript = formatTranscript(left);
+      expect(transcript).toMatch(/You are number 1 in line/);
+      expect(transcript).toContain(`· the caller left queue ${queue} after`);
+      await t.kernel.telephony.writer.flush();
+      const record = await em().findOneOrFail(Call, { callSid: left.callSid });
+      expect(record).toMatchObject({ outcome: 'message_taken', status: 'completed' });
+      expect(await em().findOneOrFail(CallerMessage, { callSid: left.callSid })).toMatchObject({ text: 'Maria Lopez here, please move my cleaning to next week' });
+      expect((await em().find(CallEvent, { call: record.id })).map((event) => event.key)).toEqual(expect.arrayContaining(['queue:entered', 'queue:max_wait', 'queue:leave', 'followup']));
+
+      const bridged = await simulator({ dial: () => 'busy', queue: { result: 'bridged', afterSeconds: 25, ahead: 1, staff: staffPhone } }).call({
+        from: '+15557770202',
+        to: line.number,
+        input: scriptedCaller([wantsAPerson]),
+      });
+      expect(bridged.outcome.queues).toEqual([{ name: queue, result: 'bridged', waitedSeconds: 25 }]);
+      await t.kernel.telephony.writer.flush();
+      const taken = await em().findOneOrFail(Call, { callSid: bridged.callSid });
+      expect(taken.outcome).toBe('transferred');
+      expect((await em().find(CallEvent, { call: taken.id })).map((event) => event.key)).toContain('queue:bridged');
+
+      const warm = await simulator().call({ from: '+15557770203', to: line.number, callerName: 'Sam Caller', input: scriptedCaller([wantsAPerson]) });
+      expect(warm.outcome.transfers).toEqual([{ to: expect.any(String), status: 'completed', whisper: expect.stringMatching(/^Sam Caller is calling Bright Smile Dental.*Connecting you now\.$/) }]);
+      expect(warm.transcript.filter((entry) => entry.kind === 'whisper')).toHaveLength(1);
+
+      const staff = await simulator().call({ from: staffPhone, to: line.number, input: scriptedCaller([]) });
+      expect(staff.outcome.dequeues).toEqual([{ name: queue, result: 'timeout' }]);
+      expect(staff.transcript.filter((entry) => entry.speaker === 'agent').map((entry) => entry.text)).toEqual(['Connecting you to the next caller in line.', 'No one is waiting in line right now. Goodbye.']);
+    } finally {
+      await em().nativeUpdate(AgentProfile, { client: brightId }, { queue: null, staffNumbers: null, warmTransfer: null });
+      t.kernel.telephony.directory.invalidate();
+    }
   });
 
   it('lets the business\'s staff talk to its agent; another business\'s staff and another brand\'s owner get 404, a brand admin 403', async () => {

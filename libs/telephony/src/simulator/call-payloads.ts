@@ -83,6 +83,55 @@ export function callInfoPayload(call: SimulatedCallIdentity, state: SimulatedCal
 }
 
 /**
+ * What an `enqueue`'s waitHook receives. jambonz sends the queue's figures and the call's ids only (no
+ * account, no numbers): `queue_sid` is `queue:<account sid>:<name>`, `queue_time` the whole seconds since
+ * the caller joined, `queue_position` the caller's 0-based place (0: next to be taken).
+ */
+export function queueWaitPayload(
+  call: SimulatedCallIdentity,
+  state: SimulatedCallState,
+  queue: { sid: string; seconds: number; position: number; size: number },
+): Record<string, unknown> {
+  return {
+    queue_sid: queue.sid,
+    queue_time: queue.seconds,
+    queue_size: queue.size,
+    queue_position: queue.position,
+    call_sid: call.callSid,
+    call_id: call.callId,
+    ...(state.customerData ? { customerData: state.customerData } : {}),
+  };
+}
+
+/**
+ * What a `dial`'s confirmHook receives: the call info of the answered leg (outbound, its own call sid,
+ * the caller's call as `parent_call_sid`, the caller's number as its caller id), with the dial's `tag`
+ * as its `customerData`.
+ */
+export function dialedLegPayload(
+  call: SimulatedCallIdentity,
+  leg: { callSid: string; callId: string; to: string; customerData?: Record<string, unknown> },
+): Record<string, unknown> {
+  return {
+    call_sid: leg.callSid,
+    parent_call_sid: call.callSid,
+    direction: 'outbound',
+    from: call.from,
+    to: leg.to,
+    call_id: leg.callId,
+    sip_status: 200,
+    sip_reason: 'OK',
+    call_status: 'in-progress',
+    caller_id: call.from,
+    account_sid: call.accountSid,
+    trace_id: call.callSid.replace(/-/g, ''),
+    application_sid: call.applicationSid,
+    fs_sip_address: '127.0.0.1:5070',
+    ...(leg.customerData ? { customerData: leg.customerData } : {}),
+  };
+}
+
+/**
  * The body of the first hook (`call_hook`) of an inbound call: the call info, the caller's name, the
  * service provider, the application's speech defaults and environment variables, and the INVITE
  * (`sip`, which jambonz also leaves as it is).

@@ -227,8 +227,8 @@ describe('JambonzSimulator', () => {
   });
 
   it('refuses verbs and options it does not play, by name', async () => {
-    await withApp(() => [{ verb: 'enqueue', name: 'support' }]);
-    await expect(simulator().call({ from: '+1', to: '+2', input: scriptedCaller([]) })).rejects.toMatchObject({ code: 'simulator.unsupported_verb', params: { verb: 'enqueue' } });
+    await withApp(() => [{ verb: 'conference', name: 'team' }]);
+    await expect(simulator().call({ from: '+1', to: '+2', input: scriptedCaller([]) })).rejects.toMatchObject({ code: 'simulator.unsupported_verb', params: { verb: 'conference' } });
     await app.stop();
     await withApp(() => [{ verb: 'config', bargeIn: { enable: true, actionHook: '/x' } }, gather('x')]);
     await expect(simulator().call({ from: '+1', to: '+2', input: scriptedCaller([]) })).rejects.toMatchObject({ code: 'simulator.unsupported_verb', params: { option: 'bargeIn' } });

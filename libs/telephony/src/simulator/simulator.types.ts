@@ -27,6 +27,40 @@ export type CallerInputSource = (context: ListenContext) => Promise<CallerAction
 /** What a transferred call's far end does. */
 export type DialOutcome = 'completed' | 'no-answer' | 'busy' | 'failed';
 
+/** How a wait in a queue ended: jambonz's `queue_result` (`leave` is the application's own `leave` verb). */
+export type QueueResult = 'bridged' | 'hangup' | 'leave' | 'error';
+
+/**
+ * How a caller's wait in a queue (an `enqueue`) ends, unless the application takes them out first with
+ * `leave`. The wait runs on the simulator's clock: no real time passes.
+ */
+export interface QueueScript {
+  /** `bridged`: a staff member takes the caller; `hangup`: the caller gives up; `error`: jambonz fails to bridge them. */
+  result: 'bridged' | 'hangup' | 'error';
+  /** Seconds after the caller joined the queue. */
+  afterSeconds: number;
+  /**
+   * Callers already waiting ahead when this one joins (default 0): the wait hook's `queue_position`
+   * starts there. When the wait ends `bridged`, staff take them one by one, evenly spread, before this
+   * caller; otherwise nobody is taken and the position stays.
+   */
+  ahead?: number;
+  /** `bridged`: the staff phone that took the caller, for the transcript. */
+  staff?: string;
+  /** `bridged`: seconds the caller and the staff member talk before the staff member hangs up (default 60). */
+  talkSeconds?: number;
+}
+
+/** What a staff phone's `dequeue` finds: jambonz's `dequeue_result`. */
+export interface DequeueScript {
+  /** `complete`: a caller was waiting, was bridged, and the conversation is over; `timeout`: nobody waited; `hangup`: the bridge failed. */
+  result: 'complete' | 'timeout' | 'hangup';
+  /** `complete`: the caller taken, for the transcript. */
+  caller?: string;
+  /** `complete`: seconds the staff member and the caller talk (default 60). */
+  talkSeconds?: number;
+}
+
 /** Where the simulator finds our application, and as whom it calls. */
 export interface JambonzSimulatorOptions {
   /** Origin of the application: `http://localhost:3000`. Relative hook URLs resolve against it. */
@@ -43,6 +77,16 @@ export interface JambonzSimulatorOptions {
   clock?: () => number;
   /** What the far end of a `dial` does (default: answers, talks, hangs up: `completed`). */
   dial?: (target: { type: string; number?: string; sipUri?: string; name?: string }) => DialOutcome;
+  /**
+   * How a wait in the queue `name` ends (default: nobody takes the caller, who hangs up after ten
+   * minutes — so an application's own maximum wait, ending in `leave`, comes first).
+   */
+  queue?: QueueScript | ((name: string) => QueueScript);
+  /**
+   * What a staff phone's `dequeue` from the queue `name` finds (default: nobody waits — the simulator
+   * places one call at a time — so the dequeue times out).
+   */
+  dequeue?: DequeueScript | ((name: string) => DequeueScript);
   /** Give up after this many hooks in one call (default 200): a loop in the application. */
   maxHooks?: number;
   /** Per-request time limit in ms (default 10 000, jambonz's). */
@@ -81,7 +125,8 @@ export interface TranscriptEntry {
 
 /** One request the simulator made and what came back. */
 export interface HookExchange {
-  hook: 'call' | 'action' | 'status';
+  /** `wait`: an `enqueue`'s waitHook; `confirm`: a `dial`'s confirmHook, on the answering human's leg. */
+  hook: 'call' | 'action' | 'status' | 'wait' | 'confirm';
   url: string;
   payload: Record<string, unknown>;
   status: number;
@@ -96,10 +141,15 @@ export interface CallOutcomeHints {
     | 'agent' /* a hangup verb */
     | 'caller' /* the caller hung up */
     | 'application' /* the verbs ran out */
-    | 'transfer' /* a dial connected and the application had nothing more to do */
+    | 'transfer' /* a dial connected (or a queue bridged) and the application had nothing more to do */
     | 'declined' /* sip:decline */
     | 'rejected' /* the first hook failed: real jambonz answers 480 */;
-  transfers: { to: string; status: DialOutcome }[];
+  /** Each dial target rung, and how it answered; `whisper`: what its confirmHook said to the human before the bridge. */
+  transfers: { to: string; status: DialOutcome; whisper?: string }[];
+  /** Each wait in a queue: its name, how it ended, and the seconds the caller waited (before any bridge). */
+  queues: { name: string; result: QueueResult; waitedSeconds: number }[];
+  /** Each staff phone's `dequeue`: the queue and jambonz's `dequeue_result`. */
+  dequeues: { name: string; result: DequeueScript['result'] }[];
   /** The message the caller left when a recording verb ran. */
   voicemail: string | null;
   /** Whether `config.record` started a call recording, and how many agent lines were spoken before it. */

@@ -20,6 +20,8 @@ export function formatTranscriptEntry(entry: TranscriptEntry): string {
 export function formatOutcome(call: SimulatedCall): string {
   const { outcome } = call;
   const facts = [ENDINGS[outcome.endedBy], `${outcome.durationSeconds} s`, `${outcome.callerTurns} caller turn(s)`];
+  for (const queue of outcome.queues) facts.push(`waited ${queue.waitedSeconds} s in queue ${queue.name}: ${queue.result}`);
+  for (const dequeue of outcome.dequeues) facts.push(`dequeue from ${dequeue.name}: ${dequeue.result}`);
   if (outcome.voicemail !== null) facts.push('voicemail left');
   if (outcome.recording.started) facts.push(`recording started after ${outcome.recording.agentLinesBefore} agent line(s)`);
   return `— ${facts.join(', ')}`;
