@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Brand, JambonzConnection } from '@tero/db';
-import { monitoringApiKeyAad } from '@tero/telephony';
+import { jambonzApiKeyAad } from '@tero/telephony';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { FakeJambonzServer } from '../../libs/telephony/src/testing/fake-jambonz.server';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
@@ -26,7 +26,7 @@ describe('the monitoring page in Chromium', () => {
     const em = t.kernel.db.forInstance('browser spec setup');
     const demo = await em.findOneOrFail(Brand, { slug: 'demo' });
     const account = fake.seedAccount({ name: 'Demo Voice' });
-    em.create(JambonzConnection, { brand: demo, baseUrl: fake.url, accountSid: account.accountSid, encryptedApiKey: t.kernel.keyring.encrypt(account.apiKey, monitoringApiKeyAad(demo.id)) });
+    em.create(JambonzConnection, { brand: demo, baseUrl: fake.url, accountSid: account.accountSid, encryptedApiKey: t.kernel.keyring.encrypt(account.apiKey, jambonzApiKeyAad(demo.id)) });
     await em.flush();
     const now = Date.now();
     const number = t.lines[0]!.number.replace('+', '');

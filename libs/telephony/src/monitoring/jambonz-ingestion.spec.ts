@@ -5,7 +5,8 @@ import pino from 'pino';
 import { type TestDatabase, createTestDatabase } from '../../../db/src/testing';
 import { postgresAvailable } from '../../../db/src/testing/postgres-gate';
 import { FakeJambonzServer } from '../testing/fake-jambonz.server';
-import { JambonzIngestion, alertFingerprint, e164Of, monitoringApiKeyAad } from './jambonz-ingestion';
+import { jambonzApiKeyAad } from '../provisioning/jambonz-connection.service';
+import { JambonzIngestion, alertFingerprint, e164Of } from './jambonz-ingestion';
 
 const kinds = ['sqlite', ...(postgresAvailable() ? ['postgresql' as const] : [])] as const;
 const MIN = 60_000;
@@ -41,7 +42,7 @@ describe.each(kinds)('JambonzIngestion against the fake jambonz, on %s', (kind) 
     brandId = brand.id;
     otherBrandId = other.id;
     clientId = client.id;
-    em.create(JambonzConnection, { brand, baseUrl: fake.url, accountSid, encryptedApiKey: keyring.encrypt(account.apiKey, monitoringApiKeyAad(brand.id)) });
+    em.create(JambonzConnection, { brand, baseUrl: fake.url, accountSid, encryptedApiKey: keyring.encrypt(account.apiKey, jambonzApiKeyAad(brand.id)) });
     await em.flush();
     ingestion = new JambonzIngestion({
       db: t.db,

@@ -7,10 +7,8 @@ import type { Logger } from 'pino';
 import { JambonzApiClient } from '../jambonz-api/jambonz-api.client';
 import { JambonzApiError } from '../jambonz-api/jambonz-api.errors';
 import type { JambonzAlertRecord, JambonzCallRecord as JambonzCdr, JambonzPage } from '../jambonz-api/jambonz-api.types';
+import { jambonzApiKeyAad } from '../provisioning/jambonz-connection.service';
 import { DEFAULT_MONITORING_SETTINGS, type MonitoringSettings } from './monitoring.settings';
-
-/** AAD of a connection's API key, as the provisioning service encrypts it: the ciphertext is bound to its brand. */
-export const monitoringApiKeyAad = (brandId: string): string => `jambonz-api-key:${brandId}`;
 
 /** What one poll of one kind (calls or alerts) did. */
 export interface IngestedKind {
@@ -83,7 +81,7 @@ export class JambonzIngestion {
     if (!connection) return { brandId, connected: false };
     const client = new JambonzApiClient({
       baseUrl: connection.baseUrl,
-      apiKey: this.deps.keyring.decrypt(connection.encryptedApiKey, monitoringApiKeyAad(brandId)),
+      apiKey: this.deps.keyring.decrypt(connection.encryptedApiKey, jambonzApiKeyAad(brandId)),
       timeoutMs: this.deps.timeoutMs,
       fetch: this.deps.fetch,
     });
