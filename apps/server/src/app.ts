@@ -25,6 +25,7 @@ import { MonitoringPagesController } from './monitoring/monitoring-pages.control
 import { PagesController } from './pages/pages.controller';
 import { ListenStreamsEndpoint } from './recordings/listen-streams.endpoint';
 import { RecordingsApiController, RecordingsPagesController } from './recordings/recordings.controller';
+import { TelephonyPagesController } from './telephony/telephony-pages.controller';
 
 function appModule(kernel: Kernel): DynamicModule {
   @Module({})
@@ -32,7 +33,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }
