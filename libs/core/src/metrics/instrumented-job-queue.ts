@@ -8,8 +8,10 @@ import type { Metrics } from './metrics';
  * count waiting jobs (BullMQ would need a Redis round trip per queue per scrape), so only the runs
  * this process sees are counted. Everything else is the queue itself.
  */
-export function instrumentJobQueue(queue: JobQueue, metrics: Metrics): JobQueue {
+export function instrumentJobQueue(queue: JobQueue, metrics: Metrics): JobQueue & { readonly unwrapped: JobQueue } {
   return {
+    /** The queue itself (which backend runs the jobs). */
+    unwrapped: queue,
     register<T>(name: string, processor: JobProcessor<T>, options?: Parameters<JobQueue['register']>[2]) {
       const active = metrics.jobsActive.labels(name);
       const completed = metrics.jobsProcessed.labels(name, 'completed');

@@ -302,7 +302,9 @@ export class RecordingService {
     const em = this.deps.db.forInstance('recordings retention: expired recordings of every tenant');
     for (;;) {
       const live = [...this.live.keys()];
-      const rows = await em.find(CallRecording, { expiresAt: { $lte: now }, ...(live.length ? { id: { $nin: live } } : {}) }, { limit: 200, orderBy: { expiresAt: 'asc', id: 'asc' } });
+      // A stream still writing is left alone; one whose recording is already stored (finishing its clean-up) is not.
+      const notWriting = live.length ? { $or: [{ status: { $ne: 'recording' as const } }, { id: { $nin: live } }] } : {};
+      const rows = await em.find(CallRecording, { expiresAt: { $lte: now }, ...notWriting }, { limit: 200, orderBy: { expiresAt: 'asc', id: 'asc' } });
       for (const row of rows) {
         await this.deps.storage.delete(fileContextOf(row), row.storageKey);
         await em.nativeDelete(CallRecording, { id: row.id });
