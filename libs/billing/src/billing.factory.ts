@@ -1,4 +1,5 @@
 import type { EventBus, JobQueue, LoadedPlugins, PluginRegistry, TenantPluginConfigSource } from '@tero/core';
+import { PeriodicSweep } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { i18n as I18nInstance } from 'i18next';
@@ -12,7 +13,6 @@ import { InvoiceService } from './invoices/invoice.service';
 import { PlansService } from './plans/plans.service';
 import { PaymentProviders } from './subscriptions/payment-providers';
 import { PeriodEndSweep } from './subscriptions/period-end';
-import { PeriodicSweep } from './dunning/periodic-sweep';
 import { SubscriptionsService } from './subscriptions/subscriptions.service';
 import { OverageBilling } from './usage/overage-billing';
 import { QuotaService } from './usage/quota.service';

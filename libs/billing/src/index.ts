@@ -25,7 +25,6 @@ export * from './dunning/billing-notices';
 export * from './invoices/billing-payment-effects';
 export * from './dunning/dunning.service';
 export * from './dunning/dunning.job';
-export * from './dunning/periodic-sweep';
 export * from './usage/usage-period';
 export * from './usage/usage-meter';
 export * from './usage/quota.service';

@@ -1,7 +1,7 @@
 import type { JobQueue } from '@tero/core';
+import { PeriodicSweep } from '@tero/core';
 import type { Logger } from 'pino';
 import type { DunningService } from './dunning.service';
-import { PeriodicSweep } from './periodic-sweep';
 
 export const DUNNING_SWEEP_JOB = 'billing.dunning.sweep';
 

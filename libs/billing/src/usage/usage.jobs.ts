@@ -1,7 +1,7 @@
 import type { JobQueue } from '@tero/core';
+import { PeriodicSweep } from '@tero/core';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
-import { PeriodicSweep } from '../dunning/periodic-sweep';
 import type { OverageBilling } from './overage-billing';
 import type { QuotaService } from './quota.service';
 

@@ -1,4 +1,4 @@
-import type { EventBus, FileStorage, JobQueue } from '@tero/core';
+import { type EventBus, type FileStorage, type JobQueue, PeriodicSweep } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
@@ -64,15 +64,8 @@ export function createNumbers(deps: NumbersDeps): Numbers {
   const pool = new NumberPool(db, { quarantineDays: deps.quarantineDays, clock: deps.clock, onChange });
   const imports = new NumberImports(pool, jobs, deps.storage, log);
   const porting = new PortingService(db, deps.storage, pool, { clock: deps.clock });
-  const intervalMs = deps.sweepIntervalMs ?? 3_600_000;
-  const timers: NodeJS.Timeout[] = [];
+  const sweep = new PeriodicSweep(jobs, { name: NUMBER_SWEEP_JOB, run: () => pool.sweep(), logger: log, intervalMs: deps.sweepIntervalMs, firstDelayMs: deps.firstSweepDelayMs });
   const unsubscribe: (() => void)[] = [];
-
-  const enqueueSweep = () =>
-    jobs.enqueue(NUMBER_SWEEP_JOB, {}, { jobId: `numbers-sweep-${Math.floor(Date.now() / intervalMs)}` }).then(
-      () => undefined,
-      (err: unknown) => log.warn({ err }, 'could not enqueue the number sweep; the next interval tries again'),
-    );
 
   return {
     pool,
@@ -80,11 +73,7 @@ export function createNumbers(deps: NumbersDeps): Numbers {
     porting,
     async start({ processJobs }) {
       imports.register();
-      jobs.register(NUMBER_SWEEP_JOB, async (job) => {
-        const result = await pool.sweep();
-        await job.log(JSON.stringify(result));
-        return result;
-      });
+      sweep.register();
       jobs.register<ReleaseClientData>(NUMBER_RELEASE_CLIENT_JOB, async (job) => ({ released: await pool.releaseAllOf(job.data.ctx, job.data.clientId) }));
       if (deps.clientStatusEvent) {
         unsubscribe.push(
@@ -96,17 +85,10 @@ export function createNumbers(deps: NumbersDeps): Numbers {
           }),
         );
       }
-      if (processJobs) {
-        // Timers rather than delayed jobs: a queue drained (shutdown, tests) does not wait for them.
-        const first = setTimeout(() => void enqueueSweep(), deps.firstSweepDelayMs ?? 60_000);
-        const every = setInterval(() => void enqueueSweep(), intervalMs);
-        first.unref();
-        every.unref();
-        timers.push(first, every);
-      }
+      if (processJobs) await sweep.start();
     },
     stop() {
-      for (const timer of timers.splice(0)) clearTimeout(timer);
+      sweep.stop();
       for (const off of unsubscribe.splice(0)) off();
     },
   };

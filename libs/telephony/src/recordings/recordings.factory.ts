@@ -1,10 +1,10 @@
-import type { FileStorage, InstanceConfig, JobQueue } from '@tero/core';
+import type { FileStorage, InstanceConfig, JobQueue, PeriodicSweep } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { Logger } from 'pino';
 import type { CallSessionStore } from '../call-session.store';
 import type { ListenAuth } from './listen-auth';
 import { type ListenSettings, listenSettings } from './listen-verb';
-import { RecordingRetention } from './recording-retention.job';
+import { recordingRetentionSweep } from './recording-retention.job';
 import { RecordingService, type RecordingServiceOptions } from './recording.service';
 
 /** Call recordings: the listen streams' service, their credentials, the verb settings, and the retention sweep. */
@@ -14,7 +14,7 @@ export interface Recordings {
   auth: ListenAuth;
   /** For `listenConfigVerb(callSid, listen)`: where jambonz streams a recorded call, and how. */
   listen: ListenSettings;
-  retention: RecordingRetention;
+  retention: PeriodicSweep;
   /** Schedules the hourly sweep in a process that runs jobs (the job is registered in every process). */
   start(options: { processJobs: boolean }): void;
   /** Stops the schedule and stores what the open streams recorded (as partial). */
@@ -42,7 +42,7 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
   );
   const listen = listenSettings({ publicUrl: deps.config.PUBLIC_URL, appSecret: deps.config.APP_SECRET, maxSeconds: service.maxSeconds });
   const clock = deps.clock;
-  const retention = new RecordingRetention(deps.jobs, service, { logger: log, now: clock ? () => clock().getTime() : undefined });
+  const retention = recordingRetentionSweep(deps.jobs, service, { logger: log, now: clock ? () => clock().getTime() : undefined });
   retention.register();
   return {
     service,
@@ -50,7 +50,7 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
     listen,
     retention,
     start: ({ processJobs }) => {
-      if (processJobs) retention.start();
+      if (processJobs) void retention.start();
     },
     close: async () => {
       retention.stop();

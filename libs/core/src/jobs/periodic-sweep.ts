@@ -1,8 +1,8 @@
-import type { JobQueue } from '@tero/core';
+import type { JobQueue } from './job-queue.port';
 import type { Logger } from 'pino';
 
 export interface PeriodicSweepOptions {
-  /** The job's name: `billing.dunning.sweep`. */
+  /** The job's name: `billing.dunning.sweep`, `numbers.sweep`. */
   name: string;
   /** What one run does; its result is kept with the job. */
   run: () => Promise<unknown>;
@@ -16,7 +16,8 @@ export interface PeriodicSweepOptions {
 }
 
 /**
- * A sweep enqueued when the process starts and then every interval (the outbox retention's pattern). The
+ * A sweep enqueued when the process starts and then every interval: billing's dunning, usage and period
+ * ends, the number pool, call recordings' retention. The
  * job id names the interval, so replicas scheduling it enqueue one run per interval between them; the run
  * itself works from stored state, so a missed or repeated run does no harm.
  */
@@ -61,7 +62,7 @@ export class PeriodicSweep {
     const tick = () =>
       this.enqueueDue().then(
         () => undefined,
-        (err: unknown) => this.options.logger.warn({ err, job: this.options.name }, 'could not enqueue a billing sweep'),
+        (err: unknown) => this.options.logger.warn({ err, job: this.options.name }, 'could not enqueue a periodic sweep'),
       );
     this.timer = setInterval(() => void tick(), this.intervalMs);
     this.timer.unref();
