@@ -9,4 +9,5 @@ export * from './plugin';
 export * from './ports/email.port';
 export * from './ports/llm.port';
 export * from './ports/payment.port';
+export * from './ports/voice.port';
 export * from './manifests';
