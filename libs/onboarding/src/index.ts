@@ -2,4 +2,4 @@
  * `@tero/onboarding`: from sign-up to the first call — the setup wizard and its checklist, voice samples
  * and cloning, the agent's prompt with its history, and the onboarding e-mail sequences.
  */
-export {};
+export * from './onboarding-events';

@@ -1,12 +1,16 @@
 import type { TenantContext } from '../context';
 import { definePort } from '../port';
 
-/** One recording of the owner's voice, already validated by the platform (format, length, levels). */
+/**
+ * One recording of the owner's voice, already validated by the platform (format, length, levels) and
+ * normalized to WAV: PCM 16-bit little-endian, mono, 24 kHz, so that an engine may join several
+ * samples into one clip without decoding anything.
+ */
 export interface VoiceSample {
-  /** Original file name, kept for the vendor's records: `owner-1.wav`. */
+  /** File name, kept for the vendor's records: `owner-1.wav`. */
   filename: string;
-  /** `audio/wav`, `audio/mpeg`, `audio/mp4`, `audio/ogg`, `audio/webm`… */
-  contentType: string;
+  /** Always `audio/wav` (see above). */
+  contentType: 'audio/wav';
   data: Uint8Array;
   /** Seconds of audio in the file, as measured by the platform. */
   durationSeconds: number;
