@@ -51,6 +51,11 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   JambonzCallRecord: 'owned',
   JambonzAlert: 'brandShared',
   MonitorNotice: 'brandShared',
+  EmailEnrollment: 'owned',
+  EmailSentStep: 'owned',
+  EmailTrackingEvent: 'owned',
+  EmailUnsubscribe: 'brandShared',
+  EmailProviderEvent: 'brandShared',
 };
 
 export class TenantViolationError extends TeroError {

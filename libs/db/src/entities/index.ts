@@ -27,6 +27,11 @@ export * from './call-recording.entity';
 export * from './jambonz-call-record.entity';
 export * from './jambonz-alert.entity';
 export * from './monitor-notice.entity';
+export * from './email-enrollment.entity';
+export * from './email-sent-step.entity';
+export * from './email-tracking-event.entity';
+export * from './email-unsubscribe.entity';
+export * from './email-provider-event.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -54,10 +59,16 @@ import { CallRecording } from './call-recording.entity';
 import { JambonzCallRecord } from './jambonz-call-record.entity';
 import { JambonzAlert } from './jambonz-alert.entity';
 import { MonitorNotice } from './monitor-notice.entity';
+import { EmailEnrollment } from './email-enrollment.entity';
+import { EmailSentStep } from './email-sent-step.entity';
+import { EmailTrackingEvent } from './email-tracking-event.entity';
+import { EmailUnsubscribe } from './email-unsubscribe.entity';
+import { EmailProviderEvent } from './email-provider-event.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
 /** Every entity, listed explicitly: no folder scanning at boot. */
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
   Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
-  JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice];
+  JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice,
+  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent];
