@@ -56,6 +56,7 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   EmailTrackingEvent: 'owned',
   EmailUnsubscribe: 'brandShared',
   EmailProviderEvent: 'brandShared',
+  PromptVersion: 'owned',
 };
 
 export class TenantViolationError extends TeroError {

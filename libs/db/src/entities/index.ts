@@ -32,6 +32,7 @@ export * from './email-sent-step.entity';
 export * from './email-tracking-event.entity';
 export * from './email-unsubscribe.entity';
 export * from './email-provider-event.entity';
+export * from './prompt-version.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -64,6 +65,7 @@ import { EmailSentStep } from './email-sent-step.entity';
 import { EmailTrackingEvent } from './email-tracking-event.entity';
 import { EmailUnsubscribe } from './email-unsubscribe.entity';
 import { EmailProviderEvent } from './email-provider-event.entity';
+import { PromptVersion } from './prompt-version.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
@@ -71,4 +73,4 @@ import { User } from './user.entity';
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
   Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
   JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice,
-  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent];
+  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion];
