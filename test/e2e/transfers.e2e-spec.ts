@@ -170,16 +170,18 @@ describe('transfers, the follow-up and call queues', () => {
       expect(said(enqueue)[0]).toMatch(/busy right now\. Please hold/);
 
       const first = await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 0, 2, 3));
-      expect(first).toEqual([expect.objectContaining({ verb: 'say', text: 'You are number 3 in line. Thank you for holding.' }), { verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 30 }]);
-      expect(await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 10, 1, 2))).toEqual([{ verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 20 }]);
+      // Each round ends when the next announcement is due, less the announcement's speech and jambonz's half second between rounds.
+      expect(first).toEqual([expect.objectContaining({ verb: 'say', text: 'You are number 3 in line. Thank you for holding.' }), { verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 25 }]);
+      expect(await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 10, 1, 2))).toEqual([{ verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 19 }]);
       expect(said(await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 31, 0, 1)))).toEqual(['You are number 1 in line. Thank you for holding.']);
 
-      expect(await hook('queue', { ...info, queue_sid: `queue:${bright.accountSid}:${queue}`, queue_result: 'bridged', queue_time: 47 })).toEqual([{ verb: 'hangup' }]);
+      expect(await hook('queue', { ...info, queue_sid: `queue:${bright.accountSid}:${queue}`, queue_result: 'bridged', queue_time: 230 })).toEqual([{ verb: 'hangup' }]);
       await postHook(t, 'status', { ...info, call_status: 'completed', duration: 300 }, { secret: bright.secret });
       expect(await callOf(callSid)).toMatchObject({ outcome: 'transferred' });
       const timeline = await timelineOf(callSid);
       expect(timeline.map((e) => e.key)).toEqual(expect.arrayContaining(['transfer', 'queue:entered', 'queue:bridged']));
-      expect(timeline.find((e) => e.key === 'queue:bridged')?.data).toMatchObject({ queue, queueTime: 47 });
+      // jambonz's 230 s count the conversation: the wait stored is until the bridge, in the last round heard (from 31 s, 29.5 s long).
+      expect(timeline.find((e) => e.key === 'queue:bridged')?.data).toMatchObject({ queue, queueTime: 46, talkSeconds: 184 });
       expect(notices(callSid)).toHaveLength(0);
     });
   });
@@ -190,7 +192,7 @@ describe('transfers, the follow-up and call queues', () => {
       await hook('dial', { ...info, dial_call_status: 'no-answer', dial_sip_status: 487 });
       const queue = queueNameOf(clientId);
       // Without hold music the wait is silence between announcements.
-      expect((await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 0))).at(-1)).toEqual({ verb: 'pause', length: 20 });
+      expect((await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 0))).at(-1)).toEqual({ verb: 'pause', length: 15 });
       expect(await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 60))).toEqual([{ verb: 'leave' }]);
       const offer = await hook('queue', { ...info, queue_result: 'leave', queue_time: 61 });
       expect(said(offer)[0]).toMatch(/no one at Bright Smile Dental is free to take your call yet/);
@@ -248,7 +250,7 @@ describe('transfers, the follow-up and call queues', () => {
       }
       // The caller still waits in the queue: a signed wait round answers as before.
       const round = await hook('queue-wait', queueWaitBody(callSid, queue, bright.accountSid, 0));
-      expect(round.at(-1)).toEqual({ verb: 'pause', length: 20 });
+      expect(round.at(-1)).toEqual({ verb: 'pause', length: 15 });
       expect(await em().count(CallerMessage, { callSid })).toBe(0);
       await flush();
       expect((await timelineOf(callSid)).map((e) => e.key)).not.toContain('queue:bridged');

@@ -317,17 +317,20 @@ describe.each(kinds)('JambonzHooks with a scripted engine, on %s', (kind) => {
       const first = await wait(0, 1);
       expect(first.status).toBe(200);
       expect(verbProblem(first.body)).toBeNull();
-      expect(first.body).toEqual([expect.objectContaining({ verb: 'say', text: 'You are number 2 in line. Thank you for holding.' }), { verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 30 }]);
-      expect((await wait(12)).body).toEqual([{ verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 18 }]);
+      // The round lasts until the next announcement: 30 s less the announcement (about 4 s) and jambonz's half second before the next round.
+      expect(first.body).toEqual([expect.objectContaining({ verb: 'say', text: 'You are number 2 in line. Thank you for holding.' }), { verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 25 }]);
+      expect((await wait(12)).body).toEqual([{ verb: 'play', url: MUSIC, loop: 'forever', timeoutSecs: 17 }]);
       expect(spokenText((await wait(31)).body as JambonzVerb[])).toEqual(['You are number 1 in line. Thank you for holding.']);
       expect((await telephony.hooks.handle(bareRequest('queueWait', { call_sid: sid, queue_time: 40 }, 'not-the-secret'))).status).toBe(401);
-      expect((await hook('queue', { call_sid: sid, queue_result: 'bridged', queue_time: 44 })).body).toEqual([{ verb: 'hangup' }]);
+      // jambonz tells the bridge once the conversation is over: its queue_time (200) counts the talk too.
+      expect((await hook('queue', { call_sid: sid, queue_result: 'bridged', queue_time: 200 })).body).toEqual([{ verb: 'hangup' }]);
       await hook('status', { call_sid: sid, call_status: 'completed', duration: 200 });
       const call = await callRow(sid);
       expect(call).toMatchObject({ outcome: 'transferred' });
       const timeline = await t.db.forInstance('spec').find(CallEvent, { call: call.id });
       expect(timeline.map((e) => e.key)).toEqual(expect.arrayContaining(['transfer', 'queue:entered', 'queue:bridged']));
-      expect(timeline.find((e) => e.key === 'queue:bridged')?.data).toMatchObject({ queueTime: 44 });
+      // The bridge came during the last round heard (from 31 s, 29.5 s long): the wait is its middle, the rest was talk.
+      expect(timeline.find((e) => e.key === 'queue:bridged')?.data).toMatchObject({ queueTime: 46, talkSeconds: 154 });
       expect(await noticesOf(sid)).toEqual([]);
       expect(published.some((e) => e.type === TRANSFER_EVENTS.queued && (e.payload as { callSid: string }).callSid === sid)).toBe(true);
     });

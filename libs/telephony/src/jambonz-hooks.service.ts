@@ -47,7 +47,7 @@ import {
 import type { ReplayGuard } from './replay-guard';
 import type { TestCallMarker } from './test-calls/test-call-marker';
 import { type FollowUpWords, chooseFollowUp, parseWords } from './transfers/follow-up';
-import { planQueueWait } from './transfers/queue-wait';
+import { bridgedWaitSeconds, estimateSpeechSeconds, planQueueWait } from './transfers/queue-wait';
 import { TRANSFER_EVENTS, type TransferFailedPayload } from './transfers/transfer-events';
 import {
   type FollowUpKind,
@@ -680,20 +680,19 @@ export class JambonzHooks {
     if (!session || transfer?.step !== 'queued') return { status: 200, body: LEAVE_QUEUE };
     const entry = await this.deps.directory.client(session.brandId, session.clientId);
     const settings = entry?.profile?.queue;
-    const round = settings?.enabled ? planQueueWait(settings, payload.queue_time, transfer.announcedAt) : ({ leave: true } as const);
+    const announcement =
+      payload.queue_position !== undefined ? this.say(session, 'queue_position', { position: payload.queue_position + 1 }) : this.say(session, 'queue_waiting');
+    const round = settings?.enabled ? planQueueWait(settings, payload.queue_time, transfer.announcedAt, estimateSpeechSeconds(announcement)) : ({ leave: true } as const);
     if (round.leave) {
       transfer.queueSeconds = payload.queue_time;
       this.timeline(session, 'queue:max_wait', { queueTime: payload.queue_time, ...(settings?.enabled ? {} : { disabled: true }) });
       await this.deps.sessions.set(session);
       return { status: 200, body: LEAVE_QUEUE };
     }
-    let announce: string | undefined;
-    if (round.announce) {
-      announce =
-        payload.queue_position !== undefined ? this.say(session, 'queue_position', { position: payload.queue_position + 1 }) : this.say(session, 'queue_waiting');
-      transfer.announcedAt = payload.queue_time;
-      await this.deps.sessions.set(session);
-    }
+    const announce = round.announce ? announcement : undefined;
+    if (round.announce) transfer.announcedAt = payload.queue_time;
+    transfer.lastWaitRound = { queueTime: payload.queue_time, roundSeconds: round.roundSeconds };
+    await this.deps.sessions.set(session);
     const voice = this.voiceOf(entry?.profile ?? null, session.locale);
     return { status: 200, body: queueWaitVerbs({ announce, musicUrl: settings!.holdMusicUrl ?? null, seconds: round.seconds }, voice) };
   }
@@ -710,8 +709,16 @@ export class JambonzHooks {
     if (!transfer || transfer.step !== 'queued') return { status: 200, body: this.transferAnswer(session, entry) };
     const result = payload.queue_result;
     transfer.queueResult = result;
-    if (payload.queue_time !== undefined) transfer.queueSeconds = payload.queue_time;
-    this.timeline(session, `queue:${result}`, { queue: transfer.queue, queueTime: transfer.queueSeconds });
+    if (payload.queue_time !== undefined) {
+      // After a bridge jambonz's queue_time counts the conversation too: the wait is what the rounds tell.
+      transfer.queueSeconds = result === 'bridged' ? bridgedWaitSeconds(transfer.lastWaitRound ?? null, payload.queue_time) : payload.queue_time;
+      if (result === 'bridged') transfer.talkSeconds = payload.queue_time - transfer.queueSeconds;
+    }
+    this.timeline(session, `queue:${result}`, {
+      queue: transfer.queue,
+      queueTime: transfer.queueSeconds,
+      ...(result === 'bridged' && transfer.talkSeconds !== undefined ? { talkSeconds: transfer.talkSeconds } : {}),
+    });
     if (result === 'bridged') {
       transfer.step = 'connected';
       session.outcome = betterOutcome(session.outcome, 'transferred');

@@ -122,9 +122,14 @@ export function enqueueVerbs(text: string, name: string, voice: CallVoice): Jamb
  */
 export function queueWaitVerbs(round: { announce?: string; musicUrl?: string | null; seconds: number; leave?: boolean }, voice: CallVoice): JambonzVerb[] {
   if (round.leave) return [{ verb: 'leave' }];
-  const seconds = Math.max(1, Math.round(round.seconds));
-  const hold: JambonzVerb = round.musicUrl ? { verb: 'play', url: round.musicUrl, loop: 'forever', timeoutSecs: seconds } : { verb: 'pause', length: seconds };
-  return say(round.announce ?? '', voice).concat(hold);
+  const spoken = say(round.announce ?? '', voice);
+  const seconds = Math.round(round.seconds);
+  // An announcement that fills the round alone needs no hold; an empty round would stop jambonz asking.
+  if (seconds < 1 && spoken.length > 0) return spoken;
+  const hold: JambonzVerb = round.musicUrl
+    ? { verb: 'play', url: round.musicUrl, loop: 'forever', timeoutSecs: Math.max(1, seconds) }
+    : { verb: 'pause', length: Math.max(1, seconds) };
+  return spoken.concat(hold);
 }
 
 /** A staff phone takes the next caller out of the client's queue `name`; an empty queue times out, and the dequeue hook says so. */

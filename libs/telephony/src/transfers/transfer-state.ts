@@ -44,8 +44,12 @@ export interface CallTransfer {
   announcedAt: number | null;
   /** jambonz's `queue_result`, once the queue hook came; `max_wait` when we took the caller out. */
   queueResult: string | null;
-  /** Seconds the caller waited in the queue. */
+  /** Seconds the caller waited in the queue (until bridged, taken out or hung up; a bridged caller's talk is not counted). */
   queueSeconds: number | null;
+  /** Seconds a bridged caller talked with the staff member who took them from the queue. */
+  talkSeconds?: number | null;
+  /** The last wait round planned (its `queue_time` and length), which bounds when a bridge came. */
+  lastWaitRound?: { queueTime: number; roundSeconds: number } | null;
   /** Times the follow-up question was asked without an answer we understood. */
   asks: number;
   /** Whether the owner was notified (at most once per call). */
@@ -54,7 +58,7 @@ export interface CallTransfer {
 
 /** A transfer starting now. */
 export function newTransfer(to: string, reason: TransferReason, whisper: string | null = null): CallTransfer {
-  return { to, reason, step: 'dialing', whisper, dialStatus: null, sipStatus: null, queue: null, announcedAt: null, queueResult: null, queueSeconds: null, asks: 0, notified: false };
+  return { to, reason, step: 'dialing', whisper, dialStatus: null, sipStatus: null, queue: null, announcedAt: null, queueResult: null, queueSeconds: null, talkSeconds: null, lastWaitRound: null, asks: 0, notified: false };
 }
 
 /** Dial results that mean the human took the call. */
