@@ -6,3 +6,4 @@ export * from './email-transport.contract';
 export * from './llm-provider.contract';
 export * from './payment-provider.contract';
 export * from './raw-email.parser';
+export * from './voice-engine.contract';
