@@ -51,6 +51,7 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   JambonzCallRecord: 'owned',
   JambonzAlert: 'brandShared',
   MonitorNotice: 'brandShared',
+  VoiceClone: 'owned',
   EmailEnrollment: 'owned',
   EmailSentStep: 'owned',
   EmailTrackingEvent: 'owned',

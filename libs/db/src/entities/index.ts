@@ -27,6 +27,7 @@ export * from './call-recording.entity';
 export * from './jambonz-call-record.entity';
 export * from './jambonz-alert.entity';
 export * from './monitor-notice.entity';
+export * from './voice-clone.entity';
 export * from './email-enrollment.entity';
 export * from './email-sent-step.entity';
 export * from './email-tracking-event.entity';
@@ -60,6 +61,7 @@ import { CallRecording } from './call-recording.entity';
 import { JambonzCallRecord } from './jambonz-call-record.entity';
 import { JambonzAlert } from './jambonz-alert.entity';
 import { MonitorNotice } from './monitor-notice.entity';
+import { VoiceClone } from './voice-clone.entity';
 import { EmailEnrollment } from './email-enrollment.entity';
 import { EmailSentStep } from './email-sent-step.entity';
 import { EmailTrackingEvent } from './email-tracking-event.entity';
@@ -73,4 +75,4 @@ import { User } from './user.entity';
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
   Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
   JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice,
-  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion];
+  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone];

@@ -7,6 +7,8 @@ import { Migration20261125000000Billing as PgBilling } from './postgresql/migrat
 import { Migration20261125000000Billing as SqliteBilling } from './sqlite/migration-20261125000000-billing';
 import { Migration20261126000000TelephonyOps as PgTelephonyOps } from './postgresql/migration-20261126000000-telephony-ops';
 import { Migration20261126000000TelephonyOps as SqliteTelephonyOps } from './sqlite/migration-20261126000000-telephony-ops';
+import { Migration20261127000000VoiceClones as PgVoiceClones } from './postgresql/migration-20261127000000-voice-clones';
+import { Migration20261127000000VoiceClones as SqliteVoiceClones } from './sqlite/migration-20261127000000-voice-clones';
 import { Migration20261127000100PromptVersions as PgPromptVersions } from './postgresql/migration-20261127000100-prompt-versions';
 import { Migration20261127000100PromptVersions as SqlitePromptVersions } from './sqlite/migration-20261127000100-prompt-versions';
 import { Migration20261127000200EmailSequences as PgEmailSequences } from './postgresql/migration-20261127000200-email-sequences';
@@ -22,6 +24,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261124000000Calls', class: SqliteCalls },
     { name: 'Migration20261125000000Billing', class: SqliteBilling },
     { name: 'Migration20261126000000TelephonyOps', class: SqliteTelephonyOps },
+    { name: 'Migration20261127000000VoiceClones', class: SqliteVoiceClones },
     { name: 'Migration20261127000100PromptVersions', class: SqlitePromptVersions },
     { name: 'Migration20261127000200EmailSequences', class: SqliteEmailSequences },
   ],
@@ -30,6 +33,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261124000000Calls', class: PgCalls },
     { name: 'Migration20261125000000Billing', class: PgBilling },
     { name: 'Migration20261126000000TelephonyOps', class: PgTelephonyOps },
+    { name: 'Migration20261127000000VoiceClones', class: PgVoiceClones },
     { name: 'Migration20261127000100PromptVersions', class: PgPromptVersions },
     { name: 'Migration20261127000200EmailSequences', class: PgEmailSequences },
   ],
