@@ -88,6 +88,11 @@ export const instanceConfigSchema = z.object({
   STT_MIN_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.4),
   /** SIPREC recording server jambonz sends recorded calls to (`config.record`); absent: calls are not recorded. */
   CALL_RECORDING_URL: z.string().regex(/^sips?:[^\s]+$/, 'must be a sip: or sips: URI').optional(),
+  /**
+   * The voice plugin that clones owners' voices (`voice-elevenlabs`); it must be enabled in PLUGINS
+   * (checked at boot). Absent: the first enabled voice plugin configured for the client.
+   */
+  VOICE_ENGINE: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be a plugin id (lower-case letters, digits, -)').optional(),
 });
 
 export type InstanceConfigInput = z.input<typeof instanceConfigSchema>;
