@@ -1,0 +1,251 @@
+import {
+  PluginConfigError,
+  TeroError,
+  type ClonedVoice,
+  type CloneVoiceInput,
+  type PluginLogger,
+  type SynthesizerSettings,
+  type TenantContext,
+  type VoiceEngine,
+  type VoicePreview,
+  type VoicePreviewInput,
+  type VoiceRef,
+} from '@tero/sdk';
+
+/** The plugin's effective configuration: instance settings (`VOICE_ELEVENLABS_<KEY>`) with the tenant's key laid over them. */
+export interface ElevenLabsVoiceConfig {
+  /** Sent in `xi-api-key`. Without one (instance or tenant), every call throws `voice.not_configured`. */
+  apiKey?: string;
+  /** API root before `/v1`: `https://api.elevenlabs.io`, or a proxy. */
+  baseUrl?: string;
+  /** Text-to-speech model of previews and calls. */
+  model?: string;
+  /** Upper bound of every request when set; otherwise 30 s, and 120 s for cloning uploads. */
+  timeoutMs?: number;
+}
+
+/** The manifest's defaults, for an engine built outside the loader (tests, the CLI). */
+export const DEFAULT_ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
+export const DEFAULT_ELEVENLABS_MODEL = 'eleven_multilingual_v2';
+const DEFAULT_TIMEOUT_MS = 30_000;
+/** Uploading several minutes of WAV and having the vendor process it takes far longer than speech. */
+const DEFAULT_CLONE_TIMEOUT_MS = 120_000;
+/** Enough of a vendor's error body to explain it. */
+const REASON_LIMIT = 500;
+
+/** Resolved once per engine. */
+interface ElevenLabsSettings {
+  baseUrl: string;
+  apiKey?: string;
+  model: string;
+  timeoutMs: number;
+  cloneTimeoutMs: number;
+}
+
+/**
+ * Checks the configuration an engine is built from. Throws `PluginConfigError` naming the key: the
+ * manifest's schema is checked at boot and on save, but an engine may also be built from code.
+ */
+function resolveSettings(config: ElevenLabsVoiceConfig): ElevenLabsSettings {
+  let url: URL;
+  try {
+    url = new URL(config.baseUrl ?? DEFAULT_ELEVENLABS_BASE_URL);
+  } catch {
+    throw new PluginConfigError('voice-elevenlabs', 'baseUrl', 'must be an http(s) URL such as https://api.elevenlabs.io');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new PluginConfigError('voice-elevenlabs', 'baseUrl', 'must be an http(s) URL such as https://api.elevenlabs.io');
+  }
+  const timeoutMs = config.timeoutMs;
+  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
+    throw new PluginConfigError('voice-elevenlabs', 'timeoutMs', 'must be a positive integer');
+  }
+  return {
+    baseUrl: url.toString().replace(/\/+$/, ''),
+    apiKey: config.apiKey || undefined,
+    model: config.model || DEFAULT_ELEVENLABS_MODEL,
+    timeoutMs: timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    cloneTimeoutMs: timeoutMs ?? DEFAULT_CLONE_TIMEOUT_MS,
+  };
+}
+
+/** The vendor's reason from an error body: `detail.message`, `detail[].msg` with their field, or the text. */
+export function elevenLabsReason(body: string): { reason: string; code?: string } {
+  try {
+    const parsed = JSON.parse(body) as { detail?: unknown };
+    const detail = parsed.detail;
+    if (Array.isArray(detail)) {
+      const reason = detail
+        .map((item: { loc?: unknown; msg?: unknown }) => {
+          const field = Array.isArray(item?.loc) ? item.loc.filter((part) => part !== 'body' && part !== 'query').join('.') : '';
+          return field ? `${field}: ${String(item?.msg)}` : String(item?.msg);
+        })
+        .join('; ');
+      return { reason: reason.slice(0, REASON_LIMIT), code: 'validation_error' };
+    }
+    if (typeof detail === 'object' && detail !== null) {
+      const { status, message } = detail as { status?: unknown; message?: unknown };
+      return { reason: String(message ?? status ?? body).slice(0, REASON_LIMIT), code: typeof status === 'string' ? status : undefined };
+    }
+    if (typeof detail === 'string') return { reason: detail.slice(0, REASON_LIMIT) };
+  } catch {
+    // not JSON: the raw text explains it
+  }
+  return { reason: body.slice(0, REASON_LIMIT) || '(empty body)' };
+}
+
+function unavailable(message: string, params: Record<string, string | number>, cause?: unknown): TeroError {
+  return new TeroError('voice.unavailable', message, params, { cause, retryable: true, status: 503 });
+}
+
+function rejected(message: string, params: Record<string, string | number>): TeroError {
+  return new TeroError('voice.rejected', message, params, { retryable: false, status: 422 });
+}
+
+/**
+ * A refusal in port terms: 408, 429 (too many concurrent requests, or the quota's rate) and 5xx may
+ * pass later (`voice.unavailable`); other 4xx will not (`voice.rejected`).
+ */
+function refusal(status: number, body: string): TeroError {
+  const { reason, code } = elevenLabsReason(body);
+  const params: Record<string, string | number> = code ? { status, reason, vendorStatus: code } : { status, reason };
+  const message = `ElevenLabs answered ${status}: ${reason}`;
+  return status === 408 || status === 429 || status >= 500 ? unavailable(message, params) : rejected(message, params);
+}
+
+/**
+ * The ElevenLabs voice engine: instant voice cloning (`POST /v1/voices/add`), previews
+ * (`POST /v1/text-to-speech/{voice_id}`, MP3) and deletion, over `fetch` with the `xi-api-key` header.
+ * Calls speak with the voice through jambonz's own ElevenLabs integration ({@link synthesizer}).
+ */
+export class ElevenLabsVoiceEngine implements VoiceEngine {
+  readonly vendor = 'elevenlabs';
+  private readonly settings: ElevenLabsSettings;
+
+  constructor(
+    config: ElevenLabsVoiceConfig,
+    private readonly logger?: PluginLogger,
+  ) {
+    this.settings = resolveSettings(config);
+  }
+
+  async cloneVoice(ctx: TenantContext, input: CloneVoiceInput): Promise<ClonedVoice> {
+    if (input.samples.length === 0) throw rejected('A voice needs at least one sample', { reason: 'no samples' });
+    const form = new FormData();
+    form.append('name', input.name);
+    for (const sample of input.samples) {
+      form.append('files', new Blob([new Uint8Array(sample.data)], { type: sample.contentType }), sample.filename);
+    }
+    if (input.description) form.append('description', input.description);
+    form.append('labels', JSON.stringify({ language: input.language }));
+    // The platform already checked the recordings; the vendor's noise removal can thin a clean voice.
+    form.append('remove_background_noise', 'false');
+
+    const response = await this.request(ctx, 'POST', '/v1/voices/add', form, this.settings.cloneTimeoutMs);
+    const body = (await this.readJson(ctx, response)) as { voice_id?: unknown };
+    if (typeof body?.voice_id !== 'string' || body.voice_id === '') {
+      throw this.logged(ctx, unavailable('ElevenLabs answered a voice creation without voice_id', { reason: 'no voice_id in the answer' }));
+    }
+    return { voiceId: body.voice_id };
+  }
+
+  async preview(ctx: TenantContext, input: VoicePreviewInput): Promise<VoicePreview> {
+    const path = `/v1/text-to-speech/${encodeURIComponent(input.voiceId)}?output_format=mp3_44100_128`;
+    const response = await this.request(ctx, 'POST', path, { text: input.text, model_id: this.settings.model }, this.settings.timeoutMs);
+    const audio = new Uint8Array(await this.readBytes(ctx, response));
+    if (audio.length === 0) throw this.logged(ctx, unavailable('ElevenLabs answered an empty audio stream', { reason: 'empty audio' }));
+    return { audio, contentType: 'audio/mpeg' };
+  }
+
+  async deleteVoice(ctx: TenantContext, voiceId: string): Promise<void> {
+    const response = await this.request(ctx, 'DELETE', `/v1/voices/${encodeURIComponent(voiceId)}`, undefined, this.settings.timeoutMs, true);
+    await this.readBytes(ctx, response);
+  }
+
+  synthesizer(voice: VoiceRef): SynthesizerSettings {
+    return {
+      vendor: this.vendor,
+      voice: voice.voiceId,
+      language: voice.language,
+      ...(voice.label ? { label: voice.label } : {}),
+      options: { model_id: this.settings.model },
+    };
+  }
+
+  /**
+   * Sends one request and returns a 2xx response, or throws in port terms. With `missingIsDone`, a
+   * 400/404 `voice_not_found` counts as success (the voice is already gone).
+   */
+  private async request(
+    ctx: TenantContext,
+    method: string,
+    path: string,
+    body: FormData | object | undefined,
+    timeoutMs: number,
+    missingIsDone = false,
+  ): Promise<Response> {
+    const apiKey = this.settings.apiKey;
+    if (!apiKey) {
+      throw new TeroError('voice.not_configured', 'No ElevenLabs API key is configured for this brand, client or instance', { pluginId: 'voice-elevenlabs' }, { status: 503 });
+    }
+    const headers: Record<string, string> = { 'xi-api-key': apiKey, accept: 'application/json, audio/mpeg' };
+    let payload: FormData | string | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    const signal = AbortSignal.timeout(timeoutMs);
+    let response: Response;
+    try {
+      response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
+    } catch (error) {
+      throw this.logged(ctx, this.failure(error, signal, timeoutMs));
+    }
+    if (response.ok) return response;
+    const text = await this.readText(ctx, response, signal, timeoutMs);
+    if (missingIsDone && (response.status === 400 || response.status === 404) && elevenLabsReason(text).code === 'voice_not_found') {
+      return new Response(null, { status: 204 });
+    }
+    throw this.logged(ctx, refusal(response.status, text));
+  }
+
+  private failure(error: unknown, signal: AbortSignal, timeoutMs: number): TeroError {
+    if (signal.aborted) return unavailable(`ElevenLabs did not answer within ${timeoutMs} ms`, { reason: `timeout after ${timeoutMs} ms`, timeoutMs }, error);
+    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    return unavailable(`ElevenLabs unreachable: ${reason}`, { reason }, error);
+  }
+
+  private async readText(ctx: TenantContext, response: Response, signal: AbortSignal, timeoutMs: number): Promise<string> {
+    try {
+      return await response.text();
+    } catch (error) {
+      throw this.logged(ctx, this.failure(error, signal, timeoutMs));
+    }
+  }
+
+  /** The whole body; a connection cut while reading it is a retryable failure. */
+  private async readBytes(ctx: TenantContext, response: Response): Promise<ArrayBuffer> {
+    try {
+      return await response.arrayBuffer();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw this.logged(ctx, unavailable(`ElevenLabs answer cut short: ${reason}`, { reason }, error));
+    }
+  }
+
+  private async readJson(ctx: TenantContext, response: Response): Promise<unknown> {
+    const text = new TextDecoder().decode(await this.readBytes(ctx, response));
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw this.logged(ctx, unavailable('ElevenLabs answered something that is not JSON', { reason: 'answer is not JSON' }));
+    }
+  }
+
+  /** Logs a failure once, where it happens, with the tenant, and returns it to be thrown. */
+  private logged(ctx: TenantContext, error: TeroError): TeroError {
+    this.logger?.warn({ requestId: ctx.requestId, clientId: ctx.clientId, code: error.code, params: error.params }, `voice-elevenlabs: ${error.message}`);
+    return error;
+  }
+}
