@@ -1,2 +1,4 @@
 export * from './mail.service';
 export * from './outbox-retention.job';
+export * from './sequences';
+export * from './tracking';

@@ -3,3 +3,4 @@
  * and cloning, the agent's prompt with its history, and the onboarding e-mail sequences.
  */
 export * from './onboarding-events';
+export * from './emails';

@@ -12,6 +12,11 @@ export interface EmailMessage {
   html?: string;
   /** Extra headers such as `List-Unsubscribe`. */
   headers?: Record<string, string>;
+  /**
+   * Short values the vendor should echo back in its events about this message (SendGrid's `custom_args`),
+   * such as our own message id for open and click tracking. Transports without events ignore them.
+   */
+  metadata?: Record<string, string>;
 }
 
 /** What the transport accepted. */

@@ -1,0 +1,3 @@
+export * from './sequence';
+export * from './email-templates';
+export * from './sequence-engine';

@@ -1,0 +1,3 @@
+export * from './tracking-tokens';
+export * from './link-rewriter';
+export * from './email-tracking.service';
