@@ -180,6 +180,22 @@ describe(`talk to your agent: /api/v1/agent/test-calls (${testBackend().db})`, (
       const staff = await simulator().call({ from: staffPhone, to: line.number, input: scriptedCaller([]) });
       expect(staff.outcome.dequeues).toEqual([{ name: queue, result: 'timeout' }]);
       expect(staff.transcript.filter((entry) => entry.speaker === 'agent').map((entry) => entry.text)).toEqual(['Connecting you to the next caller in line.', 'No one is waiting in line right now. Goodbye.']);
+
+      // The owner chooses the outcomes of a typed test call: the transfer busy, then a staff member takes the caller from the queue.
+      const me = api(owner, ownerAuth);
+      const refused = await me.start({ routing: { transfer: 'maybe', queue: 'max-wait', queueSeconds: 10 } });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.fields.map((p: { field: string }) => p.field)).toEqual(expect.arrayContaining(['routing.transfer']));
+      const chosen = await me.start({ routing: { transfer: 'busy', queue: 'answered', queueSeconds: 30 } });
+      expect(chosen.status).toBe(201);
+      const put = (await me.turn(chosen.body.id, { text: wantsAPerson })).body as TestCallView;
+      expect(put.ended).toBe(true);
+      expect(put.transcript.map((line) => line.text).join('\n')).toMatch(/transfer to .*: busy/);
+      await t.kernel.telephony.writer.flush();
+      const typed = await em().findOneOrFail(Call, { callSid: put.callSid! });
+      expect(typed.outcome).toBe('transferred');
+      const bridgedEvent = (await em().find(CallEvent, { call: typed.id })).find((event) => event.key === 'queue:bridged');
+      expect(bridgedEvent?.data).toMatchObject({ queue });
     } finally {
       await em().nativeUpdate(AgentProfile, { client: brightId }, { queue: null, staffNumbers: null, warmTransfer: null });
       t.kernel.telephony.directory.invalidate();

@@ -102,6 +102,31 @@ describe('tero call', () => {
     expect(output.at(-1)).toMatch(/^tero call: action hook .*\/hooks\/jambonz\/turn answered 500/);
   });
 
+  it('plays the chosen outcome of a transfer and of the wait in the queue after it', async () => {
+    await app.stop();
+    app = await new ScriptedWebhookApp((path, body) => {
+      if (path === '/hooks/jambonz/call') return [{ verb: 'dial', actionHook: '/hooks/jambonz/dial', target: [{ type: 'phone', number: '+15550109999' }] }];
+      if (path === '/hooks/jambonz/dial') return [{ verb: 'enqueue', name: 'joes', actionHook: '/hooks/jambonz/queue', waitHook: '/hooks/jambonz/queue-wait' }];
+      if (path === '/hooks/jambonz/queue-wait') return [{ verb: 'pause', length: 10 }];
+      return [{ verb: 'say', text: `Dial ${String(body.queue_result)}.` }, { verb: 'hangup' }];
+    }, SECRET).start();
+    const code = await runCallCommand(['--to', NUMBER, '--url', app.url, '--text', 'hi', '--transfer', 'busy', '--queue', 'answered', '--queue-seconds', '15'], io());
+    expect(code).toBe(0);
+    expect(app.received.find((r) => r.path === '/hooks/jambonz/dial')?.body).toMatchObject({ dial_call_status: 'busy' });
+    expect(app.received.find((r) => r.path === '/hooks/jambonz/queue')?.body).toMatchObject({ queue_result: 'bridged' });
+    expect(output.at(-1)).toMatch(/waited 15 s in queue joes: bridged$/);
+  });
+
+  it('refuses an unknown transfer or queue outcome and a queue time without a queue to wait in, placing no call', async () => {
+    const call = (...extra: string[]) => runCallCommand(['--to', NUMBER, '--url', app.url, '--text', 'x', ...extra], io());
+    await expect(call('--transfer', 'maybe')).rejects.toThrow('--transfer must be one of answered, no-answer, busy, failed, not "maybe"');
+    await expect(call('--queue', 'forever')).rejects.toThrow('--queue must be one of answered, max-wait, hangup, not "forever"');
+    await expect(call('--queue', 'answered', '--queue-seconds', 'ten')).rejects.toThrow('--queue-seconds must be a number of seconds, not "ten"');
+    await expect(call('--queue-seconds', '10')).rejects.toThrow('--queue-seconds goes with queue answered or hangup');
+    await expect(call('--staff-queue', 'full')).rejects.toThrow('--staff-queue must be one of caller-waiting, empty');
+    expect(app.received).toHaveLength(0);
+  });
+
   it('finds the number assigned to a client and its newest secret when no number is named (the benchmark does)', async () => {
     const config = loadInstanceConfig(env, { cwd: database.dataDir });
     expect(await findCallTarget(config)).toEqual({ number: NUMBER, accountSid: 'acct-acme', secret: SECRET });

@@ -13,12 +13,19 @@ import {
   parseCallerLine,
   scenarioCallerLines,
   scriptedCaller,
+  simulatorRouting,
+  type TestCallRouting,
+  testCallRoutingSchema,
 } from '@tero/telephony';
 import { findCallTarget } from './jambonz-account-lookup';
 
 export const CALL_HELP = `  tero call --to NUMBER [--from NUMBER] [--name CALLER] [--url http://localhost:3000]
             [--scenario file.json | --text "utterance" ...] [--language en-US] [--secret S --account-sid SID]
-                                       call a number through our jambonz webhooks, as jambonz would`;
+            [--transfer answered|no-answer|busy|failed] [--queue answered|max-wait|hangup [--queue-seconds N]]
+            [--staff-queue caller-waiting|empty]
+                                       call a number through our jambonz webhooks, as jambonz would; the
+                                       last options choose how a transfer, the queue or a staff phone's
+                                       dequeue turn out`;
 
 /** Where the command reads and writes; tests pass their own. */
 export interface CallCommandIo {
@@ -40,6 +47,10 @@ interface CallArgs {
   language?: string;
   secret?: string;
   accountSid?: string;
+  transfer?: string;
+  queue?: string;
+  queueSeconds?: string;
+  staffQueue?: string;
 }
 
 const LANGUAGES: Record<string, string> = { en: 'en-US', es: 'es-ES', fr: 'fr-FR' };
@@ -57,6 +68,10 @@ function parseArgs(args: string[]): CallArgs {
     '--language': 'language',
     '--secret': 'secret',
     '--account-sid': 'accountSid',
+    '--transfer': 'transfer',
+    '--queue': 'queue',
+    '--queue-seconds': 'queueSeconds',
+    '--staff-queue': 'staffQueue',
   };
   for (let i = 0; i < args.length; i++) {
     const key = names[args[i]];
@@ -68,6 +83,21 @@ function parseArgs(args: string[]): CallArgs {
     else out[key] = value;
   }
   return out;
+}
+
+const ROUTING_FLAGS: Record<keyof TestCallRouting, string> = { transfer: '--transfer', queue: '--queue', queueSeconds: '--queue-seconds', staffQueue: '--staff-queue' };
+
+/** The routing choices of the command line, checked as the test-call API checks them; a usage error names the flag. */
+function routingOf(a: CallArgs): TestCallRouting {
+  const seconds = a.queueSeconds === undefined ? undefined : /^\d+$/.test(a.queueSeconds) ? Number(a.queueSeconds) : a.queueSeconds;
+  const parsed = testCallRoutingSchema.safeParse({ transfer: a.transfer, queue: a.queue, queueSeconds: seconds, staffQueue: a.staffQueue });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const flag = ROUTING_FLAGS[issue.path[0] as keyof TestCallRouting];
+    const given = a[issue.path[0] as keyof CallArgs];
+    throw new TeroError('cli.usage', `tero call: ${flag} ${issue.message}${given !== undefined ? `, not "${String(given)}"` : ''}`);
+  }
+  return parsed.data;
 }
 
 function readScenario(path: string): { lines: string[]; caller?: { number?: string; name?: string }; locale?: string; at?: string } {
@@ -100,6 +130,7 @@ export async function runCallCommand(args: string[], io: CallCommandIo): Promise
     if (!value || !E164.test(value)) throw new TeroError('cli.usage', `tero call: ${flag} must be an E.164 number like +15551234567${value ? `, not "${value}"` : ''}`);
   }
   const language = a.language ?? LANGUAGES[scenario?.locale ?? ''] ?? 'en-US';
+  const routing = routingOf(a);
   if ((a.secret === undefined) !== (a.accountSid === undefined)) throw new TeroError('cli.usage', 'tero call: --secret and --account-sid go together');
   const account = a.secret !== undefined ? { accountSid: a.accountSid!, secret: a.secret } : await findCallTarget(loadInstanceConfig(io.env, { cwd: io.cwd }), to!);
   const url = a.url ?? `http://localhost:${io.env.PORT ?? 3000}`;
@@ -136,7 +167,7 @@ export async function runCallCommand(args: string[], io: CallCommandIo): Promise
   io.print(`calling ${to} from ${from} on ${url} (${language}, jambonz account ${account.accountSid})`);
   if (interactive) io.print('Type what the caller says; an empty line is silence, [press 1] presses keys, [hangup] or Ctrl-D hangs up.');
 
-  const simulator = new JambonzSimulator({ baseUrl: url, secret: account.secret, accountSid: account.accountSid });
+  const simulator = new JambonzSimulator({ baseUrl: url, secret: account.secret, accountSid: account.accountSid, ...simulatorRouting(routing) });
   try {
     const call = await simulator.call({ from, to: to!, callerName: a.name ?? scenario?.caller?.name, language, input });
     printTranscript(call.transcript);

@@ -13,7 +13,8 @@ const ROLES: readonly Principal['role'][] = ['client_owner', 'client_staff'];
 
 /**
  * "Talk to your agent": the dashboard's typed calls to the business's own agent, played through our
- * real jambonz hooks (see `AgentTestCalls`). Start a call, send turns (`{ text }`, `{ silence: true }`
+ * real jambonz hooks (see `AgentTestCalls`). Start a call (`{ number?, from?, routing? }`: `routing` picks
+ * how a transfer, the queue or a staff phone's dequeue turn out, see `TestCallRouting`), send turns (`{ text }`, `{ silence: true }`
  * or `{ digits }`), read it, hang up; each answer is `{ id, transcript, ended, awaiting, … }` once the
  * agent listens again. Only the business's owner and staff; another business's call is 404. The calls
  * live in the memory of the server process that started them.

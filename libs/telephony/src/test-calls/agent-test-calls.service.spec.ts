@@ -157,6 +157,50 @@ describe('AgentTestCalls (typed turns through the jambonz simulator)', () => {
     expect((await first).transcript.at(-1)!.text).toBe('You said: one.');
   });
 
+  it('plays the chosen outcomes of a transfer, a wait in the queue and a staff phone\'s dequeue', async () => {
+    await app.stop();
+    const dial = { verb: 'dial', actionHook: '/hooks/jambonz/dial', target: [{ type: 'phone', number: '+15550109999' }] };
+    const enqueue = { verb: 'enqueue', name: 'bright', actionHook: '/hooks/jambonz/queue', waitHook: '/hooks/jambonz/queue-wait' };
+    app = await new ScriptedWebhookApp((path, body) => {
+      if (path === '/hooks/jambonz/call') return body.from === '+15550107777' ? [{ verb: 'dequeue', name: 'bright', actionHook: '/hooks/jambonz/dequeue', timeout: 5 }] : [gather('How can I help?')];
+      if (path === '/hooks/jambonz/turn') return [{ verb: 'say', text: 'Putting you through.' }, dial];
+      if (path === '/hooks/jambonz/dial') return body.dial_call_status === 'completed' ? [{ verb: 'hangup' }] : [{ verb: 'say', text: 'Please hold.' }, enqueue];
+      if (path === '/hooks/jambonz/queue-wait') return body.queue_time >= 60 ? [{ verb: 'leave' }] : [{ verb: 'pause', length: 10 }];
+      if (path === '/hooks/jambonz/queue') return [{ verb: 'say', text: `Queue over: ${String(body.queue_result)}.` }, { verb: 'hangup' }];
+      return [{ verb: 'hangup' }];
+    }, CLIENT_SECRET).start();
+    const calls = service();
+    const play = async (input: Record<string, unknown>) => {
+      const started = await calls.start(own, input);
+      const view = started.ended ? started : await calls.turn(own, started.id, { text: 'a person please' });
+      expect(view.ended).toBe(true);
+      return view;
+    };
+    const hooks = (path: string) => app.received.filter((r) => r.path === path).map((r) => r.body);
+
+    await play({ routing: { transfer: 'answered' } });
+    expect(hooks('/hooks/jambonz/dial').map((b) => b.dial_call_status)).toEqual(['completed']);
+
+    await play({ routing: { transfer: 'busy', queue: 'answered', queueSeconds: 25 } });
+    expect(hooks('/hooks/jambonz/dial').map((b) => b.dial_call_status)).toEqual(['completed', 'busy']);
+    expect(hooks('/hooks/jambonz/queue').at(-1)).toMatchObject({ queue_result: 'bridged' });
+    // Bridged at 25 s: rounds of 10 s, each after jambonz's half second of silence, and none after the bridge.
+    expect(hooks('/hooks/jambonz/queue-wait').map((b) => b.queue_time)).toEqual([0, 11, 21]);
+
+    const waited = await play({ routing: { transfer: 'no-answer', queue: 'max-wait' } });
+    expect(hooks('/hooks/jambonz/dial').at(-1)).toMatchObject({ dial_call_status: 'no-answer' });
+    expect(hooks('/hooks/jambonz/queue').at(-1)).toMatchObject({ queue_result: 'leave' });
+    expect(waited.transcript.map((l) => l.text)).toContain('Queue over: leave.');
+
+    await play({ routing: { transfer: 'failed', queue: 'hangup', queueSeconds: 5 } });
+    expect(hooks('/hooks/jambonz/dial').at(-1)).toMatchObject({ dial_call_status: 'failed' });
+    expect(hooks('/hooks/jambonz/queue').at(-1)).toMatchObject({ queue_result: 'hangup', queue_time: 5 });
+
+    await calls.start(own, { from: '+15550107777', routing: { staffQueue: 'caller-waiting' } });
+    await calls.start(own, { from: '+15550107777', routing: { staffQueue: 'empty' } }).catch(() => undefined);
+    expect(hooks('/hooks/jambonz/dequeue').map((b) => b.dequeue_result)).toEqual(['complete', 'timeout']);
+  });
+
   it('answers 404 for another client\'s call, whatever it does with it', async () => {
     const calls = service();
     const started = await calls.start(own, {});
@@ -174,6 +218,13 @@ describe('AgentTestCalls (typed turns through the jambonz simulator)', () => {
       [{ number: '+15550100200' }, 'number'],
       [{ from: 'me' }, 'from'],
       [{ to: NUMBER }, 'to'],
+      [{ routing: { transfer: 'maybe' } }, 'routing.transfer'],
+      [{ routing: { queue: 'forever' } }, 'routing.queue'],
+      [{ routing: { queue: 'answered', queueSeconds: -1 } }, 'routing.queueSeconds'],
+      [{ routing: { queue: 'answered', queueSeconds: 7200 } }, 'routing.queueSeconds'],
+      [{ routing: { queue: 'max-wait', queueSeconds: 30 } }, 'routing.queueSeconds'],
+      [{ routing: { staffQueue: 'full' } }, 'routing.staffQueue'],
+      [{ routing: { dial: 'busy' } }, 'routing'],
     ];
     for (const [input, field] of cases) {
       const error = await errorOf(calls.start(own, input));

@@ -8,6 +8,7 @@ import type { AccountEntry, CallDirectory } from '../call-directory';
 import { JambonzSimulator } from '../simulator/jambonz-simulator';
 import { LiveTestCall, type TestCallTurn, type TestCallView } from './live-test-call';
 import { TEST_CALL_ENV_VAR, type TestCallMarker } from './test-call-marker';
+import { simulatorRouting, testCallRoutingSchema } from './test-call-routing';
 
 /** Limits of the test calls one process keeps. */
 export interface AgentTestCallsSettings {
@@ -44,6 +45,8 @@ const startSchema = z.strictObject({
   number: e164.optional(),
   /** The caller id; the settings' test caller id when absent. */
   from: e164.optional(),
+  /** How a transfer, a wait in the queue or a staff phone's dequeue turn out (see {@link TestCallRouting}). */
+  routing: testCallRoutingSchema.optional(),
 });
 
 const turnSchema = z
@@ -112,7 +115,11 @@ export class AgentTestCalls {
     this.sweeper.unref();
   }
 
-  /** Calls the client's agent; resolves with its opening once it listens (or with the ended call). */
+  /**
+   * Calls the client's agent; resolves with its opening once it listens (or with the ended call). `routing`
+   * chooses how a transfer, a wait in the queue or a staff phone's dequeue turn out, so that each path of
+   * the agent can be tried.
+   */
   async start(ctx: TenantContext, input: unknown): Promise<TestCallView> {
     const clientId = clientOf(ctx);
     const data = parseInput(startSchema, input);
@@ -133,6 +140,7 @@ export class AgentTestCalls {
       fetch: this.deps.hooks.fetch,
       secret: account?.secrets[0] ?? null,
       accountSid: account?.accountSid ?? 'tero-test-call',
+      ...simulatorRouting(data.routing ?? {}),
     });
     this.deps.logger.info({ testCallId: call.id, clientId, to, accountSid: account?.accountSid ?? null }, 'test call started');
     const view = await call.start(simulator, { from, to, envVars: { [TEST_CALL_ENV_VAR]: this.deps.marker.seal({ from, to }) } });
