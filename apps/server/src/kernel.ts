@@ -25,7 +25,8 @@ import { createEventBus, type EventBus } from '@tero/core';
 import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
-import { MailService, OutboxRetention, magicLinkEmail } from '@tero/notifications';
+import { EmailTemplates, EmailTracking, MailService, OutboxRetention, SequenceEngine, TrackingTokens, magicLinkEmail } from '@tero/notifications';
+import { OnboardingEmails } from '@tero/onboarding';
 import { CALL_EVENTS, type Monitoring, type Telephony, TransferNotices, createMonitoring, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
 import { DIRECTORY_CHANGED, type Provisioning, createProvisioning } from '@tero/telephony';
@@ -79,6 +80,14 @@ export interface Kernel {
   metrics: Metrics;
   /** The brands' jambonz watched: RecentCalls and Alerts polled every minute, the monitoring pages' figures, operator alerts. */
   monitoring: Monitoring;
+  /** E-mail sequences (onboarding's welcome, reminders, first call, follow-ups): enrollments, the sweep, goals, unsubscribes. */
+  emailSequences: SequenceEngine;
+  /** Opens, clicks and unsubscribes, from our signed links and the e-mail vendors' events. */
+  emailTracking: EmailTracking;
+  /** Signs and reads the tokens of tracking and unsubscribe links. */
+  trackingTokens: TrackingTokens;
+  /** Themes' e-mail layouts and the unsubscribe page. */
+  emailTemplates: EmailTemplates;
   close(): Promise<void>;
 }
 
@@ -256,6 +265,33 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(async () => monitoring.stop());
     await monitoring.start({ processJobs: options.processJobs });
 
+    // Onboarding e-mails: enrolled on sign-up, completion and the first call, sent by a sweep every five minutes.
+    const emailTemplates = EmailTemplates.load(join(rootDir, 'themes'), i18n);
+    const emailTracking = new EmailTracking(db);
+    const trackingTokens = new TrackingTokens(config.APP_SECRET);
+    const emailSequences = new SequenceEngine({
+      db,
+      jobs,
+      mail,
+      templates: emailTemplates,
+      tokens: trackingTokens,
+      tracking: emailTracking,
+      themeTokens: (themeId) => views.tokensOf(themeId),
+      clientUrl: (brand, client) => `${publicUrl.protocol}//${resolver.clientHost(brand, client.slug)}${publicUrl.port ? `:${publicUrl.port}` : ''}`,
+      logger: logger.child({ part: 'email-sequences' }),
+      clock: options.clock,
+    });
+    const onboardingEmails = new OnboardingEmails({ db, engine: emailSequences, logger: logger.child({ part: 'onboarding-emails' }) });
+    emailSequences.register();
+    const offSequenceGoals = emailSequences.listen(events);
+    const offOnboardingEmails = onboardingEmails.listen(events);
+    closers.unshift(async () => {
+      offSequenceGoals();
+      offOnboardingEmails();
+      emailSequences.stop();
+    });
+    await emailSequences.start({ processJobs: options.processJobs });
+
     await jobs.start({ process: options.processJobs });
     recordings.start({ processJobs: options.processJobs });
     if (options.processJobs) {
@@ -294,6 +330,10 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       recordings,
       metrics,
       monitoring,
+      emailSequences,
+      emailTracking,
+      trackingTokens,
+      emailTemplates,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },
