@@ -46,4 +46,15 @@ export class Brand extends BaseEntity {
    */
   @Property({ type: 'json', nullable: true })
   billingSettings?: Record<string, unknown> | null;
+
+  /** Days a released number stays quarantined before it can go to another client; null: the instance's `NUMBER_QUARANTINE_DAYS`. */
+  @Property({ type: 'integer', nullable: true })
+  numberQuarantineDays?: number | null;
+
+  /**
+   * The operator's monitoring thresholds for this brand (answer ratio, webhook failures, cool-down), checked
+   * by libs/telephony (`brandMonitoringSettingsSchema`); absent keys or a null take the instance's defaults.
+   */
+  @Property({ type: 'json', nullable: true })
+  monitoringSettings?: Record<string, unknown> | null;
 }

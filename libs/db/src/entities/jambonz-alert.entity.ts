@@ -1,6 +1,7 @@
 import { Entity, Index, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from './base.entity';
 import { Brand } from './brand.entity';
+import { Client } from './client.entity';
 
 /**
  * An alert jambonz raised for the brand's account (`GET /Accounts/{sid}/Alerts`): `webhook-failed`,
@@ -28,4 +29,12 @@ export class JambonzAlert extends BaseEntity {
 
   @Property({ type: 'datetime' })
   occurredAt!: Date;
+
+  /** The call (or other object) jambonz says the alert is about: for a webhook failure, the call whose hook failed. */
+  @Property({ type: 'string', length: 64, nullable: true })
+  targetSid?: string | null;
+
+  /** The client whose call the alert is about, when the target is a call we know (by its call sid); null otherwise. */
+  @ManyToOne(() => Client, { nullable: true, deleteRule: 'set null' })
+  client?: Client | null;
 }

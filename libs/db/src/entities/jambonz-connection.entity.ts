@@ -62,4 +62,11 @@ export class JambonzConnection extends BaseEntity {
   /** Alerts ingested up to here (time). */
   @Property({ type: 'datetime', nullable: true })
   alertsPolledUntil?: Date | null;
+
+  /**
+   * Numbers (E.164) deleted from our pool that the reconciler still has to delete in jambonz; each leaves
+   * the list once jambonz confirmed it (or no longer has it).
+   */
+  @Property({ type: 'json', nullable: true })
+  numbersToDelete?: string[] | null;
 }
