@@ -3,4 +3,6 @@
  * and cloning, the agent's prompt with its history, and the onboarding e-mail sequences.
  */
 export * from './onboarding-events';
+export * from './voices';
+export * from './prompts';
 export * from './emails';

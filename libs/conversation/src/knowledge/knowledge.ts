@@ -23,6 +23,18 @@ export interface KnowledgeInput {
   locale?: string | null;
   /** The server's i18next instance (`createI18n`), for the words the pack does not provide. */
   i18n: I18n;
+  /**
+   * The client's own templates by locale (its published prompt, or a draft under test), used instead of the
+   * pack's for the locale the call ends up in. They must have passed the prompt validation (size, helpers,
+   * variables); the renderer still runs them without prototype access.
+   */
+  templates?: Readonly<Record<string, PromptTemplates>>;
+}
+
+/** A system prompt and a greeting template, as a pack ships them or a client edits them. */
+export interface PromptTemplates {
+  systemPrompt: string;
+  greeting: string;
 }
 
 /**
@@ -67,11 +79,12 @@ export function buildKnowledge(input: KnowledgeInput): AgentKnowledge {
   };
   const t = i18n.getFixedT(locale, 'calls');
   const closedWord = t('agent.hours.closedWord');
-  const greetingTemplate = manifest.greeting?.[locale];
-  const greeting = greetingTemplate
-    ? renderPromptTemplate(greetingTemplate, context, closedWord)
-    : t('agent.greeting', { business: client.name, agent: profile.agentName });
-  const promptTemplate = pack.prompts[locale] ?? pack.prompts.en ?? '';
+  const own = input.templates && Object.hasOwn(input.templates, locale) ? input.templates[locale] : undefined;
+  const greetingTemplate = own ? own.greeting : manifest.greeting?.[locale];
+  // A template that renders to nothing (a condition no client meets) must not leave the caller in silence.
+  const greeting =
+    (greetingTemplate ? renderPromptTemplate(greetingTemplate, context, closedWord) : '') || t('agent.greeting', { business: client.name, agent: profile.agentName });
+  const promptTemplate = own ? own.systemPrompt : (pack.prompts[locale] ?? pack.prompts.en ?? '');
 
   const packAction = manifest.emergencyPolicy?.action ?? 'transfer';
   const action = profile.policies?.emergency ?? packAction;

@@ -34,15 +34,28 @@ hbs.registerHelper('formatHours', function (this: unknown, hours: PromptContext[
 
 const knownHelpers = Object.fromEntries(PROMPT_HELPERS.map((name) => [name, true]));
 const compiled = new Map<string, Handlebars.TemplateDelegate<PromptContext>>();
+/** Clients write their own templates too: the cache keeps the most recently used ones only. */
+const MAX_COMPILED = 500;
 
-/** Renders `source` (a linted pack template) with `context`. */
+/**
+ * Renders `source` (a linted pack template, or a client's validated one) with `context`. Prototype
+ * properties and methods stay out of reach whatever the template says (`{{constructor}}` renders nothing).
+ */
 export function renderPromptTemplate(source: string, context: PromptContext, closedWord: string): string {
   let template = compiled.get(source);
-  if (!template) {
+  if (template) {
+    compiled.delete(source);
+  } else {
     template = hbs.compile<PromptContext>(source, { knownHelpers, knownHelpersOnly: true, noEscape: true });
-    compiled.set(source, template);
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value!);
   }
-  return template(context, { data: { closedWord } satisfies RenderData }).trim();
+  compiled.set(source, template);
+  return template(context, {
+    data: { closedWord } satisfies RenderData,
+    allowProtoPropertiesByDefault: false,
+    allowProtoMethodsByDefault: false,
+    allowCallsToHelperMissing: false,
+  }).trim();
 }
 
 /** The week as a {@link PromptContext} lists it: Monday first, day names in the locale. */

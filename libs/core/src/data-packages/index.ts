@@ -1,5 +1,6 @@
 export { lintPack, type LintOptions } from './pack.linter';
 export { lintTheme } from './theme.linter';
+export { parseTemplate, scanTemplate, typeFromPaths, type TemplateIssue, type TemplatePosition, type TemplateType } from './template.scanner';
 export { lintLocales } from './locale.linter';
 export { lintAll, discoverDataPackages, loadPack, DATA_PACKAGE_FOLDERS } from './data-packages';
 export type { LoadedPack, DiscoveredDataPackages } from './data-packages';
