@@ -12,6 +12,7 @@ import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
 import { BillingPagesController } from './billing/billing-pages.controller';
 import { paymentHookRoutes } from './billing/payment-hooks.routes';
+import { emailTrackingRoutes } from './email-tracking/email-tracking.routes';
 import { HealthController } from './health/health.controller';
 import { jambonzHookDispatcher, jambonzHookRoutes, serverWithHooks } from './hooks/jambonz-hooks.routes';
 import { ErrorsFilter } from './http/errors.filter';
@@ -51,6 +52,8 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   registerMultipartRoutes(app.getHttpAdapter().getInstance(), NUMBER_UPLOAD_LIMITS);
   await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger, kernel.metrics) as never);
   await app.register(paymentHookRoutes(kernel.billing.webhooks, kernel.logger.child({ part: 'payment-hooks' })) as never);
+  // Tracking pixel, click redirects and unsubscribe links of our e-mails, and e-mail vendors' event webhooks.
+  await app.register(emailTrackingRoutes(kernel) as never);
   app.getHttpAdapter().getInstance().addHook('onRequest', requestContextHook(kernel));
   app.useGlobalFilters(new ErrorsFilter(kernel));
   // WebSockets on Fastify's own HTTP server (the adapter listens for its `upgrade` events): /live.
