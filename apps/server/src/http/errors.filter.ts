@@ -5,10 +5,24 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kernel } from '../kernel';
 import { renderPage } from '../pages/render';
 
+/** Fastify's own errors that have a message of ours; any other 4xx from Fastify is `http.bad_request`. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'http.payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'http.unsupported_media_type',
+};
+
+/** An error Fastify raised about the request itself (`FST_ERR_…` with a 4xx `statusCode`), not a failure of ours. */
+export function isFastifyClientError(error: unknown): error is Error & { code: string; statusCode: number } {
+  if (!(error instanceof Error)) return false;
+  const { code, statusCode } = error as { code?: unknown; statusCode?: unknown };
+  return typeof code === 'string' && code.startsWith('FST_') && typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+}
+
 /**
  * Every error leaves as a clear answer: API callers get `{ error: { code, message, fields? } }` with
  * a 4xx for bad input (the field and the reason), pages get the themed error page. Unknown errors are
- * logged and answered 500 without internals.
+ * logged and answered 500 without internals. Fastify's errors about the request (too large, a content
+ * type not taken) keep their 4xx status.
  */
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -29,6 +43,11 @@ export class ErrorsFilter implements ExceptionFilter {
     } else if (error instanceof HttpException) {
       status = error.getStatus();
       code = status === 404 ? 'not_found' : `http.${status}`;
+      message = error.message;
+    } else if (isFastifyClientError(error)) {
+      // Raised by Fastify before any controller runs (a body over the limit, a content type no route takes).
+      status = error.statusCode;
+      code = FASTIFY_CODES[error.code] ?? 'http.bad_request';
       message = error.message;
     }
     if (status >= 500) {
