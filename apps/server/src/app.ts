@@ -20,7 +20,7 @@ import { requestContextHook } from './http/request-context';
 import { KERNEL } from './http/tokens';
 import type { Kernel } from './kernel';
 import { LiveGateway } from './live/live.gateway';
-import { registerMultipartRoutes } from './numbers/multipart-form';
+import { registerMultipartRoutes } from './http/multipart-form';
 import { NUMBER_UPLOAD_LIMITS, NumbersPagesController } from './numbers/numbers-pages.controller';
 import { MonitoringPagesController } from './monitoring/monitoring-pages.controller';
 import { PagesController } from './pages/pages.controller';

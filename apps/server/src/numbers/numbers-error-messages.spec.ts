@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NUMBER_ERRORS } from '@tero/telephony';
 import { SUPPORTED_LOCALES } from '../../../../libs/core/src/i18n/i18n';
-import { UPLOAD_ERRORS } from './multipart-form';
+import { UPLOAD_ERRORS } from '../http/multipart-form';
 
 const root = join(__dirname, '../../../..');
 const errorsOf = (locale: string) => JSON.parse(readFileSync(join(root, 'locales', locale, 'errors.json'), 'utf8')) as Record<string, Record<string, unknown> | undefined>;

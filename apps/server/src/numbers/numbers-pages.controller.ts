@@ -18,7 +18,7 @@ import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
 import { prepareLook, renderPage } from '../pages/render';
-import { type MultipartBody, isMultipartBody } from './multipart-form';
+import { type MultipartBody, isMultipartBody } from '../http/multipart-form';
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
