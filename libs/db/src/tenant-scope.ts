@@ -58,6 +58,7 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   EmailUnsubscribe: 'brandShared',
   EmailProviderEvent: 'brandShared',
   PromptVersion: 'owned',
+  OnboardingState: 'owned',
 };
 
 export class TenantViolationError extends TeroError {

@@ -34,6 +34,7 @@ export * from './email-tracking-event.entity';
 export * from './email-unsubscribe.entity';
 export * from './email-provider-event.entity';
 export * from './prompt-version.entity';
+export * from './onboarding-state.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -68,6 +69,7 @@ import { EmailTrackingEvent } from './email-tracking-event.entity';
 import { EmailUnsubscribe } from './email-unsubscribe.entity';
 import { EmailProviderEvent } from './email-provider-event.entity';
 import { PromptVersion } from './prompt-version.entity';
+import { OnboardingState } from './onboarding-state.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
@@ -75,4 +77,4 @@ import { User } from './user.entity';
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
   Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
   JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice,
-  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone];
+  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone, OnboardingState];

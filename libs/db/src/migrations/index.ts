@@ -13,6 +13,8 @@ import { Migration20261127000100PromptVersions as PgPromptVersions } from './pos
 import { Migration20261127000100PromptVersions as SqlitePromptVersions } from './sqlite/migration-20261127000100-prompt-versions';
 import { Migration20261127000200EmailSequences as PgEmailSequences } from './postgresql/migration-20261127000200-email-sequences';
 import { Migration20261127000200EmailSequences as SqliteEmailSequences } from './sqlite/migration-20261127000200-email-sequences';
+import { Migration20261127000300OnboardingWizard as PgOnboardingWizard } from './postgresql/migration-20261127000300-onboarding-wizard';
+import { Migration20261127000300OnboardingWizard as SqliteOnboardingWizard } from './sqlite/migration-20261127000300-onboarding-wizard';
 import { Migration20261127000400TelephonyOps2 as PgTelephonyOps2 } from './postgresql/migration-20261127000400-telephony-ops-2';
 import { Migration20261127000400TelephonyOps2 as SqliteTelephonyOps2 } from './sqlite/migration-20261127000400-telephony-ops-2';
 
@@ -29,6 +31,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000000VoiceClones', class: SqliteVoiceClones },
     { name: 'Migration20261127000100PromptVersions', class: SqlitePromptVersions },
     { name: 'Migration20261127000200EmailSequences', class: SqliteEmailSequences },
+    { name: 'Migration20261127000300OnboardingWizard', class: SqliteOnboardingWizard },
     { name: 'Migration20261127000400TelephonyOps2', class: SqliteTelephonyOps2 },
   ],
   postgresql: [
@@ -39,6 +42,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000000VoiceClones', class: PgVoiceClones },
     { name: 'Migration20261127000100PromptVersions', class: PgPromptVersions },
     { name: 'Migration20261127000200EmailSequences', class: PgEmailSequences },
+    { name: 'Migration20261127000300OnboardingWizard', class: PgOnboardingWizard },
     { name: 'Migration20261127000400TelephonyOps2', class: PgTelephonyOps2 },
   ],
 };
