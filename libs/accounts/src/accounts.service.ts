@@ -20,10 +20,20 @@ export class NotFoundError extends TeroError {
 }
 
 /**
+ * Runs before a client is deleted, with the client's own context (`clientId` set) and its row, while
+ * everything it owns is still there. Use it for what the database cascade cannot reach (a vendor's
+ * copy, stored files): read what you need and enqueue a job carrying it, since the rows are gone once
+ * the hooks return. A hook that throws stops the deletion (nothing is deleted).
+ */
+export type ClientDeletingHook = (ctx: TenantContext, client: Client) => Promise<void>;
+
+/**
  * Brands, clients and users. Methods that act inside a tenant take its context and use a scoped
  * EntityManager; creating a brand is instance-level work (the operator or the CLI).
  */
 export class AccountsService {
+  private readonly deletingHooks: ClientDeletingHook[] = [];
+
   constructor(
     private readonly db: Database,
     private readonly onChange: () => void = () => undefined,
@@ -84,6 +94,32 @@ export class AccountsService {
     if (!client) throw new NotFoundError('client');
     em.assign(client, data);
     await em.flush();
+    this.onChange();
+    return client;
+  }
+
+  /** Registers a hook run before every client deletion (see {@link ClientDeletingHook}); returns its removal. */
+  onClientDeleting(hook: ClientDeletingHook): () => void {
+    this.deletingHooks.push(hook);
+    return () => {
+      const index = this.deletingHooks.indexOf(hook);
+      if (index >= 0) this.deletingHooks.splice(index, 1);
+    };
+  }
+
+  /**
+   * Deletes a client of the context's brand and, by the database's cascade, everything it owns (users,
+   * sessions, calls, bookings, invoices, its agent…); its phone numbers lose their client. The
+   * hooks run first, in the order they were registered. Returns the deleted client's row.
+   */
+  async deleteClient(ctx: TenantContext, clientId: string): Promise<Client> {
+    const brandCtx = { ...ctx, clientId: null };
+    const em = this.db.forTenant(brandCtx);
+    const client = isUuid(clientId) && (!ctx.clientId || ctx.clientId === clientId) ? await em.findOne(Client, { id: clientId }) : null;
+    if (!client) throw new NotFoundError('client');
+    const clientCtx: TenantContext = { ...ctx, clientId: client.id };
+    for (const hook of this.deletingHooks) await hook(clientCtx, client);
+    await em.nativeDelete(Client, { id: client.id, brand: ctx.brandId });
     this.onChange();
     return client;
   }
