@@ -26,7 +26,7 @@ import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { EmailTemplates, EmailTracking, MailService, OutboxRetention, SequenceEngine, TrackingTokens, magicLinkEmail } from '@tero/notifications';
-import { OnboardingEmails } from '@tero/onboarding';
+import { OnboardingEmails, type Prompts, VoiceEngines, type Voices, createPrompts, createVoices } from '@tero/onboarding';
 import { CALL_EVENTS, type Monitoring, type Telephony, TransferNotices, createMonitoring, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
 import { DIRECTORY_CHANGED, type Provisioning, createProvisioning } from '@tero/telephony';
@@ -80,8 +80,12 @@ export interface Kernel {
   metrics: Metrics;
   /** The brands' jambonz watched: RecentCalls and Alerts polled every minute, the monitoring pages' figures, operator alerts. */
   monitoring: Monitoring;
+  /** Owners' voices: samples analysed and stored, cloning jobs, the standard voice, previews. */
+  voices: Voices;
   /** E-mail sequences (onboarding's welcome, reminders, first call, follow-ups): enrollments, the sweep, goals, unsubscribes. */
   emailSequences: SequenceEngine;
+  /** The agent's prompt per client: versions, diff, rollback, "talk to your agent", scenario runs on a draft. */
+  prompts: Prompts;
   /** Opens, clicks and unsubscribes, from our signed links and the e-mail vendors' events. */
   emailTracking: EmailTracking;
   /** Signs and reads the tokens of tracking and unsubscribe links. */
@@ -147,6 +151,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     const storage = new LocalDiskFileStorage({ dataDir: config.DATA_DIR });
     const packs = new PackShelf(rootDir);
     const ledger = new BookingLedger(db, { clock: options.clock });
+    // The call path reads the client's published prompt; `prompts` is built below, once telephony exists.
+    const runtime = createConversationRuntime({ packs, i18n, registry, logger: logger.child({ part: 'conversation' }), publishedPrompts: (ctx) => prompts.published(ctx) });
     const telephony = createTelephony({
       config,
       db,
@@ -156,10 +162,36 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       i18n,
       logger,
       ledger,
-      runtime: createConversationRuntime({ packs, i18n, registry, logger: logger.child({ part: 'conversation' }) }),
+      runtime,
       clock: options.clock,
     });
     closers.unshift(() => telephony.close());
+    // A published prompt reaches calls on every replica: its cache is dropped, then the directory (whose
+    // generation keys the call path's knowledge), so no knowledge built in between outlives the change.
+    const prompts = createPrompts({
+      db,
+      jobs,
+      i18n,
+      logger: logger.child({ part: 'prompts' }),
+      packs,
+      engines: runtime,
+      clock: options.clock,
+      onPublished: (ctx) => {
+        telephony.directory.invalidate();
+        events.publish({ type: DIRECTORY_CHANGED, brandId: ctx.brandId, clientId: ctx.clientId, payload: { what: 'agent_prompt' } }).catch((err: unknown) => logger.warn({ err }, 'telling other replicas about a published prompt failed; their calls keep the previous one until their directory next changes'));
+      },
+    });
+    prompts.start();
+    const offPromptChanges = events.subscribe(DIRECTORY_CHANGED, (event) => {
+      if (event.clientId && (event.payload as { what?: unknown } | undefined)?.what === 'agent_prompt') {
+        prompts.forget(event.clientId);
+        telephony.directory.invalidate();
+      }
+    });
+    closers.unshift(async () => {
+      offPromptChanges();
+      prompts.stop();
+    });
     // Recorded calls stream their audio here; the hourly sweep (where jobs run) deletes what expired.
     const recordings = createRecordings({ config, db, storage, sessions: telephony.sessions, jobs, logger, clock: options.clock });
     closers.unshift(() => recordings.close());
@@ -265,6 +297,25 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(async () => monitoring.stop());
     await monitoring.start({ processJobs: options.processJobs });
 
+    // Owners' cloned voices: a new voice reaches calls like provisioning's voice changes (the directory
+    // forgets the client, other replicas hear the event); a deleted client's vendor voice is deleted by a job.
+    const voices = createVoices({
+      db,
+      storage,
+      jobs,
+      registry,
+      engines: new VoiceEngines({ registry, plugins, settings: pluginSettings, preferred: config.VOICE_ENGINE ?? null }),
+      i18n,
+      logger,
+      onVoiceChange: (ctx) => {
+        telephony.directory.invalidate();
+        events.publish({ type: DIRECTORY_CHANGED, brandId: ctx.brandId, clientId: ctx.clientId, payload: { what: 'agent_voice' } }).catch((err: unknown) => logger.warn({ err }, 'telling other replicas about a voice change failed; they notice within 30 s'));
+      },
+    });
+    voices.register();
+    const offClientDeleting = accounts.onClientDeleting((ctx) => voices.forgetClient(ctx));
+    closers.unshift(async () => offClientDeleting());
+
     // Onboarding e-mails: enrolled on sign-up, completion and the first call, sent by a sweep every five minutes.
     const emailTemplates = EmailTemplates.load(join(rootDir, 'themes'), i18n);
     const emailTracking = new EmailTracking(db);
@@ -330,7 +381,9 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       recordings,
       metrics,
       monitoring,
+      voices,
       emailSequences,
+      prompts,
       emailTracking,
       trackingTokens,
       emailTemplates,

@@ -18,7 +18,7 @@ export interface ClientEntry {
   brand: Brand;
   /** Null until the client's agent is set up: its calls get the brand's default message. */
   profile: AgentProfile | null;
-  /** Changes whenever the client, brand or profile changes: keys derived caches (knowledge). */
+  /** Changes whenever the client, brand or profile changes, or the directory is invalidated: keys derived caches (knowledge). */
   version: string;
 }
 
@@ -98,7 +98,8 @@ export class CallDirectory {
         em.findOne(AgentProfile, { client: clientId }),
       ]);
       if (!client || !brand) return null;
-      const version = [client.updatedAt, brand.updatedAt, profile?.updatedAt].map((d) => d?.getTime() ?? 0).join(':');
+      // The generation too: what `invalidate()` announces without touching these rows (a published prompt).
+      const version = [...[client.updatedAt, brand.updatedAt, profile?.updatedAt].map((d) => d?.getTime() ?? 0), `g${this.generation}`].join(':');
       return { client, brand, profile, version };
     });
   }

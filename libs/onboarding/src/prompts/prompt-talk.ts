@@ -9,13 +9,20 @@ import { TeroError, type TenantContext } from '@tero/sdk';
  * message that reaches another replica, or comes after that, starts a new conversation and says so.
  */
 
+export interface TalkLine {
+  speaker: 'agent' | 'caller';
+  text: string;
+}
+
 /** What one message got back. */
 export interface TalkAnswer {
   sessionId: string;
   /** A new conversation started with this message (none was given, or it had expired). */
   restarted: boolean;
   /** The agent's greeting first when the conversation started, then the caller's line and the agent's answer. */
-  lines: { speaker: 'agent' | 'caller'; text: string }[];
+  lines: TalkLine[];
+  /** The whole conversation so far (its last {@link MAX_TRANSCRIPT} lines), for a page that shows it again. */
+  transcript: TalkLine[];
   /** The agent ended its part (a transfer, voicemail or goodbye): what it would do on a call. */
   ended: null | 'transfer' | 'voicemail' | 'hangup';
   /** The engine that answered (`builtin` does not read the system prompt). */
@@ -37,12 +44,14 @@ interface Session {
   knowledge: AgentKnowledge;
   tools: InMemoryAgentTools;
   state: EngineState;
+  transcript: TalkLine[];
   ended: TalkAnswer['ended'];
   lastAt: number;
 }
 
 export const SESSION_TTL_MS = 30 * 60_000;
 const MAX_SESSIONS = 500;
+export const MAX_TRANSCRIPT = 100;
 /** The caller id the test conversation shows the engine. */
 const TEST_CALLER = '+15550100999';
 
@@ -58,7 +67,7 @@ export class PromptTalk {
     let session = input.sessionId ? this.sessions.get(input.sessionId) : undefined;
     // Another client's id is as good as none: it names nothing of this client's.
     if (session && session.clientId !== ctx.clientId) session = undefined;
-    const lines: TalkAnswer['lines'] = [];
+    const lines: TalkLine[] = [];
     const restarted = !session || session.ended !== null;
     if (!session || session.ended) {
       const made = await setup();
@@ -68,7 +77,7 @@ export class PromptTalk {
       const engine = await this.deps.engines.engine(ctx, made.engineId);
       const reply = await engine.start(this.call(id, now), made.knowledge, tools);
       lines.push({ speaker: 'agent', text: reply.say });
-      session = { id, clientId: ctx.clientId, engineId: engine.id, knowledge: made.knowledge, tools, state: roundTrip(reply.state), ended: endOf(reply.action.type), lastAt: now.getTime() };
+      session = { id, clientId: ctx.clientId, engineId: engine.id, knowledge: made.knowledge, tools, state: roundTrip(reply.state), transcript: [], ended: endOf(reply.action.type), lastAt: now.getTime() };
       this.sessions.delete(id);
       this.sessions.set(id, session);
       if (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
@@ -83,7 +92,9 @@ export class PromptTalk {
       session.ended = endOf(reply.action.type);
     }
     session.lastAt = now.getTime();
-    return { sessionId: session.id, restarted, lines, ended: session.ended, engineId: session.engineId };
+    session.transcript.push(...lines);
+    session.transcript.splice(0, Math.max(0, session.transcript.length - MAX_TRANSCRIPT));
+    return { sessionId: session.id, restarted, lines, transcript: [...session.transcript], ended: session.ended, engineId: session.engineId };
   }
 
   clear(): void {

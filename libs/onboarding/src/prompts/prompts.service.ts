@@ -132,6 +132,8 @@ const MAX_NOTE = 500;
 /** Compare-and-set races a save, publish or rollback retries before it gives up. */
 const ATTEMPTS = 4;
 const MAX_CACHED_CLIENTS = 5_000;
+/** How long a replica trusts its cached published prompt if the event of a newer one never reached it. */
+const PUBLISHED_TTL_MS = 30_000;
 
 /** The facts a prompt is rendered with, loaded once per operation. */
 interface ClientFacts {
@@ -146,7 +148,7 @@ class LostRace extends Error {}
 export function createPrompts(deps: PromptsDeps): Prompts {
   const { db, jobs, i18n, logger } = deps;
   const clock = deps.clock ?? (() => new Date());
-  const publishedCache = new Map<string, Promise<Record<string, PromptTemplates>>>();
+  const publishedCache = new Map<string, { at: number; value: Promise<Record<string, PromptTemplates>> }>();
 
   const em = (ctx: TenantContext): EntityManager => db.forTenant(ctx);
   const clientIdOf = (ctx: TenantContext): string => {
@@ -415,16 +417,16 @@ export function createPrompts(deps: PromptsDeps): Prompts {
 
     published(ctx) {
       const clientId = clientIdOf(ctx);
-      let hit = publishedCache.get(clientId);
-      if (!hit) {
-        hit = em(ctx)
-          .find(PromptVersion, { client: clientId, slot: 'published' }, { disableIdentityMap: true })
-          .then((rows) => Object.fromEntries(rows.map((row) => [row.locale, { systemPrompt: row.systemPrompt, greeting: row.greeting }])));
-        if (publishedCache.size >= MAX_CACHED_CLIENTS) publishedCache.clear();
-        publishedCache.set(clientId, hit);
-        hit.catch(() => publishedCache.delete(clientId));
-      }
-      return hit;
+      const now = Date.now();
+      const hit = publishedCache.get(clientId);
+      if (hit && now - hit.at < PUBLISHED_TTL_MS) return hit.value;
+      const value = em(ctx)
+        .find(PromptVersion, { client: clientId, slot: 'published' }, { disableIdentityMap: true })
+        .then((rows) => Object.fromEntries(rows.map((row) => [row.locale, { systemPrompt: row.systemPrompt, greeting: row.greeting }])));
+      if (publishedCache.size >= MAX_CACHED_CLIENTS) publishedCache.clear();
+      publishedCache.set(clientId, { at: now, value });
+      value.catch(() => publishedCache.delete(clientId));
+      return value;
     },
 
     forget(clientId) {
