@@ -13,7 +13,8 @@ export const EMAIL_HOOK_BODY_LIMIT = 2 * 1024 * 1024;
 /** Provider path segments and the e-mail plugin each names. */
 export const EMAIL_HOOK_PROVIDERS: Readonly<Record<string, string>> = { sendgrid: 'email-sendgrid' };
 
-type TokenParams = { Params: { token: string } };
+/** Tokens are wildcard segments: a click token holds its URL, longer than Fastify's limit on a named parameter. */
+type TokenParams = { Params: { '*': string } };
 
 /**
  * The links in our e-mails and the vendors' event webhooks:
@@ -42,7 +43,7 @@ export function emailTrackingRoutes(kernel: Kernel) {
   };
 
   const unsubscribePage = async (request: FastifyRequest<TokenParams>, reply: FastifyReply, done: boolean) => {
-    const token = kernel.trackingTokens.verify(request.params.token, 'unsubscribe');
+    const token = kernel.trackingTokens.verify(request.params['*'], 'unsubscribe');
     if (!fitsHost(request, token.brandId, token.clientId)) return notFound(reply);
     const brand = await kernel.db.forTenant({ brandId: token.brandId, clientId: null, locale: 'en' }).findOne(Brand, { id: token.brandId });
     if (!brand) return notFound(reply);
@@ -57,7 +58,7 @@ export function emailTrackingRoutes(kernel: Kernel) {
       locale: request.tero.locale,
       email: token.email,
       category: token.category,
-      action: `/e/u/${request.params.token}`,
+      action: `/e/u/${request.params['*']}`,
       done,
     });
     return reply.code(200).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('text/html; charset=utf-8').send(html);
@@ -76,22 +77,22 @@ export function emailTrackingRoutes(kernel: Kernel) {
       return reply.code(status).header('cache-control', 'no-store').type('application/json; charset=utf-8').send({ error: { code, message } });
     });
 
-    fastify.get<TokenParams>('/e/o/:token', async (request, reply) => {
-      const token = kernel.trackingTokens.verify(request.params.token.replace(/\.gif$/, ''), 'open');
+    fastify.get<TokenParams>('/e/o/*', async (request, reply) => {
+      const token = kernel.trackingTokens.verify(request.params['*'].replace(/\.gif$/, ''), 'open');
       if (!fitsHost(request, token.brandId, token.clientId)) return notFound(reply);
       await kernel.emailTracking.record(token.brandId, token.clientId, { messageId: token.messageId, kind: 'open', at: now() });
       return reply.code(200).header('cache-control', 'no-store, max-age=0').type('image/gif').send(PIXEL_GIF);
     });
 
-    fastify.get<TokenParams>('/e/c/:token', async (request, reply) => {
-      const token = kernel.trackingTokens.verify(request.params.token, 'click');
+    fastify.get<TokenParams>('/e/c/*', async (request, reply) => {
+      const token = kernel.trackingTokens.verify(request.params['*'], 'click');
       if (!fitsHost(request, token.brandId, token.clientId)) return notFound(reply);
       await kernel.emailTracking.record(token.brandId, token.clientId, { messageId: token.messageId, kind: 'click', url: token.url, at: now() });
       return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(token.url, 302);
     });
 
-    fastify.get<TokenParams>('/e/u/:token', (request, reply) => unsubscribePage(request, reply, false));
-    fastify.post<TokenParams>('/e/u/:token', (request, reply) => unsubscribePage(request, reply, true));
+    fastify.get<TokenParams>('/e/u/*', (request, reply) => unsubscribePage(request, reply, false));
+    fastify.post<TokenParams>('/e/u/*', (request, reply) => unsubscribePage(request, reply, true));
 
     fastify.post<{ Params: { provider: string; brand: string } }>('/hooks/email/:provider/:brand', { bodyLimit: EMAIL_HOOK_BODY_LIMIT }, async (request, reply) => {
       const pluginId = EMAIL_HOOK_PROVIDERS[request.params.provider];
