@@ -49,7 +49,7 @@ export const instanceConfigSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
   /** Plugins to enable, by manifest id. */
-  PLUGINS: list.default(['email-smtp', 'payment-stripe', 'payment-paypal']),
+  PLUGINS: list.default(['email-smtp', 'payment-stripe', 'payment-paypal', 'voice-elevenlabs', 'voice-cartesia']),
   /** Which e-mail transport sends the instance's mail: `outbox` (files under DATA_DIR, shown in the admin portal) or an e-mail plugin id. */
   EMAIL_TRANSPORT: z.string().min(1).default('outbox'),
   /** Sender used when a brand sets none. */
