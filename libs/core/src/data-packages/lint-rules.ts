@@ -42,6 +42,8 @@ export const LINT_RULES = {
   THEME011: { level: 'error', summary: 'template syntax error' },
   THEME012: { level: 'error', summary: 'unknown partial' },
   THEME013: { level: 'error', summary: 'unknown helper' },
+  THEME014: { level: 'error', summary: 'e-mail layout without its plain-text twin (emails/layout.hbs and emails/layout.txt.hbs)' },
+  THEME015: { level: 'warning', summary: 'file in emails/ the e-mail engine does not use' },
   THEME020: { level: 'error', summary: 'invalid colour' },
   THEME030: { level: 'warning', summary: 'partial never used' },
   LOCALE001: { level: 'error', summary: 'locale file not valid JSON or not nested strings' },

@@ -71,4 +71,19 @@ describe('lintTheme', () => {
       expect.objectContaining({ rule: 'THEME030', file: 'test/fixtures/data-packages/themes/templates-broken/partials/unused.hbs' }),
     ]);
   });
+
+  it('emails/: theme helpers only, no partials, the HTML layout with its plain-text twin, no stray files (THEME011–015)', async () => {
+    expect(await of('emails-broken', 'THEME013')).toEqual([expect.stringMatching(/^emails\/layout\.hbs: .*shout/)]);
+    expect(await of('emails-broken', 'THEME012')).toEqual([expect.stringMatching(/^emails\/layout\.hbs: partials are not available/)]);
+    expect(await of('emails-broken', 'THEME011')).toEqual([expect.stringMatching(/^emails\/unsubscribe\.hbs: /)]);
+    expect(await of('emails-broken', 'THEME014')).toEqual(['emails: emails/layout.txt.hbs is missing: the HTML layout and its plain-text twin come together']);
+    expect(await of('emails-broken', 'THEME015')).toEqual(['emails/notes.md: emails/notes.md is not one of layout.hbs, layout.txt.hbs, unsubscribe.hbs']);
+  });
+
+  it('the shipped themes\' e-mails pass', async () => {
+    for (const theme of ['default', 'harbor']) {
+      const report = await lintTheme(resolve(repo, 'themes', theme), { root: repo });
+      expect(report.findings).toEqual([]);
+    }
+  });
 });

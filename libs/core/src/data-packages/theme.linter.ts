@@ -18,7 +18,13 @@ export interface ThemeInspection {
 const themeHelpers: ReadonlySet<string> = new Set(THEME_HELPERS);
 const COLOR_POINTER = /^\/(tokens\/color[A-Za-z]+|settings\/[^/]+\/default)$/;
 
-/** Lints `themes/<id>/`: theme.json, layouts, pages and partials (rules THEME0xx). */
+/**
+ * Files of a theme's optional `emails/` folder: the HTML layout and its plain-text twin (together, or the
+ * theme falls back to `default`'s e-mails), and the unsubscribe confirm page.
+ */
+export const THEME_EMAIL_TEMPLATES = ['layout.hbs', 'layout.txt.hbs', 'unsubscribe.hbs'] as const;
+
+/** Lints `themes/<id>/`: theme.json, layouts, pages, partials and e-mails (rules THEME0xx). */
 export async function lintTheme(dir: string, options: LintOptions = {}): Promise<LintReport> {
   return toReport((await inspectTheme(dir, options)).sink.findings);
 }
@@ -51,6 +57,7 @@ export async function inspectTheme(dir: string, options: LintOptions = {}): Prom
   }
   // Templates are checked even when the manifest is broken: an author fixes everything in one pass.
   await checkTemplates(absDir, root, sink);
+  await checkEmailTemplates(absDir, root, sink);
   return { dir: absDir, manifest: manifest && sink.findings.every((f) => f.level !== 'error') ? manifest : undefined, sink };
 }
 
@@ -103,4 +110,30 @@ async function checkTemplates(absDir: string, root: string, sink: FindingSink) {
 function checkPartial(partial: PartialUse, known: Set<string>, used: Set<string>, file: string, sink: FindingSink) {
   if (known.has(partial.name)) used.add(partial.name);
   else sink.add(file, 'THEME012', `unknown partial "${partial.name}" (no partials/${partial.name}.hbs)`, partial);
+}
+
+/** `emails/`: the theme helpers only, no partials (an e-mail is rendered outside the page's partials). */
+async function checkEmailTemplates(absDir: string, root: string, sink: FindingSink) {
+  const dir = join(absDir, 'emails');
+  const files = await listFiles(dir);
+  if (files.length === 0) return;
+  const known: ReadonlySet<string> = new Set(THEME_EMAIL_TEMPLATES);
+  for (const name of files) {
+    const file = displayPath(root, join(dir, name));
+    if (!known.has(name)) {
+      sink.add(file, 'THEME015', `emails/${name} is not one of ${THEME_EMAIL_TEMPLATES.join(', ')}`);
+      continue;
+    }
+    const scan = scanTemplate((await readText(join(dir, name))) ?? '', { helpers: themeHelpers, allowPartials: false });
+    if (!scan.ok) {
+      sink.add(file, 'THEME011', scan.syntaxError.message, scan.syntaxError);
+      continue;
+    }
+    for (const issue of scan.issues) sink.add(file, issue.kind === 'partial' ? 'THEME012' : 'THEME013', issue.message, issue);
+  }
+  const html = files.includes('layout.hbs');
+  const text = files.includes('layout.txt.hbs');
+  if (html !== text) {
+    sink.add(displayPath(root, dir), 'THEME014', `emails/${html ? 'layout.txt.hbs' : 'layout.hbs'} is missing: the HTML layout and its plain-text twin come together`);
+  }
 }
