@@ -24,9 +24,11 @@ import { registerMultipartRoutes } from './http/multipart-form';
 import { NUMBER_UPLOAD_LIMITS, NumbersPagesController } from './numbers/numbers-pages.controller';
 import { MonitoringPagesController } from './monitoring/monitoring-pages.controller';
 import { PagesController } from './pages/pages.controller';
+import { PromptsPagesController } from './prompts/prompts-pages.controller';
 import { ListenStreamsEndpoint } from './recordings/listen-streams.endpoint';
 import { RecordingsApiController, RecordingsPagesController } from './recordings/recordings.controller';
 import { TelephonyPagesController } from './telephony/telephony-pages.controller';
+import { VOICE_UPLOAD_LIMITS, VoicePagesController } from './voices/voice-pages.controller';
 
 function appModule(kernel: Kernel): DynamicModule {
   @Module({})
@@ -34,7 +36,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }
@@ -49,7 +51,7 @@ export async function createHttpApp(kernel: Kernel): Promise<NestFastifyApplicat
   const app = await NestFactory.create<NestFastifyApplication>(appModule(kernel), adapter, { logger: ['error', 'warn'], abortOnError: false });
   await app.register(fastifyCookie as never);
   // File uploads (CSV imports, porting documents) on the routes that take them, each up to its own size.
-  registerMultipartRoutes(app.getHttpAdapter().getInstance(), NUMBER_UPLOAD_LIMITS);
+  registerMultipartRoutes(app.getHttpAdapter().getInstance(), { ...NUMBER_UPLOAD_LIMITS, ...VOICE_UPLOAD_LIMITS });
   await app.register(jambonzHookRoutes(kernel.telephony.hooks, hookLogger, kernel.metrics) as never);
   await app.register(paymentHookRoutes(kernel.billing.webhooks, kernel.logger.child({ part: 'payment-hooks' })) as never);
   // Tracking pixel, click redirects and unsubscribe links of our e-mails, and e-mail vendors' event webhooks.
