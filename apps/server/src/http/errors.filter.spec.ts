@@ -12,7 +12,7 @@ async function appWithFilter(): Promise<{ app: FastifyInstance; errors: unknown[
   const kernel = { i18n, metrics: { countError: (what: string) => errors.push(what) } } as unknown as Kernel;
   const filter = new ErrorsFilter(kernel);
   const app = Fastify({ bodyLimit: 1024 });
-  app.decorateRequest('tero', null);
+  app.decorateRequest('tero', null as never);
   app.addHook('onRequest', async (request) => {
     (request as unknown as { tero: unknown }).tero = { locale: (request.headers['accept-language'] as string | undefined) ?? 'en' };
   });
