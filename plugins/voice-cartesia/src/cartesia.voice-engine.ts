@@ -138,8 +138,8 @@ export class CartesiaVoiceEngine implements VoiceEngine {
     // The platform already checked the recordings; the vendor's enhancement can thin a clean voice.
     form.append('enhance', 'false');
 
-    const response = await this.request(ctx, 'POST', '/voices/clone', form, this.settings.cloneTimeoutMs);
-    const body = (await this.readJson(ctx, response)) as { id?: unknown };
+    const answer = await this.request(ctx, 'POST', '/voices/clone', form, this.settings.cloneTimeoutMs);
+    const body = this.json(ctx, answer) as { id?: unknown };
     if (typeof body?.id !== 'string' || body.id === '') {
       throw this.logged(ctx, unavailable('Cartesia answered a voice creation without id', { reason: 'no id in the answer' }));
     }
@@ -147,7 +147,7 @@ export class CartesiaVoiceEngine implements VoiceEngine {
   }
 
   async preview(ctx: TenantContext, input: VoicePreviewInput): Promise<VoicePreview> {
-    const response = await this.request(
+    const audio = await this.request(
       ctx,
       'POST',
       '/tts/bytes',
@@ -160,14 +160,12 @@ export class CartesiaVoiceEngine implements VoiceEngine {
       },
       this.settings.timeoutMs,
     );
-    const audio = new Uint8Array(await this.readBytes(ctx, response));
     if (audio.length === 0) throw this.logged(ctx, unavailable('Cartesia answered an empty audio stream', { reason: 'empty audio' }));
     return { audio, contentType: 'audio/wav' };
   }
 
   async deleteVoice(ctx: TenantContext, voiceId: string): Promise<void> {
-    const response = await this.request(ctx, 'DELETE', `/voices/${encodeURIComponent(voiceId)}`, undefined, this.settings.timeoutMs, true);
-    await this.readBytes(ctx, response);
+    await this.request(ctx, 'DELETE', `/voices/${encodeURIComponent(voiceId)}`, undefined, this.settings.timeoutMs, true);
   }
 
   synthesizer(voice: VoiceRef): SynthesizerSettings {
@@ -180,7 +178,11 @@ export class CartesiaVoiceEngine implements VoiceEngine {
     };
   }
 
-  /** Sends one request and returns a 2xx response, or throws in port terms. With `missingIsDone`, a 404 counts as success. */
+  /**
+   * Sends one request and returns the body of its 2xx answer, read whole under the same timeout (answers
+   * are small: JSON, or a few seconds of preview audio); otherwise throws in port terms. With
+   * `missingIsDone`, a 404 counts as success (the voice is already gone).
+   */
   private async request(
     ctx: TenantContext,
     method: string,
@@ -188,7 +190,7 @@ export class CartesiaVoiceEngine implements VoiceEngine {
     body: FormData | object | undefined,
     timeoutMs: number,
     missingIsDone = false,
-  ): Promise<Response> {
+  ): Promise<Uint8Array> {
     const apiKey = this.settings.apiKey;
     if (!apiKey) {
       throw new TeroError('voice.not_configured', 'No Cartesia API key is configured for this brand, client or instance', { pluginId: 'voice-cartesia' }, { status: 503 });
@@ -201,43 +203,30 @@ export class CartesiaVoiceEngine implements VoiceEngine {
       payload = JSON.stringify(body);
     }
     const signal = AbortSignal.timeout(timeoutMs);
-    let response: Response;
+    let status: number;
+    let answer: Uint8Array;
     try {
-      response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
+      const response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
+      status = response.status;
+      answer = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       throw this.logged(ctx, this.failure(error, signal, timeoutMs));
     }
-    if (response.ok) return response;
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw this.logged(ctx, this.failure(error, signal, timeoutMs));
-    }
-    if (missingIsDone && response.status === 404) return new Response(null, { status: 204 });
-    throw this.logged(ctx, refusal(response.status, text));
+    if (status >= 200 && status < 300) return answer;
+    if (missingIsDone && status === 404) return new Uint8Array();
+    throw this.logged(ctx, refusal(status, new TextDecoder().decode(answer)));
   }
 
+  /** A failed exchange: the timeout when it fired (while waiting or while reading), else the network error. */
   private failure(error: unknown, signal: AbortSignal, timeoutMs: number): TeroError {
     if (signal.aborted) return unavailable(`Cartesia did not answer within ${timeoutMs} ms`, { reason: `timeout after ${timeoutMs} ms`, timeoutMs }, error);
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     return unavailable(`Cartesia unreachable: ${reason}`, { reason }, error);
   }
 
-  /** The whole body; a connection cut while reading it is a retryable failure. */
-  private async readBytes(ctx: TenantContext, response: Response): Promise<ArrayBuffer> {
+  private json(ctx: TenantContext, answer: Uint8Array): unknown {
     try {
-      return await response.arrayBuffer();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw this.logged(ctx, unavailable(`Cartesia answer cut short: ${reason}`, { reason }, error));
-    }
-  }
-
-  private async readJson(ctx: TenantContext, response: Response): Promise<unknown> {
-    const text = new TextDecoder().decode(await this.readBytes(ctx, response));
-    try {
-      return JSON.parse(text);
+      return JSON.parse(new TextDecoder().decode(answer));
     } catch {
       throw this.logged(ctx, unavailable('Cartesia answered something that is not JSON', { reason: 'answer is not JSON' }));
     }

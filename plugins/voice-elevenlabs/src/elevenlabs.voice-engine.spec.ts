@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
@@ -143,6 +144,25 @@ describe('ElevenLabsVoiceEngine on the wire', () => {
     const error = await caught(engine({ baseUrl: fake.baseUrl }).preview(ctx, { voiceId: 'nope', text: 'Hi', language: 'en' }));
 
     expect(error).toMatchObject({ code: 'voice.rejected', params: { status: 400, vendorStatus: 'voice_not_found' } });
+  });
+
+  it('throws a retryable voice.unavailable when the audio stops half-way, once the timeout passes', async () => {
+    const stalling = createHttpServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'audio/mpeg' });
+      res.write(Buffer.from([0xff, 0xfb, 0x90, 0xc4]));
+    });
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = stalling.address() as AddressInfo;
+
+      const error = await caught(engine({ baseUrl: `http://127.0.0.1:${port}`, timeoutMs: 600 }).preview(ctx, { voiceId: 'v', text: 'Hi', language: 'en' }));
+
+      expect(error).toMatchObject({ code: 'voice.unavailable', retryable: true, params: { timeoutMs: 600 } });
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise<void>((resolve) => stalling.close(() => resolve()));
+    }
   });
 
   it('throws voice.not_configured, sending nothing, when no key is configured anywhere', async () => {

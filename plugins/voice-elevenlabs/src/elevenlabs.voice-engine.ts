@@ -141,8 +141,8 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
     // The platform already checked the recordings; the vendor's noise removal can thin a clean voice.
     form.append('remove_background_noise', 'false');
 
-    const response = await this.request(ctx, 'POST', '/v1/voices/add', form, this.settings.cloneTimeoutMs);
-    const body = (await this.readJson(ctx, response)) as { voice_id?: unknown };
+    const answer = await this.request(ctx, 'POST', '/v1/voices/add', form, this.settings.cloneTimeoutMs);
+    const body = this.json(ctx, answer) as { voice_id?: unknown };
     if (typeof body?.voice_id !== 'string' || body.voice_id === '') {
       throw this.logged(ctx, unavailable('ElevenLabs answered a voice creation without voice_id', { reason: 'no voice_id in the answer' }));
     }
@@ -151,15 +151,13 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
 
   async preview(ctx: TenantContext, input: VoicePreviewInput): Promise<VoicePreview> {
     const path = `/v1/text-to-speech/${encodeURIComponent(input.voiceId)}?output_format=mp3_44100_128`;
-    const response = await this.request(ctx, 'POST', path, { text: input.text, model_id: this.settings.model }, this.settings.timeoutMs);
-    const audio = new Uint8Array(await this.readBytes(ctx, response));
+    const audio = await this.request(ctx, 'POST', path, { text: input.text, model_id: this.settings.model }, this.settings.timeoutMs);
     if (audio.length === 0) throw this.logged(ctx, unavailable('ElevenLabs answered an empty audio stream', { reason: 'empty audio' }));
     return { audio, contentType: 'audio/mpeg' };
   }
 
   async deleteVoice(ctx: TenantContext, voiceId: string): Promise<void> {
-    const response = await this.request(ctx, 'DELETE', `/v1/voices/${encodeURIComponent(voiceId)}`, undefined, this.settings.timeoutMs, true);
-    await this.readBytes(ctx, response);
+    await this.request(ctx, 'DELETE', `/v1/voices/${encodeURIComponent(voiceId)}`, undefined, this.settings.timeoutMs, true);
   }
 
   synthesizer(voice: VoiceRef): SynthesizerSettings {
@@ -173,8 +171,9 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
   }
 
   /**
-   * Sends one request and returns a 2xx response, or throws in port terms. With `missingIsDone`, a
-   * 400/404 `voice_not_found` counts as success (the voice is already gone).
+   * Sends one request and returns the body of its 2xx answer, read whole under the same timeout (answers
+   * are small: JSON, or a few seconds of preview audio); otherwise throws in port terms. With
+   * `missingIsDone`, a 400/404 `voice_not_found` counts as success (the voice is already gone).
    */
   private async request(
     ctx: TenantContext,
@@ -183,7 +182,7 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
     body: FormData | object | undefined,
     timeoutMs: number,
     missingIsDone = false,
-  ): Promise<Response> {
+  ): Promise<Uint8Array> {
     const apiKey = this.settings.apiKey;
     if (!apiKey) {
       throw new TeroError('voice.not_configured', 'No ElevenLabs API key is configured for this brand, client or instance', { pluginId: 'voice-elevenlabs' }, { status: 503 });
@@ -196,48 +195,31 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
       payload = JSON.stringify(body);
     }
     const signal = AbortSignal.timeout(timeoutMs);
-    let response: Response;
+    let status: number;
+    let answer: Uint8Array;
     try {
-      response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
+      const response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
+      status = response.status;
+      answer = new Uint8Array(await response.arrayBuffer());
     } catch (error) {
       throw this.logged(ctx, this.failure(error, signal, timeoutMs));
     }
-    if (response.ok) return response;
-    const text = await this.readText(ctx, response, signal, timeoutMs);
-    if (missingIsDone && (response.status === 400 || response.status === 404) && elevenLabsReason(text).code === 'voice_not_found') {
-      return new Response(null, { status: 204 });
-    }
-    throw this.logged(ctx, refusal(response.status, text));
+    if (status >= 200 && status < 300) return answer;
+    const text = new TextDecoder().decode(answer);
+    if (missingIsDone && (status === 400 || status === 404) && elevenLabsReason(text).code === 'voice_not_found') return new Uint8Array();
+    throw this.logged(ctx, refusal(status, text));
   }
 
+  /** A failed exchange: the timeout when it fired (while waiting or while reading), else the network error. */
   private failure(error: unknown, signal: AbortSignal, timeoutMs: number): TeroError {
     if (signal.aborted) return unavailable(`ElevenLabs did not answer within ${timeoutMs} ms`, { reason: `timeout after ${timeoutMs} ms`, timeoutMs }, error);
     const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     return unavailable(`ElevenLabs unreachable: ${reason}`, { reason }, error);
   }
 
-  private async readText(ctx: TenantContext, response: Response, signal: AbortSignal, timeoutMs: number): Promise<string> {
+  private json(ctx: TenantContext, answer: Uint8Array): unknown {
     try {
-      return await response.text();
-    } catch (error) {
-      throw this.logged(ctx, this.failure(error, signal, timeoutMs));
-    }
-  }
-
-  /** The whole body; a connection cut while reading it is a retryable failure. */
-  private async readBytes(ctx: TenantContext, response: Response): Promise<ArrayBuffer> {
-    try {
-      return await response.arrayBuffer();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw this.logged(ctx, unavailable(`ElevenLabs answer cut short: ${reason}`, { reason }, error));
-    }
-  }
-
-  private async readJson(ctx: TenantContext, response: Response): Promise<unknown> {
-    const text = new TextDecoder().decode(await this.readBytes(ctx, response));
-    try {
-      return JSON.parse(text);
+      return JSON.parse(new TextDecoder().decode(answer));
     } catch {
       throw this.logged(ctx, unavailable('ElevenLabs answered something that is not JSON', { reason: 'answer is not JSON' }));
     }
