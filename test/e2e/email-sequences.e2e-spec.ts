@@ -1,5 +1,6 @@
+import { generateKeyPairSync, sign } from 'node:crypto';
 import { type OutboxEmail } from '@tero/core';
-import { Brand, Client, EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, User } from '@tero/db';
+import { Brand, Client, EmailEnrollment, EmailProviderEvent, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, User } from '@tero/db';
 import { ONBOARDING_EVENTS, ONBOARDING_SEQUENCE_IDS } from '@tero/onboarding';
 import { CALL_EVENTS } from '@tero/telephony';
 import { type TestApp, createTestApp } from './create-test-app';
@@ -9,7 +10,8 @@ import { type TestApp, createTestApp } from './create-test-app';
  * the onboarding sequences enroll on `onboarding.started` (published on the bus as the wizard does), each
  * step goes once however often the sweep runs, `onboarding.completed` stops the reminders, the pixel and
  * click links are recorded once and redirect only to signed targets, and an unsubscribe stops the
- * follow-ups but not transactional mail. Time moves only through the app's pinned clock.
+ * follow-ups but not transactional mail; SendGrid's signed event webhook (a real P-256 key pair) is taken
+ * once and refused with 401 when it does not verify. Time moves only through the app's pinned clock.
  */
 describe('e-mail sequences (e2e)', () => {
   const HOUR = 3_600_000;
@@ -17,9 +19,18 @@ describe('e-mail sequences (e2e)', () => {
   let t: TestApp;
   let now = new Date('2026-12-01T09:00:00.000Z');
   let ids: { brandId: string; clientId: string; ownerId: string; ownerEmail: string };
+  // SendGrid's signing key pair for the event webhook; the app holds the public half, as an operator pastes it.
+  const webhookKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
 
   beforeAll(async () => {
-    t = await createTestApp({ clock: () => now });
+    t = await createTestApp({
+      clock: () => now,
+      env: {
+        PLUGINS: 'email-sendgrid',
+        EMAIL_SENDGRID_API_KEY: 'SG.e2e-key-not-used-for-sending',
+        EMAIL_SENDGRID_WEBHOOK_PUBLIC_KEY: webhookKeys.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'),
+      },
+    });
     const em = t.kernel.db.forInstance('test: find the demo owner');
     const owner = await em.findOneOrFail(User, { email: t.logins.owner.email }, { populate: ['client'] });
     const client = await em.findOneOrFail(Client, { id: owner.client!.id });
@@ -169,5 +180,61 @@ describe('e-mail sequences (e2e)', () => {
     expect(await countOf('Your receptionist answered its first call')).toBe(1);
     expect(await countOf('Three tips for your receptionist')).toBe(0);
     expect((await subjects()).some((s) => s.startsWith('Your first month with'))).toBe(false);
+  });
+
+  describe('SendGrid event webhook', () => {
+    const signed = (body: string, key = webhookKeys.privateKey, timestamp = String(Math.floor(Date.now() / 1000))) => ({
+      'X-Twilio-Email-Event-Webhook-Signature': sign('sha256', Buffer.concat([Buffer.from(timestamp), Buffer.from(body)]), { key, dsaEncoding: 'der' }).toString('base64'),
+      'X-Twilio-Email-Event-Webhook-Timestamp': timestamp,
+    });
+    const deliver = (body: string, headers: Record<string, string>, path = '/hooks/email/sendgrid/demo') => {
+      let req = t.http(t.logins.operator.host).post(path).set('Content-Type', 'application/json');
+      for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
+      return req.send(body);
+    };
+    const stored = () => db().count(EmailProviderEvent, { brand: ids.brandId });
+
+    it('refuses a tampered body, an old timestamp and another key with 401, recording nothing', async () => {
+      const body = JSON.stringify([{ email: 'x@example.test', timestamp: 1_700_000_000, event: 'bounce', sg_event_id: 'e2e-bounce-1' }]);
+      const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
+      const cases = [
+        { body: body.replace('x@example', 'y@example'), headers: signed(body) },
+        { body, headers: signed(body, webhookKeys.privateKey, String(Math.floor(Date.now() / 1000) - 3600)) },
+        { body, headers: signed(body, other) },
+        { body, headers: {} },
+      ];
+      for (const c of cases) {
+        const res = await deliver(c.body, c.headers);
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe('email.webhook_unverified');
+      }
+      expect(await stored()).toBe(0);
+      expect(await db().count(EmailUnsubscribe, { email: 'x@example.test' })).toBe(0);
+      expect((await deliver(body, signed(body), '/hooks/email/mailgun/demo')).status).toBe(404);
+      expect((await deliver(body, signed(body), '/hooks/email/sendgrid/no-such-brand')).status).toBe(404);
+    });
+
+    it('takes a signed delivery once: opens and clicks join our tracking, a bounce suppresses the address', async () => {
+      const reminder = (await mails()).find((m) => m.subject.includes('your receptionist is waiting for you'))!;
+      const messageId = reminder.headers['X-Tero-Message-Id'];
+      const args = { tero_message_id: messageId, tero_brand_id: ids.brandId, tero_client_id: ids.clientId };
+      const body = JSON.stringify([
+        { email: ids.ownerEmail, timestamp: 1_700_000_000, event: 'delivered', sg_event_id: 'e2e-delivered', sg_message_id: 'sg-1', ...args },
+        { email: ids.ownerEmail, timestamp: 1_700_000_100, event: 'click', url: 'https://docs.example.test/guide', sg_event_id: 'e2e-click', sg_message_id: 'sg-1', ...args },
+        { email: 'gone@example.test', timestamp: 1_700_000_200, event: 'bounce', sg_event_id: 'e2e-bounce-2', reason: '550 5.1.1 unknown' },
+      ]);
+      const first = await deliver(body, signed(body));
+      expect(first.status).toBe(200);
+      expect(first.body).toMatchObject({ received: 3, duplicates: 0, tracked: 1, suppressed: 1 });
+      const again = await deliver(body, signed(body));
+      expect(again.body).toMatchObject({ received: 3, duplicates: 3, tracked: 0, suppressed: 0 });
+
+      expect(await stored()).toBe(3);
+      const clicks = await db().find(EmailTrackingEvent, { messageId, kind: 'click' });
+      expect(clicks.map((c) => [c.url, c.count])).toEqual(
+        expect.arrayContaining([['https://docs.example.test/guide', 1]]),
+      );
+      expect((await db().find(EmailUnsubscribe, { brand: ids.brandId, email: 'gone@example.test' })).map((u) => [u.category, u.source])).toEqual([['all', 'email-sendgrid:bounce']]);
+    });
   });
 });
