@@ -6,3 +6,4 @@ export * from './onboarding-events';
 export * from './voices';
 export * from './prompts';
 export * from './emails';
+export * from './wizard';
