@@ -26,7 +26,7 @@ import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
 import { EmailTemplates, EmailTracking, MailService, OutboxRetention, SequenceEngine, TrackingTokens, magicLinkEmail } from '@tero/notifications';
-import { OnboardingEmails, type Prompts, VoiceEngines, type Voices, createPrompts, createVoices } from '@tero/onboarding';
+import { OnboardingEmails, type Prompts, VoiceEngines, type Voices, type Wizard, createPrompts, createVoices, createWizard } from '@tero/onboarding';
 import { CALL_EVENTS, type Monitoring, type Telephony, TransferNotices, createMonitoring, createTelephony } from '@tero/telephony';
 import { type Numbers, createNumbers } from '@tero/telephony';
 import { DIRECTORY_CHANGED, type Provisioning, createProvisioning } from '@tero/telephony';
@@ -92,6 +92,8 @@ export interface Kernel {
   trackingTokens: TrackingTokens;
   /** Themes' e-mail layouts and the unsubscribe page. */
   emailTemplates: EmailTemplates;
+  /** The setup wizard of clients created by the public sign-up: its checklist, steps and completion. */
+  wizard: Wizard;
   close(): Promise<void>;
 }
 
@@ -316,6 +318,23 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     const offClientDeleting = accounts.onClientDeleting((ctx) => voices.forgetClient(ctx));
     closers.unshift(async () => offClientDeleting());
 
+    // The setup wizard of signed-up clients; at its end a client goes live only if billing says its subscription serves.
+    const wizard = createWizard({
+      db,
+      events,
+      packs,
+      numbers: numbers.pool,
+      voiceState: (ctx) => voices.state(ctx),
+      promptState: (ctx) => prompts.state(ctx),
+      billingAllowsActive: async (ctx) => Boolean((await billing.subscriptions.current(ctx, ctx.clientId!))?.serving),
+      onClientChanged: () => {
+        resolver.invalidate();
+        telephony.directory.invalidate();
+      },
+      logger: logger.child({ part: 'wizard' }),
+      clock: options.clock,
+    });
+
     // Onboarding e-mails: enrolled on sign-up, completion and the first call, sent by a sweep every five minutes.
     const emailTemplates = EmailTemplates.load(join(rootDir, 'themes'), i18n);
     const emailTracking = new EmailTracking(db);
@@ -387,6 +406,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       emailTracking,
       trackingTokens,
       emailTemplates,
+      wizard,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },
