@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Brand, JambonzCallRecord, JambonzConnection } from '@tero/db';
+import { Brand, Client, JambonzAlert, JambonzCallRecord, JambonzConnection } from '@tero/db';
 import { FakeJambonzServer } from '../../libs/telephony/src/testing/fake-jambonz.server';
 import { type TestApp, createTestApp, signIn } from './create-test-app';
 import { callInfo, postHook } from './jambonz-hook-requests';
@@ -105,6 +105,10 @@ describe('monitoring: jambonz records ingested, the pages, /metrics, operator al
     expect(acme.client?.name).toBe('Bright Smile Dental');
     expect((await em.findOneOrFail(JambonzCallRecord, { callSid: 'stray-1' })).client).toBeNull();
     expect((await em.findOneOrFail(JambonzConnection, { brand: demoId })).callsPolledUntil).not.toBeNull();
+    // Each webhook failure is about a call (its target sid): the client of that call's number.
+    const bright = await em.findOneOrFail(Client, { slug: 'bright-smile' });
+    expect(await em.count(JambonzAlert, { client: bright.id, alertType: 'webhook-failure' })).toBe(11);
+    expect(await em.count(JambonzAlert, { client: null })).toBe(1);
 
     // The same records polled again (the next minute's run) change nothing.
     const again = await t.kernel.monitoring.runBrand(demoId);
@@ -138,6 +142,7 @@ describe('monitoring: jambonz records ingested, the pages, /metrics, operator al
     expect(res.text).toContain('acme-sip');
     expect(res.text).toContain('486 × 5, 503 × 4, 200 × 3');
     expect(res.text).toContain('Bright Smile Dental');
+    expect(res.text).toMatch(/<td>Bright Smile Dental<\/td>.*?data-testid="client-webhook-failures">11</s);
     expect(res.text).toContain('<option value="all" selected>All brands</option>');
     expect(res.text).toContain('Operators are e-mailed when a carrier answers less than 50%');
     // The carrier name that tries to close the script is shown as text, and the page has only its own scripts.
@@ -165,6 +170,38 @@ describe('monitoring: jambonz records ingested, the pages, /metrics, operator al
     const demoOnly = await page(t.logins.operator.host, `/operator/monitoring?brand=${demoId}&range=30d`, operator);
     expect(testId(demoOnly.text, 'summary-calls')).toBe('19');
     expect(testId(demoOnly.text, 'monitoring-connection')).toMatch(/^Calls polled up to /);
+  });
+
+  it('lets the operator set a brand\'s alert thresholds (blank: the instance\'s), refusing bad ones field by field', async () => {
+    const path = `/operator/monitoring?brand=${demoId}`;
+    const before = await page(t.logins.operator.host, path, operator);
+    expect(before.text).toContain('data-testid="monitoring-threshold-form"');
+    // Every brand at once has no form: thresholds are a brand's.
+    expect((await page(t.logins.operator.host, '/operator/monitoring', operator)).text).not.toContain('monitoring-threshold-form');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(before.text)![1]!;
+    const post = (form: Record<string, string>, cookie = operator) =>
+      t.http(t.logins.operator.host).post('/operator/monitoring/thresholds').set('Cookie', cookie).set('Accept', 'text/html').type('form').send({ _csrf: csrf, brand: demoId, ...form });
+
+    const refused = await post({ asrAlertBelowPercent: '150', webhookFailuresAlertAt: 'lots' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('data-field-error="asrAlertBelowPercent"');
+    expect(refused.text).toContain('data-field-error="webhookFailuresAlertAt"');
+    expect(await t.kernel.monitoring.thresholds.view(demoId)).toMatchObject({ own: {} });
+    // A brand admin's session is no session on the instance's host: sent to sign in, nothing saved.
+    expect((await post({ asrAlertBelowPercent: '40' }, admin)).headers.location).toBe('/login');
+    expect(await t.kernel.monitoring.thresholds.view(demoId)).toMatchObject({ own: {} });
+
+    const saved = await post({ asrAlertBelowPercent: '20', webhookFailuresAlertAt: '25', cooldownMinutes: '' });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.location).toBe(`/operator/monitoring?brand=${demoId}&saved=1`);
+    const after = await page(t.logins.operator.host, saved.headers.location, operator);
+    expect(after.text).toContain('data-testid="thresholds-saved"');
+    expect(after.text).toContain('Operators are e-mailed when a carrier answers less than 20%');
+    expect(await t.kernel.monitoring.thresholds.view(demoId)).toMatchObject({ own: { asrAlertBelowPercent: 20, webhookFailuresAlertAt: 25 } });
+    // Under the brand's thresholds, acme-sip's 25 % and the 11 failures are no longer alerts.
+    expect(await t.kernel.monitoring.alerts.conditions(demoId)).toEqual([]);
+    await t.kernel.monitoring.thresholds.update(demoId, {});
+    expect((await t.kernel.monitoring.alerts.conditions(demoId)).map((c) => c.kind).sort()).toEqual(['answer_ratio', 'webhook_failures']);
   });
 
   it('answers bad filters with the field and the reason', async () => {
@@ -244,6 +281,9 @@ describe('monitoring: jambonz records ingested, the pages, /metrics, operator al
     expect(sample(res.text, 'tero_jobs_processed_total', { queue: 'telephony.monitoring.brand', outcome: 'completed' })).toBeGreaterThanOrEqual(1);
     expect(sample(res.text, 'tero_jobs_processed_total', { queue: 'email.send', outcome: 'completed' })).toBeGreaterThanOrEqual(2);
     expect(res.text).toContain('process_resident_memory_bytes');
+    // The queue's own counts, read at the scrape: every name the kernel registered, by state.
+    expect(sample(res.text, 'tero_jobs', { queue: 'telephony.monitoring.brand', state: 'waiting' })).toBe(0);
+    expect(sample(res.text, 'tero_jobs', { queue: 'telephony.monitoring.sweep', state: 'failed' })).toBe(0);
 
     const asOperator = await t.http(t.logins.operator.host).get('/metrics').set('Cookie', operator);
     expect(asOperator.status).toBe(200);

@@ -139,6 +139,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(() => events.close());
     const activeCalls = new ActiveCallsTracker(events, { startedEvent: CALL_EVENTS.started, endedEvent: CALL_EVENTS.ended });
     metrics.setActiveCallsSource(() => activeCalls.count());
+    metrics.setJobCountsSource(() => jobs.counts());
     closers.unshift(async () => activeCalls.stop());
     const limiter: RateLimiter = redis ? new RedisRateLimiter(redis, config.REDIS_PREFIX) : new MemoryRateLimiter();
 

@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Post, Req, Res } from '@nestjs/common';
 import { NotFoundError, ValidationError, principalFitsHost } from '@tero/accounts';
 import { Brand, JambonzConnection } from '@tero/db';
-import { type MonitoringRange, MONITORING_RANGES, isMonitoringRange } from '@tero/telephony';
+import { type BrandThresholdsView, MONITORING_RANGES, MONITORING_THRESHOLD_BOUNDS, MONITORING_THRESHOLD_KEYS, type MonitoringRange, type MonitoringSettings, isMonitoringRange } from '@tero/telephony';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ForbiddenError } from '../http/page-errors';
+import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { SESSION_COOKIE } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
@@ -49,15 +49,47 @@ export class MonitoringPagesController {
   @Get('/operator/monitoring')
   async operatorMonitoring(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (!this.requireRole(request, 'instance', 'operator')) return reply.redirect('/login', 303);
+    return this.operatorPage(request, reply, (request.query as Record<string, unknown>).brand, {});
+  }
+
+  /**
+   * The operator sets a brand's alert thresholds (blank: the instance's). Bad input shows the page again
+   * with each field's reason and changes nothing.
+   */
+  @Post('/operator/monitoring/thresholds')
+  async saveThresholds(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    if (!this.requireRole(request, 'instance', 'operator')) return reply.redirect('/login', 303);
+    const { _csrf, brand, ...fields } = (request.body ?? {}) as Record<string, unknown>;
+    if (!this.kernel.csrf.verify(request.tero.csrfSecret, _csrf)) throw new CsrfError();
+    const brandId = typeof brand === 'string' && UUID.test(brand) ? brand.toLowerCase() : null;
+    const exists = brandId && (await this.kernel.db.forInstance('the operator names a brand').count(Brand, { id: brandId }));
+    if (!exists) throw new ValidationError([{ field: 'brand', reason: 'is not a brand of this instance' }]);
+    try {
+      await this.kernel.monitoring.thresholds.update(brandId, fields);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const fieldErrors = Object.fromEntries(error.problems.map((p) => [p.field, p.reason]));
+      return this.operatorPage(request, reply, brandId, { fieldErrors, submitted: fields }, 400);
+    }
+    return reply.redirect(`/operator/monitoring?brand=${encodeURIComponent(brandId)}&saved=1`, 303);
+  }
+
+  private async operatorPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    wanted: unknown,
+    form: { fieldErrors?: Record<string, string>; submitted?: Record<string, unknown> },
+    status = 200,
+  ) {
     const range = this.range(request);
     const em = this.kernel.db.forInstance('the operator watches every brand');
     const brands = await em.find(Brand, {}, { fields: ['id', 'name'], orderBy: { name: 'asc' } });
-    const wanted = (request.query as Record<string, unknown>).brand;
     let selected: { id: string; name: string } | null = null;
     if (wanted !== undefined && wanted !== '' && wanted !== 'all') {
       selected = typeof wanted === 'string' && UUID.test(wanted) ? (brands.find((b) => b.id === wanted.toLowerCase()) ?? null) : null;
       if (!selected) throw new ValidationError([{ field: 'brand', reason: 'is not a brand of this instance' }]);
     }
+    const thresholds = selected ? await this.kernel.monitoring.thresholds.view(selected.id) : null;
     const connections = await em.find(JambonzConnection, {}, { fields: ['id', 'brand', 'callsPolledUntil'] });
     const connection = selected ? (connections.find((c) => c.brand.id === selected.id) ?? null) : undefined;
     return this.page(request, reply, {
@@ -72,7 +104,35 @@ export class MonitoringPagesController {
           ? this.t(request, 'monitoring:connectedBrands', { count: connections.length, total: brands.length })
           : this.connectionText(request, connection),
       operator: true,
+      settings: thresholds?.effective ?? this.kernel.monitoring.settings,
+      thresholdForm: selected && thresholds ? this.thresholdForm(request, selected, thresholds, form) : null,
+      status,
     });
+  }
+
+  /** The form of a brand's thresholds: each field with the brand's value (blank: the instance's, shown as its placeholder). */
+  private thresholdForm(
+    request: FastifyRequest,
+    brand: { id: string; name: string },
+    view: BrandThresholdsView,
+    form: { fieldErrors?: Record<string, string>; submitted?: Record<string, unknown> },
+  ) {
+    const saved = (request.query as Record<string, unknown>).saved === '1';
+    return {
+      brandId: brand.id,
+      title: this.t(request, 'monitoring:thresholdForm.title', { brand: brand.name }),
+      saved: saved && !form.fieldErrors,
+      error: form.fieldErrors ? this.t(request, 'monitoring:thresholdForm.refused') : null,
+      fields: MONITORING_THRESHOLD_KEYS.map((key) => ({
+        name: key,
+        label: this.t(request, `monitoring:thresholdForm.field.${key}`),
+        value: form.submitted ? String(form.submitted[key] ?? '') : (view.own[key]?.toString() ?? ''),
+        placeholder: String(view.instance[key]),
+        min: MONITORING_THRESHOLD_BOUNDS[key].min,
+        max: MONITORING_THRESHOLD_BOUNDS[key].max,
+        error: form.fieldErrors?.[key] ?? null,
+      })),
+    };
   }
 
   @Get('/admin/monitoring')
@@ -90,6 +150,9 @@ export class MonitoringPagesController {
       brandChoice: null,
       connectionText: this.connectionText(request, connection),
       operator: false,
+      settings: this.kernel.monitoring.settings,
+      thresholdForm: null,
+      status: 200,
     });
   }
 
@@ -112,6 +175,10 @@ export class MonitoringPagesController {
       brandChoice: { all: boolean; options: { id: string; name: string; selected: boolean }[] } | null;
       connectionText: string;
       operator: boolean;
+      /** The thresholds in force for what the page shows (the selected brand's, else the instance's). */
+      settings: MonitoringSettings;
+      thresholdForm: ReturnType<MonitoringPagesController['thresholdForm']> | null;
+      status: number;
     },
   ) {
     const locale = request.tero.locale;
@@ -120,7 +187,7 @@ export class MonitoringPagesController {
     const overview = await this.kernel.monitoring.queries.overview({ brandIds: view.brandIds }, view.range);
     const snapshot = await this.kernel.metrics.hookLatencySnapshot();
     const showBrand = view.brandIds.length > 1;
-    const settings = this.kernel.monitoring.settings;
+    const settings = view.settings;
     await prepareLook(this.kernel, request);
     const html = renderPage(this.kernel, request, 'monitoring', {
       title: t('monitoring:title'),
@@ -144,10 +211,11 @@ export class MonitoringPagesController {
             cooldownMinutes: Math.round(settings.cooldownMs / 60_000),
           })
         : null,
+      thresholdForm: view.thresholdForm,
       plots: plotsPayload(overview, snapshot, t, locale),
       assets: this.assets.paths(),
     });
-    return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    return reply.code(view.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   }
 
   /** uPlot and the page's script; their URLs change with their content, so browsers keep them a year. */

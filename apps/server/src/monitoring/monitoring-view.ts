@@ -105,6 +105,7 @@ export function overviewTables(overview: MonitoringOverview, f: Figures, t: T, b
       ...row(c),
       sttP50: f.ms(c.stt.p50),
       sttP95: f.ms(c.stt.p95),
+      webhookFailures: f.count(c.webhookFailures),
     })),
     alertTypes: overview.alertTypes.map((a) => ({ alertType: a.alertType, count: f.count(a.count) })),
   };

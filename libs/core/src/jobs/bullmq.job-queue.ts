@@ -5,6 +5,7 @@ import { TeroError } from '@tero/sdk';
 import {
   KEEP_FINISHED_JOBS,
   type EnqueueOptions,
+  type JobCounts,
   type JobHandle,
   type JobProcessor,
   type JobProgress,
@@ -120,6 +121,17 @@ export class BullMqJobQueue implements JobQueue {
       }),
     );
     return perName.flat().sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+  }
+
+  async counts(): Promise<Record<string, JobCounts>> {
+    const names = this.knownNames();
+    const perName = await Promise.all(names.map((name) => this.queue(name).getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed')));
+    return Object.fromEntries(
+      names.map((name, i) => {
+        const c = perName[i]!;
+        return [name, { waiting: (c.wait ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0, failed: c.failed ?? 0 }];
+      }),
+    );
   }
 
   async retry(name: string, id: string): Promise<void> {

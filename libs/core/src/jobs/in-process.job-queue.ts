@@ -4,6 +4,7 @@ import { TeroError } from '@tero/sdk';
 import {
   KEEP_FINISHED_JOBS,
   type EnqueueOptions,
+  type JobCounts,
   type JobHandle,
   type JobProcessor,
   type JobProgress,
@@ -114,6 +115,16 @@ export class InProcessJobQueue implements JobQueue {
     return queues
       .flatMap((queue) => queue.failed.map((id) => view(queue.jobs.get(id)!)))
       .sort((a, b) => (b.finishedAt ?? 0) - (a.finishedAt ?? 0));
+  }
+
+  async counts(): Promise<Record<string, JobCounts>> {
+    const out: Record<string, JobCounts> = {};
+    for (const [name, queue] of this.queues) {
+      const counts: JobCounts = { waiting: 0, active: 0, delayed: 0, failed: queue.failed.length };
+      for (const job of queue.jobs.values()) if (job.state === 'waiting' || job.state === 'active' || job.state === 'delayed') counts[job.state]++;
+      out[name] = counts;
+    }
+    return out;
   }
 
   async retry(name: string, id: string): Promise<void> {

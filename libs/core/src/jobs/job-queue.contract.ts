@@ -84,6 +84,24 @@ export function runJobQueueContract(label: string, createQueue: () => Promise<Jo
       expect(await queue.deadLetters(name)).toEqual([]);
     });
 
+    it('counts the jobs of each name by state: waiting and delayed before the queue runs, failed after', async () => {
+      queue.register(name, async (job) => {
+        if ((job.data as { fail?: boolean }).fail) throw new Error('broken');
+      }, { attempts: 1 });
+      await queue.enqueue(name, {});
+      await queue.enqueue(name, { fail: true });
+      await queue.enqueue(name, {}, { delayMs: 60_000 });
+      expect((await queue.counts())[name]).toEqual({ waiting: 2, active: 0, delayed: 1, failed: 0 });
+      await queue.start();
+      await queue.enqueue(name, { fail: true });
+      // drain() waits for the delayed job too: the counts are read once the runnable ones are done.
+      await new Promise<void>((resolve, reject) => {
+        const poll = () => queue.counts().then((all) => (all[name]!.waiting === 0 && all[name]!.active === 0 ? resolve() : setTimeout(poll, 10)), reject);
+        poll();
+      });
+      expect((await queue.counts())[name]).toEqual({ waiting: 0, active: 0, delayed: 1, failed: 2 });
+    });
+
     it('refuses to retry a job that is not a dead letter, or unknown', async () => {
       queue.register(name, async () => undefined);
       await queue.start();

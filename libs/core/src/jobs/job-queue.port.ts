@@ -92,6 +92,17 @@ export interface StartOptions {
   process?: boolean;
 }
 
+/** How many jobs of one name are in each state, as the queue holds them now (all processes together). */
+export interface JobCounts {
+  /** Waiting their turn (prioritized ones included). */
+  waiting: number;
+  active: number;
+  /** Waiting out a delay or a retry's backoff. */
+  delayed: number;
+  /** Dead letters kept (attempts spent). */
+  failed: number;
+}
+
 export interface JobQueue {
   /**
    * Declares a job name, its processor and its retry policy. Register every name in every process that
@@ -104,6 +115,8 @@ export interface JobQueue {
   get<T = unknown>(name: string, id: string): Promise<JobView<T> | null>;
   /** Jobs that failed for good (attempts spent, or a non-retryable error), newest first; all names when omitted. */
   deadLetters(name?: string): Promise<JobView[]>;
+  /** The jobs of every name registered or used here, counted by state: `/metrics` reads it at each scrape. */
+  counts(): Promise<Record<string, JobCounts>>;
   /** Puts a dead letter back in the queue with a fresh set of attempts. */
   retry(name: string, id: string): Promise<void>;
   /** Begins processing the registered names (see {@link StartOptions}). Names registered later start at once. */

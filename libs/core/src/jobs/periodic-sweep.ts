@@ -13,11 +13,13 @@ export interface PeriodicSweepOptions {
   now?: () => number;
   /** How long after `start()` the first run is due. Default: a minute. */
   firstDelayMs?: number;
+  /** Tries per run (the queue's default when absent); 1 for a sweep whose next run is the retry. */
+  attempts?: number;
 }
 
 /**
  * A sweep enqueued when the process starts and then every interval: billing's dunning, usage and period
- * ends, the number pool, call recordings' retention. The
+ * ends, the number pool, call recordings' retention, jambonz reconciliation and monitoring (every minute). The
  * job id names the interval, so replicas scheduling it enqueue one run per interval between them; the run
  * itself works from stored state, so a missed or repeated run does no harm.
  */
@@ -45,7 +47,7 @@ export class PeriodicSweep {
       const result = await this.options.run();
       await job.log(JSON.stringify(result ?? null).slice(0, 2000));
       return result;
-    });
+    }, this.options.attempts === undefined ? undefined : { attempts: this.options.attempts });
   }
 
   /** Enqueues the current interval's run (once per interval, whoever asks). Returns the job id. */

@@ -4,9 +4,9 @@ import type { Metrics } from './metrics';
 /**
  * The queue with every processor counted: `tero_jobs_active{queue}` while a run is under way in this
  * process, `tero_jobs_processed_total{queue,outcome}` when it ends, and `tero_errors_total{area="jobs"}`
- * for a run that failed (a retry counts again). The port has no cheap, implementation-neutral way to
- * count waiting jobs (BullMQ would need a Redis round trip per queue per scrape), so only the runs
- * this process sees are counted. Everything else is the queue itself.
+ * for a run that failed (a retry counts again). The jobs waiting, running or failed in the whole queue
+ * (every process's) are read from the queue at each scrape (`tero_jobs{queue,state}`, see
+ * {@link Metrics.setJobCountsSource}). Everything else is the queue itself.
  */
 export function instrumentJobQueue(queue: JobQueue, metrics: Metrics): JobQueue & { readonly unwrapped: JobQueue } {
   return {
@@ -42,6 +42,7 @@ export function instrumentJobQueue(queue: JobQueue, metrics: Metrics): JobQueue 
     enqueue: (name, data, options) => queue.enqueue(name, data, options),
     get: (name, id) => queue.get(name, id),
     deadLetters: (name) => queue.deadLetters(name),
+    counts: () => queue.counts(),
     retry: (name, id) => queue.retry(name, id),
     start: (options) => queue.start(options),
     drain: () => queue.drain(),

@@ -45,6 +45,26 @@ describe('Metrics', () => {
     expect(bounds).toHaveLength(HOOK_LATENCY_BUCKETS.length + 1);
   });
 
+  it('reads the queue\'s job counts at each scrape, per queue and state, and keeps answering when the queue cannot', async () => {
+    const metrics = new Metrics({ defaultMetrics: false });
+    let counts: Record<string, { waiting: number; active: number; delayed: number; failed: number }> = { 'emails.send': { waiting: 4, active: 1, delayed: 0, failed: 2 } };
+    let down = false;
+    metrics.setJobCountsSource(async () => {
+      if (down) throw new Error('redis down');
+      return counts;
+    });
+    const first = (await metrics.exposition()).body;
+    expect(first).toContain('tero_jobs{queue="emails.send",state="waiting"} 4');
+    expect(first).toContain('tero_jobs{queue="emails.send",state="failed"} 2');
+    counts = { 'emails.send': { waiting: 0, active: 0, delayed: 0, failed: 3 } };
+    expect((await metrics.exposition()).body).toContain('tero_jobs{queue="emails.send",state="waiting"} 0');
+    down = true;
+    const during = (await metrics.exposition()).body;
+    expect(during).toContain('tero_jobs{queue="emails.send",state="failed"} 3');
+    // The failure is counted (the registry reads its series side by side, so the count shows from the next scrape).
+    expect((await metrics.exposition()).body).toMatch(/tero_errors_total\{area="metrics"\} [12]\n/);
+  });
+
   it('keeps each registry to itself: two instances do not see each other’s series, and nothing lands in the global registry', async () => {
     const { register } = await import('prom-client');
     const a = new Metrics({ defaultMetrics: false });

@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { JobCounts } from '../jobs/job-queue.port';
+
+const JOB_COUNT_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 
 /**
  * Upper bounds (seconds) of the hook latency buckets. A jambonz hook is answered in a few milliseconds
@@ -77,6 +80,7 @@ export function mergeHistograms(series: readonly HistogramSnapshot[]): Histogram
  * - `tero_jambonz_hook_duration_seconds{hook,status}`: time from a hook request's arrival to its answer;
  * - `tero_active_calls`: calls in progress, from a source the kernel sets (see {@link setActiveCallsSource});
  * - `tero_jobs_active{queue}`, `tero_jobs_processed_total{queue,outcome}`: job runs in this process;
+ * - `tero_jobs{queue,state}`: jobs waiting, active, delayed and failed in the whole queue, read at each scrape;
  * - `tero_errors_total{area}`: failures answered or logged as errors (`http`, `jambonz_hook`, `jobs`, `monitoring`…);
  * - prom-client's process metrics (`process_*`, `nodejs_*`) unless turned off.
  */
@@ -90,6 +94,8 @@ export class Metrics {
   /** Children of the hook histogram by `hook|status`, so that the hot path hashes no label object. */
   private readonly hookSeries = new Map<string, Histogram.Internal<'hook' | 'status'>>();
   private activeCallsSource: (() => number) | null = null;
+  private jobCountsSource: (() => Promise<Record<string, JobCounts>>) | null = null;
+  readonly jobs: Gauge<'queue' | 'state'>;
 
   constructor(options: MetricsOptions = {}) {
     this.registry = new Registry();
@@ -118,6 +124,25 @@ export class Metrics {
       labelNames: ['queue', 'outcome'],
       registers,
     });
+    this.jobs = new Gauge({
+      name: 'tero_jobs',
+      help: 'Jobs in the queue (every process\'s), by queue and state (waiting, active, delayed, failed), read at each scrape.',
+      labelNames: ['queue', 'state'],
+      registers,
+      async collect() {
+        if (!self.jobCountsSource) return;
+        let counts: Record<string, JobCounts>;
+        try {
+          counts = await self.jobCountsSource();
+        } catch {
+          // A queue that cannot answer (Redis down) leaves the gauge as it was; the scrape still answers.
+          self.countError('metrics');
+          return;
+        }
+        this.reset();
+        for (const [queue, c] of Object.entries(counts)) for (const state of JOB_COUNT_STATES) this.set({ queue, state }, c[state]);
+      },
+    });
     this.errors = new Counter({ name: 'tero_errors_total', help: 'Errors, by area of the application.', labelNames: ['area'], registers });
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
@@ -141,6 +166,11 @@ export class Metrics {
   /** Where `tero_active_calls` reads its value at each scrape. */
   setActiveCallsSource(source: () => number): void {
     this.activeCallsSource = source;
+  }
+
+  /** Where `tero_jobs{queue,state}` reads the queue's counts at each scrape (the kernel's job queue). */
+  setJobCountsSource(source: () => Promise<Record<string, JobCounts>>): void {
+    this.jobCountsSource = source;
   }
 
   countError(area: string): void {

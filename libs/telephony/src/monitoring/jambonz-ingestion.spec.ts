@@ -172,6 +172,26 @@ describe.each(kinds)('JambonzIngestion against the fake jambonz, on %s', (kind) 
     expect(next.calls).toMatchObject({ advanced: true, inserted: 1 });
   });
 
+  it('attributes a webhook failure to the client of its call, and one ingested before its call record once the record is in', async () => {
+    now += 10 * MIN;
+    const at = (minutesAgo: number) => now - minutesAgo * MIN;
+    fake.seedAlerts(accountSid, [
+      { alert_type: 'webhook-failure', url: 'https://tero.test/hooks/jambonz/turn', status: 500, time: at(2), target_sid: 'c1' },
+      { alert_type: 'webhook-failure', url: 'https://tero.test/hooks/jambonz/turn', status: 500, time: at(1), target_sid: 'late-1' },
+      { alert_type: 'webhook-failure', url: 'https://tero.test/hooks/jambonz/call', status: 500, time: at(1), target_sid: 'c5' },
+    ]);
+    await ingestion.ingestBrand(brandId);
+    const clientOf = async (sid: string) => (await em().findOneOrFail(JambonzAlert, { targetSid: sid })).client?.id ?? null;
+    expect(await clientOf('c1')).toBe(clientId);
+    // Not known yet; and a call to another brand's number is not that client's.
+    expect(await clientOf('late-1')).toBeNull();
+    expect(await clientOf('c5')).toBeNull();
+    now += MIN;
+    fake.seedRecentCalls(accountSid, [{ call_sid: 'late-1', from: '15557770008', to: '15550100100', trunk: 'carrier-a', sip_status: 200, answered: true, duration: 40, attempted_at: at(3) }]);
+    await ingestion.ingestBrand(brandId);
+    expect(await clientOf('late-1')).toBe(clientId);
+  });
+
   it('says a brand without a connection is not connected, and lists connected brands', async () => {
     expect(await ingestion.ingestBrand(otherBrandId)).toEqual({ brandId: otherBrandId, connected: false });
     expect(await ingestion.connectedBrands()).toEqual([brandId]);

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Keyring } from '@tero/core';
-import { type Database, JambonzAlert, JambonzCallRecord, JambonzConnection, PhoneNumber } from '@tero/db';
+import { Call, type Database, JambonzAlert, JambonzCallRecord, JambonzConnection, PhoneNumber } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
 import { JambonzApiClient } from '../jambonz-api/jambonz-api.client';
@@ -87,6 +87,7 @@ export class JambonzIngestion {
     });
     const calls = await this.poll(brandId, 'calls', connection.callsPolledUntil ?? null, this.settings.callsOverlapMs, (range) => client.recentCalls(connection.accountSid, range), (records) => this.storeCalls(brandId, records));
     const alerts = await this.poll(brandId, 'alerts', connection.alertsPolledUntil ?? null, this.settings.alertsOverlapMs, (range) => client.alerts(connection.accountSid, range), (records) => this.storeAlerts(brandId, records));
+    await this.attributeAlerts(brandId).catch((err: unknown) => this.deps.logger.warn({ err, brandId }, 'jambonz monitoring: could not attribute alerts to clients'));
     return { brandId, connected: true, calls, alerts };
   }
 
@@ -188,6 +189,7 @@ export class JambonzIngestion {
     if (!records.length) return { inserted: 0, skipped: 0 };
     const em = this.deps.db.forTenant(brandContext(brandId)) as unknown as SqlEntityManager;
     const now = this.now();
+    const clients = await this.clientsByCall(em, brandId, records.map((record) => text(record.target_sid, 64)).filter((sid): sid is string => sid !== null));
     const rows: Record<string, unknown>[] = [];
     const seen = new Set<string>();
     let skipped = 0;
@@ -212,11 +214,50 @@ export class JambonzIngestion {
         message: message.slice(0, 2000),
         detail: typeof record.detail === 'string' ? record.detail.slice(0, 2000) : null,
         occurredAt,
+        targetSid: text(record.target_sid, 64),
+        client: clients.get(text(record.target_sid, 64) ?? '') ?? null,
       });
     }
     if (!rows.length) return { inserted: 0, skipped };
     const result = await em.createQueryBuilder(JambonzAlert).insert(rows as never).onConflict(['brand', 'fingerprint'] as never).ignore().execute('run');
     return { inserted: Number((result as { affectedRows?: number }).affectedRows ?? 0), skipped };
+  }
+
+  /**
+   * The clients of the calls alerts are about (jambonz's `target_sid` is the call's sid): from our own call
+   * records, which the hooks write as the call happens, else from the ingested jambonz records.
+   */
+  private async clientsByCall(em: SqlEntityManager, brandId: string, callSids: string[]): Promise<Map<string, string>> {
+    const map = new Map<string, string>();
+    const wanted = [...new Set(callSids)];
+    if (!wanted.length) return map;
+    for (const call of await em.find(Call, { brand: brandId, callSid: { $in: wanted } }, { fields: ['id', 'callSid', 'client'] })) map.set(call.callSid, call.client.id);
+    const rest = wanted.filter((sid) => !map.has(sid));
+    if (rest.length) {
+      for (const record of await em.find(JambonzCallRecord, { brand: brandId, callSid: { $in: rest }, client: { $ne: null } }, { fields: ['id', 'callSid', 'client'] })) {
+        if (record.client) map.set(record.callSid, record.client.id);
+      }
+    }
+    return map;
+  }
+
+  /**
+   * Alerts ingested before the record of their call (jambonz writes a call's record when it ends, an alert
+   * as it happens) get their client once the record is in: the recent unattributed alerts are looked at
+   * again on every run.
+   */
+  private async attributeAlerts(brandId: string): Promise<number> {
+    const em = this.deps.db.forTenant(brandContext(brandId)) as unknown as SqlEntityManager;
+    const since = new Date(this.now().getTime() - this.settings.callsOverlapMs);
+    const pending = await em.find(JambonzAlert, { brand: brandId, client: null, targetSid: { $ne: null }, occurredAt: { $gte: since } }, { fields: ['id', 'targetSid'] });
+    if (!pending.length) return 0;
+    const clients = await this.clientsByCall(em, brandId, pending.map((alert) => alert.targetSid!));
+    let attributed = 0;
+    for (const alert of pending) {
+      const clientId = clients.get(alert.targetSid!);
+      if (clientId) attributed += await em.nativeUpdate(JambonzAlert, { id: alert.id, client: null }, { client: clientId });
+    }
+    return attributed;
   }
 
   /** The brand's assigned numbers among those of the page's calls: E.164 → client id. */

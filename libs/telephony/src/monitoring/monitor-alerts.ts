@@ -5,6 +5,7 @@ import { type EmailMessage, type TenantContext, instanceContext } from '@tero/sd
 import type { i18n as I18nInstance } from 'i18next';
 import type { Logger } from 'pino';
 import { MonitoringSql, num, selectRows } from './monitoring-sql';
+import type { MonitoringThresholds } from './monitoring-thresholds';
 import { DEFAULT_MONITORING_SETTINGS, MONITOR_NOTICE_KINDS, type MonitoringSettings, WEBHOOK_FAILURE_ALERT_TYPES } from './monitoring.settings';
 
 /** Sends one e-mail (the kernel's mail service); telephony knows nothing of how. */
@@ -32,6 +33,8 @@ export interface MonitorAlertsDeps {
   operatorUrl: (brandId: string) => string;
   logger: Logger;
   settings?: Partial<MonitoringSettings>;
+  /** Each brand's own thresholds over the instance's settings; without it, the instance's settings hold for all. */
+  thresholds?: MonitoringThresholds;
   clock?: () => Date;
 }
 
@@ -58,6 +61,15 @@ export class MonitorAlerts {
 
   /** The brand's conditions now, without mailing. */
   async conditions(brandId: string): Promise<MonitorCondition[]> {
+    return this.conditionsUnder(brandId, await this.settingsFor(brandId));
+  }
+
+  /** The thresholds in force for the brand (its own over the instance's). */
+  settingsFor(brandId: string): Promise<MonitoringSettings> {
+    return this.deps.thresholds ? this.deps.thresholds.settingsFor(brandId) : Promise.resolve(this.settings);
+  }
+
+  private async conditionsUnder(brandId: string, settings: MonitoringSettings): Promise<MonitorCondition[]> {
     const em = this.deps.db.forTenant({ brandId, clientId: null, locale: 'en' });
     const now = this.now().getTime();
     const found: MonitorCondition[] = [];
@@ -67,14 +79,14 @@ export class MonitorAlerts {
          from jambonz_call_records r
         where r.brand_id = ? and r.attempted_at >= ? and r.attempted_at <= ?
         group by r.trunk`,
-      [brandId, new Date(now - this.settings.asrWindowMs), new Date(now)],
+      [brandId, new Date(now - settings.asrWindowMs), new Date(now)],
     );
     for (const row of carriers) {
       const attempts = num(row.attempts);
       const answered = num(row.answered);
-      if (attempts < this.settings.asrMinAttempts) continue;
+      if (attempts < settings.asrMinAttempts) continue;
       const asr = answered / attempts;
-      if (asr >= this.settings.asrAlertBelow) continue;
+      if (asr >= settings.asrAlertBelow) continue;
       const carrier = (row.trunk as string | null) ?? null;
       found.push({ kind: MONITOR_NOTICE_KINDS.answerRatio, brandId, subject: (carrier ?? UNNAMED_CARRIER).slice(0, 120), carrier, attempts, answered, asr });
     }
@@ -82,16 +94,17 @@ export class MonitorAlerts {
     const [failures] = await selectRows(
       em,
       `select count(*) as n from jambonz_alerts a where a.brand_id = ? and a.occurred_at >= ? and a.occurred_at <= ? and a.alert_type ${this.sql.inList(types)}`,
-      [brandId, new Date(now - this.settings.webhookFailureWindowMs), new Date(now), ...types],
+      [brandId, new Date(now - settings.webhookFailureWindowMs), new Date(now), ...types],
     );
     const count = num(failures?.n);
-    if (count >= this.settings.webhookFailuresAlertAt) found.push({ kind: MONITOR_NOTICE_KINDS.webhookFailures, brandId, subject: 'account', failures: count });
+    if (count >= settings.webhookFailuresAlertAt) found.push({ kind: MONITOR_NOTICE_KINDS.webhookFailures, brandId, subject: 'account', failures: count });
     return found;
   }
 
   /** Finds the brand's conditions and mails the operators about those out of their cool-down. */
   async checkBrand(brandId: string): Promise<MonitorAlertOutcome[]> {
-    const conditions = await this.conditions(brandId);
+    const settings = await this.settingsFor(brandId);
+    const conditions = await this.conditionsUnder(brandId, settings);
     if (!conditions.length) return [];
     const instance = this.deps.db.forInstance('monitoring alerts go to the instance operators');
     const operators = await instance.find(User, { role: 'operator', brand: null }, { orderBy: { email: 'asc' } });
@@ -102,14 +115,14 @@ export class MonitorAlerts {
         outcomes.push({ condition, mailed: false, recipients: 0 });
         continue;
       }
-      const claim = await this.claim(condition);
+      const claim = await this.claim(condition, settings);
       if (!claim) {
         outcomes.push({ condition, mailed: false, recipients: operators.length });
         continue;
       }
       try {
         for (const operator of operators) {
-          await this.deps.notify(instanceContext(), this.message(condition, brand?.name ?? brandId, { email: operator.email, name: operator.name, locale: operator.locale ?? 'en' }));
+          await this.deps.notify(instanceContext(), this.message(condition, brand?.name ?? brandId, { email: operator.email, name: operator.name, locale: operator.locale ?? 'en' }, settings));
         }
         this.deps.logger.warn({ brandId, kind: condition.kind, subject: condition.subject, recipients: operators.length }, 'monitoring: operators alerted');
         outcomes.push({ condition, mailed: true, recipients: operators.length });
@@ -126,7 +139,7 @@ export class MonitorAlerts {
    * unique key) or moves `lastSentAt` from the value read to now (a concurrent move loses on the
    * compare). Null when another mail went out within the cool-down.
    */
-  private async claim(condition: MonitorCondition): Promise<{ release(): Promise<void> } | null> {
+  private async claim(condition: MonitorCondition, settings: MonitoringSettings): Promise<{ release(): Promise<void> } | null> {
     const em = this.deps.db.forTenant({ brandId: condition.brandId, clientId: null, locale: 'en' }) as unknown as SqlEntityManager;
     const now = this.now();
     const key = { brand: condition.brandId, kind: condition.kind, subject: condition.subject };
@@ -142,18 +155,18 @@ export class MonitorAlerts {
       if (Number((inserted as { affectedRows?: number }).affectedRows ?? 0) !== 1) return null;
       return { release: async () => void (await em.nativeDelete(MonitorNotice, { id, lastSentAt: now })) };
     }
-    if (existing.lastSentAt.getTime() > now.getTime() - this.settings.cooldownMs) return null;
+    if (existing.lastSentAt.getTime() > now.getTime() - settings.cooldownMs) return null;
     const previous = { lastSentAt: existing.lastSentAt, count: existing.count };
     const moved = await em.nativeUpdate(MonitorNotice, { id: existing.id, lastSentAt: previous.lastSentAt }, { lastSentAt: now, count: previous.count + 1, updatedAt: now });
     if (moved !== 1) return null;
     return { release: async () => void (await em.nativeUpdate(MonitorNotice, { id: existing.id, lastSentAt: now }, previous)) };
   }
 
-  private message(condition: MonitorCondition, brandName: string, to: { email: string; name: string; locale: string }): EmailMessage {
+  private message(condition: MonitorCondition, brandName: string, to: { email: string; name: string; locale: string }, settings: MonitoringSettings): EmailMessage {
     const t = this.deps.i18n.getFixedT(to.locale, 'monitoring');
     const percent = (value: number) => new Intl.NumberFormat(to.locale, { style: 'percent', maximumFractionDigits: 0 }).format(value);
     const url = this.deps.operatorUrl(condition.brandId);
-    const cooldownMinutes = Math.round(this.settings.cooldownMs / 60_000);
+    const cooldownMinutes = Math.round(settings.cooldownMs / 60_000);
     let subject: string;
     let body: string;
     if (condition.kind === MONITOR_NOTICE_KINDS.answerRatio) {
@@ -161,15 +174,15 @@ export class MonitorAlerts {
         brand: brandName,
         carrier: condition.carrier ?? t('unnamedCarrier'),
         asr: percent(condition.asr),
-        threshold: percent(this.settings.asrAlertBelow),
+        threshold: percent(settings.asrAlertBelow),
         answered: condition.answered,
         attempts: condition.attempts,
-        minutes: Math.round(this.settings.asrWindowMs / 60_000),
+        minutes: Math.round(settings.asrWindowMs / 60_000),
       };
       subject = t('email.answerRatio.subject', vars);
       body = t('email.answerRatio.body', vars);
     } else {
-      const vars = { brand: brandName, count: condition.failures, threshold: this.settings.webhookFailuresAlertAt, minutes: Math.round(this.settings.webhookFailureWindowMs / 60_000) };
+      const vars = { brand: brandName, count: condition.failures, threshold: settings.webhookFailuresAlertAt, minutes: Math.round(settings.webhookFailureWindowMs / 60_000) };
       subject = t('email.webhookFailures.subject', vars);
       body = t('email.webhookFailures.body', vars);
     }

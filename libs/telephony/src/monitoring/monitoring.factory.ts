@@ -1,9 +1,10 @@
-import type { JobQueue, Keyring, Metrics } from '@tero/core';
+import { type JobQueue, type Keyring, type Metrics, PeriodicSweep } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { i18n as I18nInstance } from 'i18next';
 import type { Logger } from 'pino';
 import { type BrandIngestion, JambonzIngestion } from './jambonz-ingestion';
 import { type MonitorAlertOutcome, MonitorAlerts, type MonitoringNotify } from './monitor-alerts';
+import { MonitoringThresholds } from './monitoring-thresholds';
 import { MonitoringQueries } from './monitoring.queries';
 import { DEFAULT_MONITORING_SETTINGS, type MonitoringSettings } from './monitoring.settings';
 
@@ -48,8 +49,10 @@ export interface Monitoring {
   ingestion: JambonzIngestion;
   queries: MonitoringQueries;
   alerts: MonitorAlerts;
+  /** Each brand's alert thresholds, set by the operator over the instance's. */
+  thresholds: MonitoringThresholds;
   metrics?: Metrics;
-  /** The thresholds and windows in force (the page states them). */
+  /** The instance's thresholds and windows (a brand's own thresholds override the alerting ones). */
   settings: Readonly<MonitoringSettings>;
   /** Polls one brand and checks its alerts, now, in this process. */
   runBrand(brandId: string): Promise<BrandMonitoringRun>;
@@ -67,9 +70,8 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
   const onError = (area: string) => deps.metrics?.countError(area);
   const ingestion = new JambonzIngestion({ db: deps.db, keyring: deps.keyring, logger: log, settings: deps.settings, timeoutMs: deps.timeoutMs, fetch: deps.fetch, onError, clock: deps.clock });
   const queries = new MonitoringQueries(deps.db, clock);
-  const alerts = new MonitorAlerts({ db: deps.db, i18n: deps.i18n, notify: deps.notify, from: deps.from, operatorUrl: deps.operatorUrl, logger: log, settings: deps.settings, clock: deps.clock });
-  let timer: NodeJS.Timeout | null = null;
-  let first: NodeJS.Timeout | null = null;
+  const thresholds = new MonitoringThresholds(deps.db, deps.settings);
+  const alerts = new MonitorAlerts({ db: deps.db, i18n: deps.i18n, notify: deps.notify, from: deps.from, operatorUrl: deps.operatorUrl, logger: log, settings: deps.settings, thresholds, clock: deps.clock });
 
   const runBrand = async (brandId: string): Promise<BrandMonitoringRun> => {
     const ingested = await ingestion.ingestBrand(brandId);
@@ -93,10 +95,22 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
     return Promise.all(brands.map((brandId) => deps.jobs.enqueue(MONITORING_BRAND_JOB, { brandId }, { jobId: `monitoring-brand-${brandId}-${n}` })));
   };
 
+  const periodic = new PeriodicSweep(deps.jobs, {
+    name: MONITORING_SWEEP_JOB,
+    run: async () => ({ enqueued: (await sweep()).length }),
+    logger: log,
+    intervalMs,
+    now: () => clock().getTime(),
+    firstDelayMs: deps.firstDelayMs,
+    // A failed sweep is enqueued again the next minute.
+    attempts: 1,
+  });
+
   return {
     ingestion,
     queries,
     alerts,
+    thresholds,
     metrics: deps.metrics,
     settings: Object.freeze({ ...DEFAULT_MONITORING_SETTINGS, ...deps.settings }),
     runBrand,
@@ -112,24 +126,11 @@ export function createMonitoring(deps: MonitoringDeps): Monitoring {
         // A failed poll keeps its cursor and the next minute asks again: no retries of a job here.
         { attempts: 1 },
       );
-      deps.jobs.register(MONITORING_SWEEP_JOB, async () => ({ enqueued: (await sweep()).length }), { attempts: 1 });
-      if (!processJobs || timer) return;
-      const tick = () =>
-        deps.jobs.enqueue(MONITORING_SWEEP_JOB, {}, { jobId: `monitoring-sweep-${slot()}` }).then(
-          () => undefined,
-          (err: unknown) => log.warn({ err }, 'monitoring: could not enqueue the sweep'),
-        );
-      timer = setInterval(() => void tick(), intervalMs);
-      timer.unref();
-      // A timer rather than a delayed job: a queue drained (shutdown, tests) does not wait for it.
-      first = setTimeout(() => void tick(), deps.firstDelayMs ?? 60_000);
-      first.unref();
+      periodic.register();
+      if (processJobs) await periodic.start();
     },
     stop() {
-      if (timer) clearInterval(timer);
-      if (first) clearTimeout(first);
-      timer = null;
-      first = null;
+      periodic.stop();
     },
   };
 }

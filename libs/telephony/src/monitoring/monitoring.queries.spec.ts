@@ -46,11 +46,11 @@ describe.each(kinds)('MonitoringQueries on %s', (kind) => {
     record(a, null, 'carrier-b', at('10:00'), 404);
     record(a, client1, 'carrier-a', new Date('2026-03-08T10:00:00Z'), 200, 999); // before the 24 h window
     record(b, clientB, 'carrier-a', at('14:00'), 200, 500); // another brand
-    const alert = (brand: Brand, alertType: string, occurredAt: Date) =>
-      em.create(JambonzAlert, { brand, alertType, occurredAt, message: alertType, fingerprint: createHash('sha256').update(`${++n}`).digest('hex') });
-    alert(a, 'webhook-failure', at('14:50'));
+    const alert = (brand: Brand, alertType: string, occurredAt: Date, client: Client | null = null) =>
+      em.create(JambonzAlert, { brand, client, alertType, occurredAt, message: alertType, fingerprint: createHash('sha256').update(`${++n}`).digest('hex') });
+    alert(a, 'webhook-failure', at('14:50'), client2);
     alert(a, 'webhook-failure', at('14:55'));
-    alert(a, 'webhook-connection-failure', at('15:10'));
+    alert(a, 'webhook-connection-failure', at('15:10'), client2);
     alert(a, 'tts-failure', at('14:00'));
     alert(b, 'webhook-failure', at('14:00'));
     const call = (brand: Brand, client: Client, startedAt: Date, latencies: (number | null)[]) => {
@@ -94,6 +94,9 @@ describe.each(kinds)('MonitoringQueries on %s', (kind) => {
     expect(byClient.get(ids.client2)).toMatchObject({ clientName: 'Pipe Pros', attempts: 2, answered: 1, asr: 0.5, averageDurationSeconds: 90 });
     expect(byClient.get(null)).toMatchObject({ clientName: null, attempts: 1, answered: 0, asr: 0, averageDurationSeconds: null, sipStatuses: [{ status: 404, calls: 1 }] });
     expect(byClient.has(ids.clientB)).toBe(false);
+    // Webhook failures per client: those attributed to a client's call; the rest count in the totals only.
+    expect([byClient.get(ids.client1)!.webhookFailures, byClient.get(ids.client2)!.webhookFailures, byClient.get(null)!.webhookFailures]).toEqual([0, 2, 1]);
+    expect(o.totals.webhookFailures).toBe(3);
     expect(o.alertTypes).toEqual([
       { alertType: 'webhook-failure', count: 2 },
       { alertType: 'tts-failure', count: 1 },

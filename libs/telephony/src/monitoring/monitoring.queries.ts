@@ -44,6 +44,8 @@ export interface ClientFigures extends CallFigures {
   clientName: string | null;
   /** Speech-to-text latency jambonz reported for the client's callers' turns, nearest-rank percentiles (ms). */
   stt: LatencyFigures;
+  /** jambonz's webhook-failure alerts about the client's calls (attributed by the alert's call sid). */
+  webhookFailures: number;
 }
 
 export interface LatencyFigures {
@@ -170,6 +172,14 @@ export class MonitoringQueries {
         group by a.alert_type`,
       [...brands, from, to],
     );
+    const clientFailures = await selectRows(
+      em,
+      `select a.brand_id, a.client_id, count(*) as n
+         from jambonz_alerts a
+        where a.brand_id ${inBrands} and a.occurred_at >= ? and a.occurred_at < ? and a.alert_type ${this.sql.inList(webhookTypes)}
+        group by a.brand_id, a.client_id`,
+      [...brands, from, to, ...webhookTypes],
+    );
     const clientNames = await selectRows(em, `select c.id, c.name, c.brand_id from clients c where c.brand_id ${inBrands}`, brands);
     const stt = await this.sttLatency(brands, from, to);
 
@@ -202,6 +212,16 @@ export class MonitoringQueries {
     for (const [clientId, figures] of stt.byClient) {
       const key = `${figures.brandId}\u0000${clientId}`;
       if (!clients.has(key)) clients.set(key, { brandId: figures.brandId, clientId, group: newGroup() });
+    }
+
+    // Clients whose calls' webhooks failed get their row, even without an ingested call record.
+    const failuresByClient = new Map<string, number>();
+    for (const row of clientFailures) {
+      const clientId = idOrNull(row.client_id);
+      const key = `${String(row.brand_id)}\u0000${clientId ?? ''}`;
+      failuresByClient.set(key, num(row.n));
+      // Failures no call of ours explains stay in the totals only.
+      if (clientId && !clients.has(key)) clients.set(key, { brandId: String(row.brand_id), clientId, group: newGroup() });
     }
 
     const failuresByBucket = new Map(failures.map((row) => [num(row.at), num(row.failures)]));
@@ -241,6 +261,7 @@ export class MonitoringQueries {
           clientName: clientId ? (names.get(clientId) ?? null) : null,
           ...figuresOf(group),
           stt: (clientId && stt.byClient.get(clientId)?.figures) || noStt,
+          webhookFailures: failuresByClient.get(`${brandId}\u0000${clientId ?? ''}`) ?? 0,
         }))
         .sort((a, b) => b.attempts - a.attempts || String(a.clientName).localeCompare(String(b.clientName))),
       alertTypes: types,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventBus, JobQueue, Keyring } from '@tero/core';
+import { type EventBus, type JobQueue, type Keyring, PeriodicSweep } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
@@ -101,14 +101,18 @@ export function createProvisioning(deps: ProvisioningDeps): Provisioning {
 
   /** This process's last request per brand, shared while it waits. */
   const waiting = new Map<string, string>();
-  let timer: NodeJS.Timeout | null = null;
-  let first: NodeJS.Timeout | null = null;
   const unsubscribe: Array<() => void> = [];
-  const enqueueSweep = () =>
-    deps.jobs.enqueue(RECONCILE_SWEEP_JOB, {}, { jobId: `jambonz-reconcile-${Math.floor(now().getTime() / intervalMs)}` }).then(
-      () => undefined,
-      (err: unknown) => log.warn({ err }, 'could not enqueue the jambonz reconciliation'),
-    );
+  // A pass's failures are on its connection, with their own backoff: one try per job.
+  const periodic = new PeriodicSweep(deps.jobs, {
+    name: RECONCILE_SWEEP_JOB,
+    run: async () => (await reconciler.reconcileDue()).map(summary),
+    logger: log,
+    intervalMs,
+    now: () => now().getTime(),
+    // The first sweep waits a little: `npm start` migrates the database after the kernel is up.
+    firstDelayMs: Math.min(intervalMs, 60_000),
+    attempts: 1,
+  });
 
   provisioning = {
     connections,
@@ -128,8 +132,7 @@ export function createProvisioning(deps: ProvisioningDeps): Provisioning {
       return id;
     },
     async start({ processJobs }) {
-      // A pass's failures are on its connection, with their own backoff: one try per job.
-      deps.jobs.register(RECONCILE_SWEEP_JOB, async () => (await reconciler.reconcileDue()).map(summary), { attempts: 1 });
+      periodic.register();
       deps.jobs.register<{ brandId: string; rotateSecret?: boolean }>(
         RECONCILE_BRAND_JOB,
         async (job) => summary(await reconciler.reconcileBrand(job.data.brandId, { force: true, rotateSecret: job.data.rotateSecret === true })),
@@ -141,18 +144,10 @@ export function createProvisioning(deps: ProvisioningDeps): Provisioning {
           await provisioning.requestSync(event.brandId, { rotateSecret: payload.rotateSecret === true });
         }),
       );
-      if (!processJobs || timer) return;
-      timer = setInterval(() => void enqueueSweep(), intervalMs);
-      timer.unref();
-      // The first sweep waits a little: `npm start` migrates the database after the kernel is up.
-      first = setTimeout(() => void enqueueSweep(), Math.min(intervalMs, 60_000));
-      first.unref();
+      if (processJobs) await periodic.start();
     },
     stop() {
-      if (timer) clearInterval(timer);
-      if (first) clearTimeout(first);
-      timer = null;
-      first = null;
+      periodic.stop();
       for (const off of unsubscribe.splice(0)) off();
     },
   };

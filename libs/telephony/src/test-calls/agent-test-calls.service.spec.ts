@@ -165,7 +165,7 @@ describe('AgentTestCalls (typed turns through the jambonz simulator)', () => {
       if (path === '/hooks/jambonz/call') return body.from === '+15550107777' ? [{ verb: 'dequeue', name: 'bright', actionHook: '/hooks/jambonz/dequeue', timeout: 5 }] : [gather('How can I help?')];
       if (path === '/hooks/jambonz/turn') return [{ verb: 'say', text: 'Putting you through.' }, dial];
       if (path === '/hooks/jambonz/dial') return body.dial_call_status === 'completed' ? [{ verb: 'hangup' }] : [{ verb: 'say', text: 'Please hold.' }, enqueue];
-      if (path === '/hooks/jambonz/queue-wait') return body.queue_time >= 60 ? [{ verb: 'leave' }] : [{ verb: 'pause', length: 10 }];
+      if (path === '/hooks/jambonz/queue-wait') return Number(body.queue_time) >= 60 ? [{ verb: 'leave' }] : [{ verb: 'pause', length: 10 }];
       if (path === '/hooks/jambonz/queue') return [{ verb: 'say', text: `Queue over: ${String(body.queue_result)}.` }, { verb: 'hangup' }];
       return [{ verb: 'hangup' }];
     }, CLIENT_SECRET).start();
