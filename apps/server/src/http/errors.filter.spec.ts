@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { ArgumentsHost } from '@nestjs/common';
+import { type ArgumentsHost, HttpException } from '@nestjs/common';
 import { createI18n } from '@tero/core';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Kernel } from '../kernel';
@@ -51,6 +51,17 @@ describe('ErrorsFilter and errors raised by Fastify before a controller', () => 
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('http.bad_request');
     await app.close();
+  });
+
+  it('translates Fastify’s errors as Nest’s adapter hands them over (an HttpException with the error as its cause)', async () => {
+    const i18n = await createI18n(join(__dirname, '../../../../locales'));
+    const filter = new ErrorsFilter({ i18n, metrics: { countError: () => undefined } } as unknown as Kernel);
+    const cause = Object.assign(new Error('Request body is too large'), { code: 'FST_ERR_CTP_BODY_TOO_LARGE', statusCode: 413 });
+    let sent: { status?: number; body?: unknown } = {};
+    const reply = { code: (status: number) => ({ send: (body: unknown) => (sent = { status, body }) }), header: () => reply };
+    const request = { url: '/voice/samples', headers: { accept: 'application/json' }, tero: { locale: 'es' }, log: { error: () => undefined } };
+    filter.catch(new HttpException('Request body is too large', 413, { cause }), { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost);
+    expect(sent).toEqual({ status: 413, body: { error: { code: 'http.payload_too_large', message: 'La solicitud es demasiado grande.' } } });
   });
 
   it('still answers an unknown error 500 without its details', async () => {

@@ -11,6 +11,8 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'http.unsupported_media_type',
 };
 
+const fastifyCode = (error: { code: string }) => FASTIFY_CODES[error.code] ?? 'http.bad_request';
+
 /** An error Fastify raised about the request itself (`FST_ERR_…` with a 4xx `statusCode`), not a failure of ours. */
 export function isFastifyClientError(error: unknown): error is Error & { code: string; statusCode: number } {
   if (!(error instanceof Error)) return false;
@@ -42,12 +44,14 @@ export class ErrorsFilter implements ExceptionFilter {
       if (error instanceof ValidationError) fields = error.problems;
     } else if (error instanceof HttpException) {
       status = error.getStatus();
-      code = status === 404 ? 'not_found' : `http.${status}`;
+      // Nest's Fastify adapter wraps Fastify's own 4xx errors; they get our code and a translated message.
+      code = isFastifyClientError(error.cause) ? fastifyCode(error.cause) : status === 404 ? 'not_found' : `http.${status}`;
       message = error.message;
     } else if (isFastifyClientError(error)) {
-      // Raised by Fastify before any controller runs (a body over the limit, a content type no route takes).
+      // Raised by Fastify before any controller runs (a body over the limit, a content type no route
+      // takes) and not wrapped: its status is kept, never a 500.
       status = error.statusCode;
-      code = FASTIFY_CODES[error.code] ?? 'http.bad_request';
+      code = fastifyCode(error);
       message = error.message;
     }
     if (status >= 500) {
