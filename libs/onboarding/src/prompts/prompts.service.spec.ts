@@ -162,5 +162,10 @@ describe.each(kinds)('prompt versions on %s', (kind) => {
     await jobs.drain();
     const claimed = (await prompts.draft(ctxA, 'en'))!.scenarioReport!;
     expect(claimed.results.every((r) => !r.passed && r.misses.some((m) => m.includes('claimed a booking')))).toBe(true);
+
+    // One run at a time on a draft.
+    const running = { ...claimed, state: 'running' as const, startedAt: new Date().toISOString(), finishedAt: null, results: [] };
+    await t.db.forTenant(ctxA).nativeUpdate(PromptVersion, { client: ctxA.clientId, slot: 'draft' }, { scenarioReport: running });
+    await expect(prompts.runScenarios(ctxA, 'en')).rejects.toMatchObject({ code: 'prompts.scenarios_running' });
   });
 });

@@ -132,6 +132,8 @@ const MAX_NOTE = 500;
 /** Compare-and-set races a save, publish or rollback retries before it gives up. */
 const ATTEMPTS = 4;
 const MAX_CACHED_CLIENTS = 5_000;
+/** After this, a run still marked running is taken for dead and another may start. */
+const RUN_GIVEN_UP_MS = 10 * 60_000;
 /** How long a replica trusts its cached published prompt if the event of a newer one never reached it. */
 const PUBLISHED_TTL_MS = 30_000;
 
@@ -461,6 +463,11 @@ export function createPrompts(deps: PromptsDeps): Prompts {
       checkLocale(f, locale);
       const draft = await findVersion(em(ctx), f.client.id, locale, { slot: 'draft' });
       if (!draft) throw new TeroError('prompts.no_draft', 'there is no draft to test', { locale }, { status: 409 });
+      const report = draft.scenarioReport;
+      // One run at a time per draft (an LLM engine's runs cost money); a run whose process died is given up after a while.
+      if (report?.state === 'running' && clock().getTime() - Date.parse(report.startedAt) < RUN_GIVEN_UP_MS) {
+        throw new TeroError('prompts.scenarios_running', 'the scenarios are already running on this draft', { locale }, { status: 409 });
+      }
       if (!f.pack.scenarios.some((s) => s.locale === locale)) {
         throw new TeroError('prompts.no_scenarios', `the pack has no scenario in ${locale}`, { locale }, { status: 409 });
       }
