@@ -201,6 +201,19 @@ describe.each(kinds)('SequenceEngine on %s', (kind) => {
     expect(await subjects()).toEqual(['Termine de configurar Clinic One']);
   });
 
+  it('ends as completed, sending nothing more, once stored state says the goal is reached (an event nobody heard)', async () => {
+    let reached = false;
+    const e = engine([{ ...REMINDERS, goalReached: () => reached }]);
+    const id = await e.enroll(ctx, owner.id, REMINDERS.id);
+    now = new Date(now.getTime() + DAY + 1);
+    expect(await e.sweep()).toMatchObject({ sent: 1 });
+    reached = true;
+    now = new Date(now.getTime() + 3 * DAY);
+    expect(await e.sweep()).toMatchObject({ sent: 0, skipped: 0, failed: 0 });
+    expect(await subjects()).toHaveLength(1);
+    expect((await t.db.forTenant(ctx).findOneOrFail(EmailEnrollment, { id: id! })).status).toBe('completed');
+  });
+
   it('refuses a sequence defined twice, out of order, empty, or with words missing', () => {
     const e = engine();
     expect(() => e.define(WELCOME)).toThrow(/defined twice/);

@@ -247,9 +247,13 @@ export class SequenceEngine {
         await this.finish(ctx, enrollment, 'unsubscribed');
         return done;
       }
+      const context: StepContext = { ctx, brand, client, user, enrollment, now };
+      if (sequence.goalReached && (await sequence.goalReached(context))) {
+        await this.finish(ctx, enrollment, 'completed');
+        return done;
+      }
       const following = sequence.steps[index + 1];
       const overtaken = following !== undefined && this.dueAt(enrollment, following) <= now;
-      const context: StepContext = { ctx, brand, client, user, enrollment, now };
       const send = !overtaken && (step.condition ? await step.condition(context) : true);
       const messageId = randomUUID();
       if (await this.claim(ctx, enrollment, index, step, messageId, send ? 'sent' : 'skipped', now)) {

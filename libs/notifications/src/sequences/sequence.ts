@@ -39,5 +39,10 @@ export interface EmailSequence {
   category: EmailCategory;
   /** The event type that ends the sequence for the client it names: `onboarding.completed`. */
   goalEvent?: string;
+  /**
+   * Whether the goal is reached, read from stored state before each step: the backstop for a goal event
+   * nobody heard (events are not durable). True ends the enrollment as completed, sending nothing.
+   */
+  goalReached?: (context: StepContext) => boolean | Promise<boolean>;
   steps: SequenceStep[];
 }

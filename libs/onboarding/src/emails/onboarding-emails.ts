@@ -1,6 +1,6 @@
 import type { EventBus } from '@tero/core';
-import { type Database, User } from '@tero/db';
-import type { EmailSequence, SequenceEngine } from '@tero/notifications';
+import { type Database, OnboardingState, User } from '@tero/db';
+import type { EmailSequence, SequenceEngine, StepContext } from '@tero/notifications';
 import type { TenantContext } from '@tero/sdk';
 import { CALL_EVENTS } from '@tero/telephony';
 import type { Logger } from 'pino';
@@ -28,7 +28,7 @@ export const ONBOARDING_SEQUENCE_IDS = {
  * - "first call received", once per client, to its first owner, on the first ended call (transactional);
  * - follow-ups after completion: tips on day 7, the first month's summary on day 30 (unsubscribable).
  */
-export const ONBOARDING_SEQUENCES: readonly EmailSequence[] = [
+export const ONBOARDING_SEQUENCES: readonly EmailSequence[] = Object.freeze([
   {
     id: ONBOARDING_SEQUENCE_IDS.welcome,
     category: 'transactional',
@@ -60,7 +60,7 @@ export const ONBOARDING_SEQUENCES: readonly EmailSequence[] = [
       { templateId: 'onboarding.firstMonth', delayMs: 30 * DAY, ctaPath: '/dashboard' },
     ],
   },
-];
+]);
 
 export interface OnboardingEmailsDeps {
   db: Database;
@@ -73,12 +73,21 @@ export interface OnboardingEmailsDeps {
  * Every replica hears the events; an enrollment is unique per (client, person, sequence), so each one
  * enrolls once however many replicas or deliveries there are.
  */
+/** Whether the client's setup wizard is complete, from its stored state (the reminders' goal, read before each). */
+export async function wizardComplete(db: Database, context: StepContext): Promise<boolean> {
+  const state = await db.forTenant(context.ctx).findOne(OnboardingState, { client: context.client.id }, { fields: ['completedAt'] });
+  return Boolean(state?.completedAt);
+}
+
 export class OnboardingEmails {
   /** Clients whose first call was handled in this process: later calls cost no query. */
   private readonly firstCallDone = new Set<string>();
 
   constructor(private readonly deps: OnboardingEmailsDeps) {
-    for (const sequence of ONBOARDING_SEQUENCES) deps.engine.define(sequence);
+    // The reminders also read the wizard's state before each step, in case the completion event was missed.
+    for (const sequence of ONBOARDING_SEQUENCES) {
+      deps.engine.define(sequence.goalEvent === ONBOARDING_EVENTS.completed ? { ...sequence, goalReached: (context) => wizardComplete(deps.db, context) } : sequence);
+    }
   }
 
   /** Subscribes to sign-ups, completions and ended calls; returns the function that unsubscribes. */
