@@ -500,14 +500,13 @@ export function createPrompts(deps: PromptsDeps): Prompts {
 class AlreadyPublished extends Error {}
 
 function viewOf(row: PromptVersion): PromptVersionView {
-  const author = row.author as unknown as { id?: string } | string | null | undefined;
   return {
     number: row.number,
     locale: row.locale,
     status: row.status,
     systemPrompt: row.systemPrompt,
     greeting: row.greeting,
-    authorId: typeof author === 'string' ? author : (author?.id ?? null),
+    authorId: row.author?.id ?? null,
     authorName: row.authorName,
     note: row.note,
     copiedFrom: row.copiedFrom ?? null,
