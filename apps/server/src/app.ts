@@ -28,6 +28,7 @@ import { PromptsPagesController } from './prompts/prompts-pages.controller';
 import { ListenStreamsEndpoint } from './recordings/listen-streams.endpoint';
 import { RecordingsApiController, RecordingsPagesController } from './recordings/recordings.controller';
 import { TelephonyPagesController } from './telephony/telephony-pages.controller';
+import { SetupPagesController } from './setup/setup-pages.controller';
 import { VOICE_UPLOAD_LIMITS, VoicePagesController } from './voices/voice-pages.controller';
 
 function appModule(kernel: Kernel): DynamicModule {
@@ -36,7 +37,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }

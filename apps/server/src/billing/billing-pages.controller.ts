@@ -14,6 +14,12 @@ import { prepareLook, renderPage } from '../pages/render';
 
 
 type Form = Record<string, unknown>;
+
+/**
+ * How long the link that signs a new owner in after the checkout stays usable: long enough to fill in a
+ * card at the payment provider; it works once.
+ */
+const SIGNUP_HANDOVER_SECONDS = 60 * 60;
 const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
 
 /** Digits after the decimal point of a currency (2 for USD, 0 for JPY). */
@@ -352,14 +358,18 @@ export class BillingPagesController {
       }
       const client = await this.kernel.accounts.createClient(ctx, { name: businessName, slug, professionPack: str(form.profession), locale: request.tero.locale }, { status: 'onboarding' });
       const clientCtx: TenantContext = { ...ctx, clientId: client.id };
-      await this.kernel.accounts.createUser(clientCtx, { email: str(form.email), name: str(form.ownerName), role: 'client_owner', password: typeof form.password === 'string' ? form.password : '', locale: request.tero.locale });
+      const owner = await this.kernel.accounts.createUser(clientCtx, { email: str(form.email), name: str(form.ownerName), role: 'client_owner', password: typeof form.password === 'string' ? form.password : '', locale: request.tero.locale });
+      // The agent profile from the pack and the setup wizard; the owner comes back from the checkout to
+      // the wizard on the client's host, signed in by a one-time link (cookies are per host).
+      await this.kernel.wizard.begin(clientCtx, { userId: owner.id });
+      const handover = new URL(await this.kernel.auth.issueMagicLink(owner, SIGNUP_HANDOVER_SECONDS)).searchParams.get('token') ?? '';
       const clientOrigin = this.origin(request, this.kernel.resolver.clientHost(host.brand, client.slug));
       const started = await this.kernel.billing.subscriptions.startCheckout(ctx, {
         clientId: client.id,
         planId: plan.id,
         interval: (str(form.interval) || 'month') as 'month' | 'year',
         provider,
-        successUrl: `${clientOrigin}/billing?checkout=done`,
+        successUrl: `${clientOrigin}/setup/welcome?token=${encodeURIComponent(handover)}`,
         cancelUrl: `${clientOrigin}/billing?checkout=canceled`,
       });
       return reply.redirect(started.redirectUrl, 303);

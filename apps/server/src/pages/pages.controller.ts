@@ -141,7 +141,18 @@ export class PagesController {
     if (!this.requireRole(request, ['client'], ['client_owner', 'client_staff', 'brand_admin'])) return reply.redirect('/login', 303);
     const host = request.tero.host as Extract<typeof request.tero.host, { kind: 'client' }>;
     const client = await this.kernel.accounts.getClient(tenantContextOf(request.tero), host.client.id);
+    // A client that signed up sees its setup checklist until the wizard is complete.
+    const setup = await this.kernel.wizard.state(tenantContextOf(request.tero));
     return this.html(request, reply, 'dashboard', {
+      setup:
+        setup && !setup.completedAt
+          ? {
+              doneCount: setup.doneCount,
+              total: setup.total,
+              percent: setup.percent,
+              items: setup.items.map((item) => ({ step: item.step, done: item.done, label: this.kernel.i18n.t(`onboarding:steps.${item.step}.title`, { lng: request.tero.locale }) })),
+            }
+          : null,
       title: client.name,
       client: {
         name: client.name,
