@@ -359,7 +359,7 @@ export const THEME_HELPERS = [
  * namespace, nested keys, `{{var}}` interpolation, plural forms as `key_one` / `key_other`. `en` is
  * the reference: other locales have the same keys (LOCALE010) with the same variables (LOCALE012).
  */
-export const LOCALE_NAMESPACES = ['ui', 'emails', 'calls', 'errors', 'billing', 'numbers', 'monitoring', 'recordings', 'onboarding', 'voices', 'prompts'] as const;
+export const LOCALE_NAMESPACES = ['ui', 'emails', 'calls', 'errors', 'billing', 'numbers', 'monitoring', 'recordings', 'onboarding', 'voices', 'prompts', 'analytics'] as const;
 export type LocaleNamespace = (typeof LOCALE_NAMESPACES)[number];
 
 /** The locale every other one is compared with. */

@@ -15,7 +15,7 @@ describe('lintLocales', () => {
   it('reports each LOCALE rule against en', async () => {
     expect(await lines('broken')).toEqual([
       'es/calls.json LOCALE010 error namespace file missing (1 key in en)',
-      'es/notes.json LOCALE002 error unknown namespace file; expected one of ui.json, emails.json, calls.json, errors.json, billing.json, numbers.json, monitoring.json, recordings.json, onboarding.json, voices.json, prompts.json',
+      'es/notes.json LOCALE002 error unknown namespace file; expected one of ui.json, emails.json, calls.json, errors.json, billing.json, numbers.json, monitoring.json, recordings.json, onboarding.json, voices.json, prompts.json, analytics.json',
       'es/ui.json LOCALE010 error "app.bye" is missing (present in en)',
       'es/ui.json LOCALE011 warning "app.extra" is not in en',
       'es/ui.json LOCALE012 error "app.greeting" lacks {{name}} and has {{nombre}} not in en',

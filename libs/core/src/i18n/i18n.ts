@@ -4,7 +4,7 @@ import i18next, { type i18n as I18nInstance } from 'i18next';
 
 export const SUPPORTED_LOCALES = ['en', 'es', 'fr'] as const;
 export type Locale = (typeof SUPPORTED_LOCALES)[number];
-export const NAMESPACES = ['ui', 'emails', 'calls', 'errors', 'billing', 'numbers', 'monitoring', 'recordings', 'onboarding', 'voices', 'prompts'] as const;
+export const NAMESPACES = ['ui', 'emails', 'calls', 'errors', 'billing', 'numbers', 'monitoring', 'recordings', 'onboarding', 'voices', 'prompts', 'analytics'] as const;
 
 export function isSupportedLocale(value: unknown): value is Locale {
   return typeof value === 'string' && (SUPPORTED_LOCALES as readonly string[]).includes(value);

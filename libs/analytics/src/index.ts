@@ -1,0 +1,5 @@
+/**
+ * `@tero/analytics`: what clients see of their calls — the daily rollups and the dashboard's figures, the
+ * call log's search, reports and exports, and the client API's keys.
+ */
+export * from './analytics.types';
