@@ -1,8 +1,13 @@
 // The voice page (/voice): records the owner with the microphone (MediaRecorder, WebM/Opus) and uploads
 // the recording through the same form endpoint as files; while a voice is cloning, follows the job
-// through /voice/status and reloads the page once it is done. Plain script, no dependencies.
+// through /voice/status and shows the page again once it is done. Plain script, no dependencies.
 (function () {
   'use strict';
+
+  // Back to the page itself: a reload after a form's POST (/voice/samples, /voice/clone…) would post it again.
+  function home() {
+    window.location.assign(window.location.pathname === '/voice' ? window.location.href : '/voice');
+  }
 
   var status = document.querySelector('[data-test="voice-status"]');
   if (status && status.getAttribute('data-status') === 'cloning') followCloning(status);
@@ -17,7 +22,7 @@
         .then(function (res) { return res.ok ? res.json() : null; })
         .then(function (state) {
           if (!state) return setTimeout(poll, 5000);
-          if (state.status !== 'cloning') return window.location.reload();
+          if (state.status !== 'cloning') return home();
           element.setAttribute('data-progress', String(state.progress || 0));
           if (bar) bar.value = state.progress || 0;
           setTimeout(poll, 2000);
@@ -40,7 +45,8 @@
         recorder.stop();
         return;
       }
-      navigator.mediaDevices.getUserMedia({ audio: true }).then(function (stream) {
+      // Raw audio: echo cancellation, noise suppression and gain control change the voice a clone learns.
+      navigator.mediaDevices.getUserMedia({ audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false } }).then(function (stream) {
         var type = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : 'audio/webm';
         recorder = new MediaRecorder(stream, { mimeType: type });
         chunks = [];
@@ -67,7 +73,7 @@
         .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })
         .then(function (result) {
           var refused = result.ok ? (result.body.files || []).filter(function (f) { return f.verdict === 'refused'; }) : [];
-          if (result.ok && !refused.length) return window.location.reload();
+          if (result.ok && !refused.length) return home();
           if (refused.length) {
             state.textContent = refused.map(function (f) { return (f.reasonsText || []).join(' '); }).join(' ');
             button.disabled = false;
