@@ -5,6 +5,7 @@ import type { TenantContext } from '@tero/sdk';
 import { isNumberProblem, parseE164 } from './e164';
 import { type CsvRow, type RowProblem, parseNumbersCsv } from './number-csv';
 import { type NumberSearch, compileSearch } from './number-search';
+import { editNumbersToDelete } from '../provisioning/jambonz-deletions';
 import { ImportRefusedError, clientNotFound, noneAvailable, numberNotFound, numberTaken, transitionRefused } from './numbers.errors';
 
 /**
@@ -90,8 +91,11 @@ export interface SweepResult {
   recycled: number;
 }
 
+/** Bounds of a brand's own quarantine (days). */
+export const QUARANTINE_DAYS_BOUNDS = { min: 1, max: 365 } as const;
+
 export interface NumberPoolOptions {
-  /** Days a released number waits before anyone else may have it. */
+  /** Days a released number waits before anyone else may have it: the instance's, unless a brand sets its own. */
   quarantineDays: number;
   clock?: () => Date;
   /** Told after every change that routing may see (the kernel forgets the call directory's cache, on every replica). */
@@ -170,8 +174,55 @@ export class NumberPool {
     this.now = options.clock ?? (() => new Date());
   }
 
+  /** The instance's quarantine (`NUMBER_QUARANTINE_DAYS`): a brand's own overrides it. */
   get quarantineDays(): number {
     return this.options.quarantineDays;
+  }
+
+  /** The quarantine in force for the brand: its own, else the instance's. */
+  async quarantineDaysFor(brandId: string): Promise<number> {
+    const brand = await this.db.forInstance('a brand\'s quarantine days').findOne(Brand, { id: brandId }, { fields: ['id', 'numberQuarantineDays'] });
+    return brand?.numberQuarantineDays ?? this.options.quarantineDays;
+  }
+
+  /**
+   * The brand admin sets the brand's quarantine (whole days within {@link QUARANTINE_DAYS_BOUNDS}); blank
+   * or null goes back to the instance's. It applies to numbers released from now on (and those the sweep
+   * finds released); a quarantine under way keeps its end. Bad input changes nothing.
+   */
+  async setQuarantineDays(ctx: TenantContext, value: unknown): Promise<number> {
+    const { min, max } = QUARANTINE_DAYS_BOUNDS;
+    const text = typeof value === 'string' ? value.trim() : value;
+    let days: number | null = null;
+    if (text !== '' && text !== null && text !== undefined) {
+      days = typeof text === 'number' ? text : /^\d+$/.test(String(text)) ? Number(text) : NaN;
+      if (!Number.isInteger(days) || days < min || days > max) throw new ValidationError([{ field: 'quarantineDays', reason: `must be a whole number of days from ${min} to ${max}` }]);
+    }
+    await this.db.forInstance('the brand admin sets the brand\'s quarantine').nativeUpdate(Brand, { id: ctx.brandId }, { numberQuarantineDays: days });
+    return days ?? this.options.quarantineDays;
+  }
+
+  /**
+   * Deletes a number from the pool: only one nobody holds (available or quarantined), never an assigned or
+   * reserved one. The delete is conditional on that state, and in the same transaction the number is
+   * queued for the reconciler, which deletes it in jambonz too (when the brand has a connection).
+   */
+  async deleteNumber(ctx: TenantContext, numberId: string): Promise<NumberView> {
+    if (ctx.clientId) throw numberNotFound(String(numberId));
+    if (typeof numberId !== 'string' || !UUID.test(numberId)) throw numberNotFound(String(numberId));
+    const em = this.brandEm(ctx);
+    const row = await em.findOne(PhoneNumber, { id: numberId }, { populate: ['client'] });
+    if (!row) throw numberNotFound(numberId);
+    const deletable: PhoneNumberState[] = ['available', 'quarantined'];
+    if (!deletable.includes(row.state)) throw transitionRefused(row.number, row.state, 'deleted');
+    const gone = view(row);
+    await em.transactional(async (tx) => {
+      const affected = await tx.nativeDelete(PhoneNumber, { id: numberId, state: { $in: deletable } });
+      if (affected !== 1) throw transitionRefused(row.number, row.state, 'deleted');
+      await editNumbersToDelete(tx, ctx.brandId, (numbers) => [...numbers, row.number]);
+    });
+    this.changed(ctx);
+    return gone;
   }
 
   /** The brand's scope: pool work reads and moves numbers that belong to no client yet. */
@@ -494,10 +545,11 @@ export class NumberPool {
 
   /** released → quarantined until now + the quarantine days. */
   private async quarantine(ctx: TenantContext, numberId: string, now: Date, syncState: PhoneNumberSyncState | null): Promise<number> {
+    const days = await this.quarantineDaysFor(ctx.brandId);
     return this.brandEm(ctx).nativeUpdate(
       PhoneNumber,
       { id: numberId, state: 'released' },
-      { state: 'quarantined', quarantinedUntil: new Date(now.getTime() + this.options.quarantineDays * 86_400_000), stateChangedAt: now, updatedAt: now, syncState },
+      { state: 'quarantined', quarantinedUntil: new Date(now.getTime() + days * 86_400_000), stateChangedAt: now, updatedAt: now, syncState },
     );
   }
 
@@ -556,7 +608,7 @@ export class NumberPool {
         affected = await move.nativeUpdate(
           PhoneNumber,
           { id: row.id, state: 'released' },
-          { state: 'quarantined', quarantinedUntil: new Date(now.getTime() + this.options.quarantineDays * 86_400_000), stateChangedAt: now, updatedAt: now, syncState },
+          { state: 'quarantined', quarantinedUntil: new Date(now.getTime() + (await this.quarantineDaysFor(brandId)) * 86_400_000), stateChangedAt: now, updatedAt: now, syncState },
         );
         result.quarantined += affected;
       } else {

@@ -9,6 +9,7 @@ import type { JambonzApplicationRecord, JambonzApplicationSettings, JambonzPhone
 import type { JambonzAccountsService } from '../jambonz-accounts.service';
 import { HOOK_PATHS } from '../jambonz-verbs';
 import type { JambonzConnectionService } from './jambonz-connection.service';
+import { editNumbersToDelete } from './jambonz-deletions';
 import type { SpeechCredentialsService, SpeechKeyInput } from './speech-credentials.service';
 
 /** The name of our application in a brand's jambonz account (one per account: names are unique there). */
@@ -47,11 +48,23 @@ export interface ReconcileReport {
   applicationSid?: string;
   applicationCreated?: boolean;
   secret?: 'unchanged' | 'registered' | 'updated' | 'rotated';
-  numbers: { synced: number; created: number; reassigned: number; unassigned: number; failed: number };
+  numbers: { synced: number; created: number; reassigned: number; unassigned: number; failed: number; deleted: number };
   speech: { pushed: number; failed: number };
   drift: DriftRepair[];
   /** What went wrong, as the connection's `lastError` shows it. */
   error?: string;
+}
+
+/** What removing a brand's jambonz connection did in jambonz, and what it left there. */
+export interface DisconnectReport {
+  brandId: string;
+  /** The brand's jambonz numbers that pointed at our application and no longer do. */
+  numbersUnpointed: number;
+  applicationDeleted: boolean;
+  /** jambonz's refusal or silence, when it could not be cleaned up (our application may still be there). */
+  left: string | null;
+  /** Numbers deleted from our pool that were still to be deleted in jambonz: they stay there. */
+  numbersNotDeleted: string[];
 }
 
 /** A key the reconciler keeps in jambonz (see {@link SpeechCredentialsService}): the brand's and its clients'. */
@@ -153,12 +166,58 @@ export class JambonzReconciler {
         // One brand's trouble (its database rows, a bug) does not stop the others' passes.
         this.reconcileBrand(brandId).catch((error: unknown): ReconcileReport => {
           this.log.error({ err: error, brandId }, 'jambonz reconciliation pass crashed');
-          return { brandId, ok: false, numbers: { synced: 0, created: 0, reassigned: 0, unassigned: 0, failed: 0 }, speech: { pushed: 0, failed: 0 }, drift: [], error: describe(error) };
+          return { brandId, ok: false, numbers: { synced: 0, created: 0, reassigned: 0, unassigned: 0, failed: 0, deleted: 0 }, speech: { pushed: 0, failed: 0 }, drift: [], error: describe(error) };
         }),
       );
       reports.push(...(await Promise.all(batch)));
     }
     return reports;
+  }
+
+  /**
+   * Removes the brand's jambonz connection. What is ours in jambonz goes first: the brand's numbers that
+   * point at our application are unpointed (they stay in jambonz, on their carrier: they are the brand's
+   * numbers, which it may point elsewhere), then our application is deleted, so that nothing routes to
+   * us any more. If jambonz refuses or does not answer, the connection is removed all the same (the admin
+   * asked, and a broken jambonz is a reason to disconnect) and the report says what was left there. Our
+   * numbers stay in the pool with no sync state; numbers still waiting to be deleted in jambonz are left.
+   * Runs after any pass of the brand under way in this process.
+   */
+  disconnect(brandId: string): Promise<DisconnectReport> {
+    const previous = this.running.get(brandId) ?? Promise.resolve(null);
+    const next = previous.catch(() => null).then(() => this.removeConnection(brandId));
+    return next;
+  }
+
+  private async removeConnection(brandId: string): Promise<DisconnectReport> {
+    const ctx: TenantContext = { brandId, clientId: null, locale: 'en' };
+    const em = this.deps.db.forTenant(ctx);
+    const connection = await em.findOne(JambonzConnection, { brand: brandId });
+    if (!connection) throw new TeroError('jambonz.not_connected', 'this brand has no jambonz connection', {}, { status: 409 });
+    const report: DisconnectReport = { brandId, numbersUnpointed: 0, applicationDeleted: false, left: null, numbersNotDeleted: connection.numbersToDelete ?? [] };
+    try {
+      const api = this.deps.connections.clientFor(connection);
+      const apps = (await api.listApplications(connection.accountSid)).filter(
+        (a) => a.account_sid === connection.accountSid && (a.application_sid === connection.applicationSid || a.name === JAMBONZ_APPLICATION_NAME),
+      );
+      const ours = new Set(apps.map((a) => a.application_sid));
+      for (const number of await api.listPhoneNumbers(connection.accountSid)) {
+        if (!number.application_sid || !ours.has(number.application_sid)) continue;
+        await api.updatePhoneNumber(number.phone_number_sid, { application_sid: null });
+        report.numbersUnpointed += 1;
+      }
+      for (const app of apps) await api.deleteApplication(app.application_sid);
+      report.applicationDeleted = apps.length > 0;
+    } catch (error) {
+      if (!(error instanceof TeroError)) throw error;
+      report.left = describe(error);
+    }
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(PhoneNumber, { brand: brandId }, { syncState: null, syncError: null, jambonzSid: null });
+      await tx.nativeDelete(JambonzConnection, { id: connection.id });
+    });
+    this.log.warn({ ...report }, report.left ? 'jambonz connection removed; jambonz could not be cleaned up' : 'jambonz connection removed');
+    return report;
   }
 
   /** One pass for a brand; passes of one brand in this process run one after the other. */
@@ -174,7 +233,7 @@ export class JambonzReconciler {
 
   private async pass(brandId: string, options: ReconcileOptions): Promise<ReconcileReport> {
     const ctx: TenantContext = { brandId, clientId: null, locale: 'en' };
-    const report: ReconcileReport = { brandId, ok: false, numbers: { synced: 0, created: 0, reassigned: 0, unassigned: 0, failed: 0 }, speech: { pushed: 0, failed: 0 }, drift: [] };
+    const report: ReconcileReport = { brandId, ok: false, numbers: { synced: 0, created: 0, reassigned: 0, unassigned: 0, failed: 0, deleted: 0 }, speech: { pushed: 0, failed: 0 }, drift: [] };
     const em = this.deps.db.forTenant(ctx);
     const connection = await em.findOne(JambonzConnection, { brand: brandId });
     if (!connection) return { ...report, skipped: 'no_connection' };
@@ -369,13 +428,60 @@ export class JambonzReconciler {
       }
     }
 
+    const deleted = await this.deleteNumbers(ctx, connection, ours, byDigits, api, report, problems);
+
     for (const stray of theirs) {
-      if (stray.application_sid !== appSid || claimed.has(stray.phone_number_sid)) continue;
+      if (stray.application_sid !== appSid || claimed.has(stray.phone_number_sid) || deleted.has(stray.phone_number_sid)) continue;
       await this.step(() => api.updatePhoneNumber(stray.phone_number_sid, { application_sid: null }));
       stray.application_sid = null;
       report.numbers.unassigned += 1;
       this.drift(report, { kind: 'stray_number_pointed_at_us', number: `+${stray.number}`, detail: 'no client of ours is assigned this number; it no longer reaches our application' });
     }
+  }
+
+  /**
+   * Numbers deleted from our pool are deleted in jambonz: each jambonz number with those digits, unless the
+   * number is back in our pool meanwhile (imported again: then it is ours to sync, not to delete). A number
+   * leaves the list once jambonz confirmed (or no longer has it); a refusal keeps it there for the next pass.
+   */
+  private async deleteNumbers(
+    ctx: TenantContext,
+    connection: JambonzConnection,
+    ours: PhoneNumber[],
+    byDigits: Map<string, JambonzPhoneNumberRecord[]>,
+    api: JambonzApiClient,
+    report: ReconcileReport,
+    problems: string[],
+  ): Promise<Set<string>> {
+    const deleted = new Set<string>();
+    const pending = connection.numbersToDelete ?? [];
+    if (!pending.length) return deleted;
+    const kept = new Set(ours.map((n) => n.number));
+    const done: string[] = [];
+    for (const number of pending) {
+      if (!kept.has(number)) {
+        try {
+          for (const theirs of byDigits.get(digitsOf(number)) ?? []) {
+            await api.deletePhoneNumber(theirs.phone_number_sid);
+            deleted.add(theirs.phone_number_sid);
+            report.numbers.deleted += 1;
+          }
+          byDigits.delete(digitsOf(number));
+        } catch (error) {
+          if (!(error instanceof JambonzApiError)) throw error;
+          // Gone already (deleted by hand, or by a pass that died before forgetting it): done.
+          if (error.status !== 404) {
+            if (error.retryable) throw new PassAborted(error);
+            problems.push(`${number}: ${describe(error)}`);
+            continue;
+          }
+        }
+        this.log.info({ brandId: ctx.brandId, number }, 'jambonz number deleted after its deletion from the pool');
+      }
+      done.push(number);
+    }
+    await editNumbersToDelete(this.deps.db.forTenant(ctx), ctx.brandId, (numbers) => numbers.filter((n) => !done.includes(n)));
+    return deleted;
   }
 
   private async assignNumber(
