@@ -147,9 +147,11 @@ describe('voice samples and cloning', () => {
     expect(attr(res.text, 'voice-total', 'verdict')).toBe('refused');
     expect(res.text).toContain('at least 30 s are needed to clone');
     expect(res.text).not.toContain('data-test="voice-clone"');
-    const clone = await post('/voice/clone');
+    // Came from the setup wizard: the refusal's page keeps the way back.
+    const clone = await post('/voice/clone', { from: 'setup' });
     expect(clone.status).toBe(400);
     expect(clone.text).toContain('Cloning needs at least 30 seconds of good recordings; you have 20.');
+    expect(clone.text).toContain('href="/setup"');
     expect(await t.kernel.voices.state(ctx)).toEqual({ status: 'samples' });
     expect(await stored()).toHaveLength(1);
     expect(fake.requestCount()).toBe(0);

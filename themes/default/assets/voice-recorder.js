@@ -6,7 +6,8 @@
 
   // Back to the page itself: a reload after a form's POST (/voice/samples, /voice/clone…) would post it again.
   function home() {
-    window.location.assign(window.location.pathname === '/voice' ? window.location.href : '/voice');
+    var marked = document.querySelector('[data-from-setup]');
+    window.location.assign(window.location.pathname === '/voice' ? window.location.href : marked ? '/voice?from=setup' : '/voice');
   }
 
   var status = document.querySelector('[data-test="voice-status"]');
@@ -68,6 +69,7 @@
       state.textContent = label('uploading');
       var form = new FormData();
       form.append('_csrf', element.getAttribute('data-csrf'));
+      if (document.querySelector('[data-from-setup]')) form.append('from', 'setup');
       form.append('samples', blob, 'recording-' + new Date().toISOString().replace(/[:.]/g, '-') + '.webm');
       fetch('/voice/samples', { method: 'POST', body: form, credentials: 'same-origin', headers: { accept: 'application/json' } })
         .then(function (res) { return res.json().then(function (body) { return { ok: res.ok, body: body }; }); })

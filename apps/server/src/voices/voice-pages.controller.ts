@@ -74,7 +74,10 @@ export class VoicePagesController {
     if (!access) return reply.redirect('/login', 303);
     const view: VoiceView = await this.kernel.voices.view(access.ctx);
     const { state } = view;
-    const fromSetup = (request.query as Record<string, unknown> | undefined)?.from === 'setup';
+    // Kept across the page's own forms (a hidden field), so the way back to the wizard stays.
+    const body = request.body;
+    const posted = (isMultipartBody(body) ? body.fields : (body ?? {})) as Record<string, unknown>;
+    const fromSetup = (request.query as Record<string, unknown> | undefined)?.from === 'setup' || posted.from === 'setup';
     await prepareLook(this.kernel, request);
     const html = renderPage(this.kernel, request, 'voice', {
       title: this.t(request, 'voices:page.title'),
