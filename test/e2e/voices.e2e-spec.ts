@@ -264,6 +264,25 @@ describe('voice samples and cloning', () => {
     expect((await profileVoice())?.voiceId).toBe(ready.voiceId);
   });
 
+  it('lets the owner delete the voice: at the vendor, every sample, and the agent back to the standard voice', async () => {
+    const voiceId = (await t.kernel.voices.state(ctx)).voiceId!;
+    const keysBefore = await stored();
+    expect(keysBefore.length).toBeGreaterThan(0);
+    const res = await post('/voice/delete');
+    expect(res.status).toBe(200);
+    expect(attr(res.text, 'voice-status', 'status')).toBe('none');
+    expect(await profileVoice()).toBeNull();
+    await t.kernel.jobs.drain();
+    expect(fake.storedVoices().map((v) => v.voiceId)).not.toContain(voiceId);
+    expect(await stored()).toEqual([]);
+
+    // Cloned again, for the client's deletion below.
+    await upload([{ name: 'again.wav', data: wavFile(speechLike(35)) }]);
+    expect((await post('/voice/clone')).status).toBe(200);
+    await t.kernel.jobs.drain();
+    expect((await t.kernel.voices.state(ctx)).status).toBe('ready');
+  });
+
   it('deletes the client’s vendor voice and samples when its brand admin deletes the client', async () => {
     const admin = await signIn(t, t.logins.brandAdmin);
     const adminHost = t.logins.brandAdmin.host;
