@@ -360,7 +360,7 @@ export class SetupPagesController {
                 id: call.id,
                 ended: call.ended,
                 listening: Boolean(call.awaiting),
-                lines: call.transcript.map((line) => ({ speaker: line.speaker, speakerLabel: this.t(request, `onboarding:testCall.speaker.${line.speaker}`), text: line.text || this.t(request, `onboarding:testCall.kind.${line.kind}`, { defaultValue: line.kind }) })),
+                lines: call.transcript.map((line) => ({ speaker: line.speaker, speakerLabel: this.t(request, `onboarding:steps.testCall.speaker.${line.speaker}`), text: line.text || this.t(request, `onboarding:steps.testCall.kind.${line.kind}`, { defaultValue: line.kind }) })),
               }
             : null,
         };

@@ -186,7 +186,7 @@ export function createWizard(deps: WizardDeps): Wizard {
       { steps, currentStep: mark ? followingOpen(steps, step) : step, completedAt, version: version + 1, updatedAt: now() },
     );
     if (moved !== 1) throw new StepAlreadySavedError(step);
-    return { newlyCompleted: !row.completedAt && complete };
+    return { newlyMarked: mark && !row.steps[step], newlyCompleted: !row.completedAt && complete };
   };
 
   const publish = (ctx: TenantContext, type: string, payload: Record<string, unknown>) =>
@@ -254,7 +254,7 @@ export function createWizard(deps: WizardDeps): Wizard {
       const current = await wizard.values(ctx);
       const state = await load(deps.db.forTenant(ctx), clientId);
       if (state.version !== version) throw new StepAlreadySavedError(step);
-      let outcome: { newlyCompleted: boolean };
+      let outcome: { newlyMarked: boolean; newlyCompleted: boolean };
       let clientChanged = false;
       const locale = current.client.locale;
       switch (step) {
@@ -331,7 +331,7 @@ export function createWizard(deps: WizardDeps): Wizard {
           throw new WizardNotFoundError();
       }
       if (clientChanged) deps.onClientChanged(ctx);
-      await publish(ctx, ONBOARDING_EVENTS.stepCompleted, { step });
+      if (outcome.newlyMarked) await publish(ctx, ONBOARDING_EVENTS.stepCompleted, { step });
       if (outcome.newlyCompleted) await finish(ctx, clientId);
       return view(await load(deps.db.forTenant(ctx), clientId));
     },
