@@ -59,6 +59,7 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   EmailProviderEvent: 'brandShared',
   PromptVersion: 'owned',
   OnboardingState: 'owned',
+  ApiKey: 'owned',
 };
 
 export class TenantViolationError extends TeroError {

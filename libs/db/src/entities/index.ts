@@ -35,6 +35,7 @@ export * from './email-unsubscribe.entity';
 export * from './email-provider-event.entity';
 export * from './prompt-version.entity';
 export * from './onboarding-state.entity';
+export * from './api-key.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -70,6 +71,7 @@ import { EmailUnsubscribe } from './email-unsubscribe.entity';
 import { EmailProviderEvent } from './email-provider-event.entity';
 import { PromptVersion } from './prompt-version.entity';
 import { OnboardingState } from './onboarding-state.entity';
+import { ApiKey } from './api-key.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
@@ -77,4 +79,4 @@ import { User } from './user.entity';
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
   Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
   JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice,
-  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone, OnboardingState];
+  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone, OnboardingState, ApiKey];
