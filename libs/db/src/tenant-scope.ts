@@ -59,6 +59,8 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   EmailProviderEvent: 'brandShared',
   PromptVersion: 'owned',
   OnboardingState: 'owned',
+  ReportSetting: 'owned',
+  ReportDelivery: 'owned',
   ApiKey: 'owned',
 };
 

@@ -35,6 +35,8 @@ export * from './email-unsubscribe.entity';
 export * from './email-provider-event.entity';
 export * from './prompt-version.entity';
 export * from './onboarding-state.entity';
+export * from './report-setting.entity';
+export * from './report-delivery.entity';
 export * from './api-key.entity';
 
 import { Brand } from './brand.entity';
@@ -71,6 +73,8 @@ import { EmailUnsubscribe } from './email-unsubscribe.entity';
 import { EmailProviderEvent } from './email-provider-event.entity';
 import { PromptVersion } from './prompt-version.entity';
 import { OnboardingState } from './onboarding-state.entity';
+import { ReportSetting } from './report-setting.entity';
+import { ReportDelivery } from './report-delivery.entity';
 import { ApiKey } from './api-key.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';

@@ -17,6 +17,8 @@ import { Migration20261127000300OnboardingWizard as PgOnboardingWizard } from '.
 import { Migration20261127000300OnboardingWizard as SqliteOnboardingWizard } from './sqlite/migration-20261127000300-onboarding-wizard';
 import { Migration20261127000400TelephonyOps2 as PgTelephonyOps2 } from './postgresql/migration-20261127000400-telephony-ops-2';
 import { Migration20261127000400TelephonyOps2 as SqliteTelephonyOps2 } from './sqlite/migration-20261127000400-telephony-ops-2';
+import { Migration20261127000700Reports as PgReports } from './postgresql/migration-20261127000700-reports';
+import { Migration20261127000700Reports as SqliteReports } from './sqlite/migration-20261127000700-reports';
 import { Migration20261127000800ApiKeys as PgApiKeys } from './postgresql/migration-20261127000800-api-keys';
 import { Migration20261127000800ApiKeys as SqliteApiKeys } from './sqlite/migration-20261127000800-api-keys';
 
@@ -35,6 +37,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000200EmailSequences', class: SqliteEmailSequences },
     { name: 'Migration20261127000300OnboardingWizard', class: SqliteOnboardingWizard },
     { name: 'Migration20261127000400TelephonyOps2', class: SqliteTelephonyOps2 },
+    { name: 'Migration20261127000700Reports', class: SqliteReports },
     { name: 'Migration20261127000800ApiKeys', class: SqliteApiKeys },
   ],
   postgresql: [
@@ -47,6 +50,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000200EmailSequences', class: PgEmailSequences },
     { name: 'Migration20261127000300OnboardingWizard', class: PgOnboardingWizard },
     { name: 'Migration20261127000400TelephonyOps2', class: PgTelephonyOps2 },
+    { name: 'Migration20261127000700Reports', class: PgReports },
     { name: 'Migration20261127000800ApiKeys', class: PgApiKeys },
   ],
 };
