@@ -60,6 +60,12 @@ describe('SendgridEmailTransport beyond the contract', () => {
     expect(receipt.messageId).toBe(fake.messages[0].messageId);
   });
 
+  it('sends attachments with their name, type and base64 content', async () => {
+    const contentBase64 = Buffer.from('%PDF-1.3 report').toString('base64');
+    await transport().send(ctx, { ...message, attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', contentBase64 }] });
+    expect(fake.messages[0].attachments).toEqual([{ content: contentBase64, filename: 'report.pdf', type: 'application/pdf', disposition: 'attachment' }]);
+  });
+
   it('maps 400 (with SendGrid\'s field errors) and 401 to email.rejected, 429 and 5xx to a retryable email.unavailable', async () => {
     const bad = await caught(transport().send(ctx, { ...message, to: ['not-an-address'] }));
     expect([bad.code, bad.retryable]).toEqual(['email.rejected', false]);

@@ -68,6 +68,7 @@ export class SendgridEmailTransport implements EmailTransport {
       content,
       ...(message.headers && Object.keys(message.headers).length ? { headers: message.headers } : {}),
       ...(message.metadata && Object.keys(message.metadata).length ? { custom_args: message.metadata } : {}),
+      ...(message.attachments?.length ? { attachments: message.attachments.map((file) => ({ content: file.contentBase64, filename: file.filename, type: file.contentType, disposition: 'attachment' })) } : {}),
     };
     const response = await this.request('POST', '/v3/mail/send', body);
     if (response.status !== 202) {

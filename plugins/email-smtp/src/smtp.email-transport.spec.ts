@@ -18,6 +18,8 @@ const ctx: TenantContext = { brandId: 'brand-1', clientId: 'client-1', locale: '
 /** A local SMTP server that requires AUTH, refuses {@link REFUSED} with 550 and keeps what it got. */
 class FakeSmtpServer {
   readonly messages: ReceivedEmail[] = [];
+  /** Each message's bytes as they arrived (MIME parts included). */
+  readonly raw: Buffer[] = [];
   private server?: SMTPServer;
   port = 0;
 
@@ -42,6 +44,7 @@ class FakeSmtpServer {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
+          this.raw.push(Buffer.concat(chunks));
           const parsed = parseRawEmail(Buffer.concat(chunks));
           this.messages.push({
             from: parsed.headers.from ?? '',
@@ -136,6 +139,16 @@ describe('SmtpEmailTransport beyond the contract', () => {
     await tenant.send(ctx, { from: '', to: ['c@example.test'], subject: 'From the brand', text: 'hi' });
 
     expect(fake.messages[0].from).toContain('brand@example.test');
+  });
+
+  it('sends attachments as MIME parts with their name, type and bytes', async () => {
+    const pdf = Buffer.from('%PDF-1.3 report bytes');
+    await transport({ url: fake.url() }).send(ctx, { from: 'a@example.test', to: ['b@example.test'], subject: 's', text: 't', attachments: [{ filename: 'report-2026-W47.pdf', contentType: 'application/pdf', contentBase64: pdf.toString('base64') }] });
+
+    const raw = fake.raw[0]!.toString('utf8');
+    expect(raw).toMatch(/Content-Type: application\/pdf; name=report-2026-W47\.pdf/);
+    expect(raw).toMatch(/Content-Disposition: attachment; filename=report-2026-W47\.pdf/);
+    expect(raw.replace(/\r?\n/g, '')).toContain(pdf.toString('base64'));
   });
 
   it('delivers through a pooled transport too', async () => {

@@ -139,6 +139,7 @@ export class SmtpEmailTransport implements EmailTransport {
         text: message.text,
         html: message.html,
         headers: message.headers,
+        attachments: message.attachments?.map((file) => ({ filename: file.filename, contentType: file.contentType, content: file.contentBase64, encoding: 'base64' })),
       });
     } catch (error) {
       const failure = toTeroError(error, this.settings);

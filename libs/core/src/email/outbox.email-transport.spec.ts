@@ -70,6 +70,16 @@ describe('OutboxEmailTransport and OutboxReader', () => {
     });
   });
 
+  it('keeps attachments with their name, type, size and bytes', async () => {
+    const transport = new OutboxEmailTransport(outboxDir(dataDir));
+    const pdf = Buffer.from('%PDF-1.3 report');
+
+    const receipt = await transport.send(ctx, { ...message, attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', contentBase64: pdf.toString('base64') }] });
+
+    const stored = await new OutboxReader(outboxDir(dataDir)).get(receipt.messageId.slice(1, -'@outbox>'.length));
+    expect(stored?.attachments).toEqual([{ filename: 'report.pdf', contentType: 'application/pdf', size: pdf.length, contentBase64: pdf.toString('base64') }]);
+  });
+
   it('accepts display-name recipients and local development domains, refuses malformed ones', async () => {
     const transport = new OutboxEmailTransport(outboxDir(dataDir));
 

@@ -25,6 +25,8 @@ export interface OutboxEmail {
   text: string;
   html?: string;
   headers: Record<string, string>;
+  /** Attached files as sent (base64), so that the operator and the tests can open them. */
+  attachments?: { filename: string; contentType: string; size: number; contentBase64: string }[];
 }
 
 /** `<DATA_DIR>/outbox`. */
@@ -105,6 +107,9 @@ export class OutboxEmailTransport implements EmailTransport {
       text: message.text,
       ...(message.html !== undefined ? { html: message.html } : {}),
       headers: { ...message.headers },
+      ...(message.attachments?.length
+        ? { attachments: message.attachments.map((file) => ({ filename: file.filename, contentType: file.contentType, size: Buffer.byteLength(file.contentBase64, 'base64'), contentBase64: file.contentBase64 })) }
+        : {}),
     };
     try {
       await mkdir(this.dir, { recursive: true });

@@ -17,6 +17,19 @@ export interface EmailMessage {
    * such as our own message id for open and click tracking. Transports without events ignore them.
    */
   metadata?: Record<string, string>;
+  /**
+   * Files sent with the message (a report's PDF). Optional: the port stays at version 1, and a transport
+   * written before attachments existed sends the message without them.
+   */
+  attachments?: EmailAttachment[];
+}
+
+/** A file attached to an e-mail. Its bytes are base64 text, since a message travels through the job queue as JSON. */
+export interface EmailAttachment {
+  /** The name the reader sees: `report-2026-W47.pdf`. */
+  filename: string;
+  contentType: string;
+  contentBase64: string;
 }
 
 /** What the transport accepted. */

@@ -12,6 +12,7 @@ interface MailSendBody {
   content?: { type?: string; value?: string }[];
   headers?: Record<string, string>;
   custom_args?: Record<string, string>;
+  attachments?: { content?: string; filename?: string; type?: string; disposition?: string }[];
 }
 
 /** One accepted request, as the contract compares it, plus what SendGrid-specific tests look at. */
@@ -19,6 +20,8 @@ export interface FakeSendgridMessage extends ReceivedEmail {
   messageId: string;
   customArgs: Record<string, string>;
   personalizations: number;
+  /** Attached files as SendGrid received them (content in base64). */
+  attachments: { content: string; filename: string; type?: string; disposition?: string }[];
 }
 
 /**
@@ -89,6 +92,7 @@ export class FakeSendgridServer {
       messageId,
       customArgs: body.custom_args ?? {},
       personalizations: body.personalizations!.length,
+      attachments: (body.attachments ?? []).map((file) => ({ content: file.content!, filename: file.filename!, type: file.type, disposition: file.disposition })),
     });
     return { status: 202, headers: { 'x-message-id': messageId } };
   }
@@ -108,5 +112,9 @@ function validate(body: MailSendBody): { message: string; field: string; help: s
   if (!body.subject) errors.push({ message: 'The subject is required.', field: 'subject', help: null });
   if (!body.content?.length) errors.push({ message: 'Unless a valid template_id is provided, the content parameter is required.', field: 'content', help: null });
   else if (body.content[0].type !== 'text/plain') errors.push({ message: 'If present, text/plain must be first.', field: 'content.0.type', help: null });
+  for (const [i, file] of (body.attachments ?? []).entries()) {
+    if (!file.content) errors.push({ message: 'The attachment content is required.', field: `attachments.${i}.content`, help: null });
+    if (!file.filename) errors.push({ message: 'The attachment filename parameter is required.', field: `attachments.${i}.filename`, help: null });
+  }
   return errors;
 }
