@@ -251,9 +251,9 @@ export function createWizard(deps: WizardDeps): Wizard {
     async save(ctx, actor, step, version, input) {
       const clientId = clientOf(ctx);
       if (!Number.isInteger(version) || version < 1) throw new StepAlreadySavedError(step);
-      const current = await wizard.values(ctx);
       const state = await load(deps.db.forTenant(ctx), clientId);
       if (state.version !== version) throw new StepAlreadySavedError(step);
+      const current = await wizard.values(ctx);
       let outcome: { newlyMarked: boolean; newlyCompleted: boolean };
       let clientChanged = false;
       const locale = current.client.locale;
