@@ -175,11 +175,15 @@ describe('voice samples and cloning', () => {
 
   it('clones good WAV and MP3 samples through the job, retrying a vendor 5xx, and calls speak with the voice', async () => {
     const mp3 = encodeAudio(wavFile(speechLike(25, { sampleRate: 44_100 }), 44_100), 'mp3');
-    const res = await upload([
-      { name: 'intro.mp3', data: mp3, type: 'audio/mpeg' },
-      { name: 'services.wav', data: wavFile(speechLike(35, { sampleRate: 48_000 }), 48_000) },
-    ]);
-    expect([...res.text.matchAll(/data-test="voice-report-row" data-verdict="(\w+)"/g)].map((m) => m[1])).toEqual(['ok', 'ok']);
+    // Two uploads at the same moment: both are kept.
+    const uploads = await Promise.all([upload([{ name: 'intro.mp3', data: mp3, type: 'audio/mpeg' }]), upload([{ name: 'services.wav', data: wavFile(speechLike(35, { sampleRate: 48_000 }), 48_000) }])]);
+    for (const res of uploads) {
+      expect(res.status).toBe(200);
+      expect([...res.text.matchAll(/data-test="voice-report-row" data-verdict="(\w+)"/g)].map((m) => m[1])).toEqual(['ok']);
+    }
+    expect((await row())!.samples.map((sample) => sample.fileName).sort()).toEqual(['hello.wav', 'intro.mp3', 'services.wav']);
+    expect(await stored()).toHaveLength(3);
+    const res = await page();
     expect(attr(res.text, 'voice-total', 'verdict')).toBe('ok');
     expect(res.text).toContain('data-test="voice-clone"');
 
@@ -255,6 +259,13 @@ describe('voice samples and cloning', () => {
     expect(failed.text).toContain('data-test="voice-retry"');
     expect(await t.kernel.voices.state(ctx)).toMatchObject({ status: 'failed', error: expect.stringContaining('Audio quality too low for cloning') });
     expect(fake.storedVoices()).toEqual([]);
+
+    // A vendor that stays unavailable: four tries with backoff, then failed with its words.
+    for (let i = 0; i < 4; i++) fake.failNext(502, 'upstream is down');
+    expect((await post('/voice/retry')).status).toBe(200);
+    await t.kernel.jobs.drain();
+    expect(await t.kernel.voices.state(ctx)).toMatchObject({ status: 'failed', error: expect.stringContaining('upstream is down') });
+    expect((await row())!.attempts).toBe(4);
 
     expect((await post('/voice/retry')).status).toBe(200);
     await t.kernel.jobs.drain();

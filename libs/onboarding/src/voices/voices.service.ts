@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { Readable } from 'node:stream';
 import type { FileStorage, JobHandle, JobQueue } from '@tero/core';
 import { AgentProfile, Brand, Client, type Database, VoiceClone, type VoiceCloneStatus, type VoiceSampleRecord } from '@tero/db';
@@ -7,7 +8,7 @@ import type { PluginRegistry } from '@tero/core';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
 import { AudioTools } from './audio-tools';
-import { type SampleReport, type TotalReport, TOTAL_LIMITS, analyzeSample, assessTotal } from './sample-analysis';
+import { type AnalyzedSample, type SampleReport, type TotalReport, TOTAL_LIMITS, analyzeSample, assessTotal } from './sample-analysis';
 import type { VoiceEngines } from './voice-engines';
 import { VOICE_ERRORS, voiceError } from './voices-errors';
 
@@ -149,6 +150,54 @@ export function createVoices(deps: VoicesDeps): Voices {
     if (row.status === 'cloning') state.progress = row.progress;
     if (row.status === 'failed' && row.lastError) state.error = row.lastError;
     return state;
+  }
+
+  /** The client's row, created (status `samples`) on its first upload; two first uploads at once share one. */
+  async function ensureRow(ctx: TenantContext, clientId: string): Promise<VoiceClone> {
+    const found = await rowOf(ctx);
+    if (found) return found;
+    const em = deps.db.forTenant(ctx);
+    const client = await em.findOneOrFail(Client, { id: clientId });
+    const row = em.create(VoiceClone, { brand: em.getReference(Brand, ctx.brandId), client, language: baseLanguage(client.locale), status: 'samples' });
+    try {
+      await em.flush();
+      return row;
+    } catch (error) {
+      if (!(error instanceof UniqueConstraintViolationException)) throw error;
+      return (await rowOf(ctx))!;
+    }
+  }
+
+  /** Samples may change only while no voice is being cloned or in use. */
+  function checkAccepting(row: VoiceClone): void {
+    if (row.status === 'cloning') throw voiceError(VOICE_ERRORS.busy, 'your voice is being cloned', {}, 409);
+    if (row.status === 'ready') throw voiceError(VOICE_ERRORS.hasVoice, 'delete your cloned voice first', {}, 409);
+  }
+
+  function checkTotal(samples: { durationSeconds: number }[]): void {
+    const total = assessTotal(samples.map((s) => s.durationSeconds));
+    if (total.totalSeconds > TOTAL_LIMITS.maxSeconds) {
+      throw voiceError(VOICE_ERRORS.totalTooLong, `more than ${TOTAL_LIMITS.maxSeconds / 60} minutes of recordings`, { minutes: TOTAL_LIMITS.maxSeconds / 60, seconds: total.totalSeconds }, 400);
+    }
+  }
+
+  /**
+   * Changes the client's samples (and status) as a compare-and-set on the row's `updatedAt`: when another
+   * request changed the row in between (two uploads at once), it is read again and `change` runs on what
+   * is there now, so neither upload's samples are lost. `change` may throw to refuse. Returns the samples.
+   */
+  async function changeSamples(ctx: TenantContext, change: (row: VoiceClone) => { samples: VoiceSampleRecord[]; status: VoiceCloneStatus }): Promise<VoiceSampleRecord[]> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const em = deps.db.forTenant(ctx);
+      const row = await em.findOne(VoiceClone, { client: clientCtx(ctx).clientId });
+      if (!row) throw voiceError(VOICE_ERRORS.notFound, 'no such recording', {}, 404);
+      const next = change(row);
+      // Strictly later than what was read, even within the same millisecond.
+      const stamp = new Date(Math.max(Date.now(), row.updatedAt.getTime() + 1));
+      const moved = await em.nativeUpdate(VoiceClone, { id: row.id, updatedAt: row.updatedAt }, { samples: next.samples, status: next.status, updatedAt: stamp });
+      if (moved === 1) return next.samples;
+    }
+    throw voiceError(VOICE_ERRORS.busy, 'the recordings are being changed; try again', {}, 409);
   }
 
   async function setProfileVoice(ctx: TenantContext, voice: AgentProfile['voice']): Promise<void> {
@@ -297,59 +346,58 @@ export function createVoices(deps: VoicesDeps): Voices {
       if (files.length > UPLOAD_LIMITS.maxFiles) throw voiceError(VOICE_ERRORS.tooManyFiles, `at most ${UPLOAD_LIMITS.maxFiles} files at once`, { max: UPLOAD_LIMITS.maxFiles });
       const big = files.find((f) => f.data.length > UPLOAD_LIMITS.maxFileBytes);
       if (big) throw voiceError(VOICE_ERRORS.fileTooLarge, `${big.fileName} is larger than 25 MB`, { file: big.fileName.slice(0, 120), mb: UPLOAD_LIMITS.maxFileBytes / 1024 / 1024 }, 413);
-      const em = deps.db.forTenant(ctx);
-      let row = await em.findOne(VoiceClone, { client: clientId });
-      if (row?.status === 'cloning') throw voiceError(VOICE_ERRORS.busy, 'your voice is being cloned', {}, 409);
-      if (row?.status === 'ready') throw voiceError(VOICE_ERRORS.hasVoice, 'delete your cloned voice first', {}, 409);
+      const row = await ensureRow(ctx, clientId);
+      checkAccepting(row);
 
-      const analyzed = [];
+      const analyzed: AnalyzedSample[] = [];
       for (const file of files) analyzed.push(await analyzeSample(tools, file.fileName.slice(0, 200), file.data));
       const kept = analyzed.filter((a) => a.wav);
-      const before = row?.samples ?? [];
-      const total = assessTotal([...before, ...kept.map((a) => a.report)].map((s) => s.durationSeconds));
-      if (total.totalSeconds > TOTAL_LIMITS.maxSeconds) {
-        throw voiceError(VOICE_ERRORS.totalTooLong, `more than ${TOTAL_LIMITS.maxSeconds / 60} minutes of recordings`, { minutes: TOTAL_LIMITS.maxSeconds / 60, seconds: total.totalSeconds }, 400);
-      }
-      if (!row) {
-        const client = await em.findOneOrFail(Client, { id: clientId });
-        row = em.create(VoiceClone, { brand: em.getReference(Brand, ctx.brandId), client, language: baseLanguage(client.locale), status: 'samples' });
-        await em.flush();
-      }
+      const report = (samples: VoiceSampleRecord[]) => ({ files: analyzed.map((a) => a.report), total: assessTotal(samples.map((s) => s.durationSeconds)) });
+      if (kept.length === 0) return report(row.samples);
+      checkTotal([...row.samples, ...kept.map((a) => a.report)]);
+
       const added: VoiceSampleRecord[] = [];
-      for (const { report, wav } of kept) {
+      for (const { report: sample, wav } of kept) {
         const id = randomUUID();
         const key = `${prefixOf(row.id)}${id}.wav`;
         await deps.storage.put(ctx, key, wav!, { contentType: 'audio/wav' });
         added.push({
           id,
           key,
-          fileName: report.fileName,
-          format: report.format ?? 'wav',
-          sourceSampleRate: report.sourceSampleRate,
-          durationSeconds: report.durationSeconds,
+          fileName: sample.fileName,
+          format: sample.format ?? 'wav',
+          sourceSampleRate: sample.sourceSampleRate,
+          durationSeconds: sample.durationSeconds,
           bytes: wav!.length,
-          verdict: report.verdict as 'ok' | 'warning',
-          reasons: report.reasons,
+          verdict: sample.verdict as 'ok' | 'warning',
+          reasons: sample.reasons,
           addedAt: new Date().toISOString(),
         });
       }
-      if (added.length) {
-        row.samples = [...row.samples, ...added];
-        if (row.status === 'standard' || row.status === 'failed') row.status = 'samples';
-        await em.flush();
+      try {
+        const samples = await changeSamples(ctx, (current) => {
+          checkAccepting(current);
+          const next = [...current.samples, ...added];
+          checkTotal(next);
+          return { samples: next, status: 'samples' };
+        });
+        return report(samples);
+      } catch (error) {
+        // Refused after all (another upload or a clone got in first): the files go too.
+        for (const sample of added) await deps.storage.delete(ctx, sample.key);
+        throw error;
       }
-      return { files: analyzed.map((a) => a.report), total: assessTotal(row.samples.map((s) => s.durationSeconds)) };
     },
 
     async removeSample(ctx, sampleId) {
-      const em = deps.db.forTenant(ctx);
-      const row = await em.findOne(VoiceClone, { client: clientCtx(ctx).clientId });
-      const sample = row?.samples.find((s) => s.id === sampleId);
-      if (!row || !sample) throw voiceError(VOICE_ERRORS.notFound, 'no such recording', {}, 404);
-      if (row.status === 'cloning') throw voiceError(VOICE_ERRORS.busy, 'your voice is being cloned', {}, 409);
-      row.samples = row.samples.filter((s) => s.id !== sampleId);
-      await em.flush();
-      await deps.storage.delete(ctx, sample.key);
+      let removed: VoiceSampleRecord | undefined;
+      await changeSamples(ctx, (current) => {
+        removed = current.samples.find((s) => s.id === sampleId);
+        if (!removed) throw voiceError(VOICE_ERRORS.notFound, 'no such recording', {}, 404);
+        if (current.status === 'cloning') throw voiceError(VOICE_ERRORS.busy, 'your voice is being cloned', {}, 409);
+        return { samples: current.samples.filter((s) => s.id !== sampleId), status: current.status };
+      });
+      await deps.storage.delete(ctx, removed!.key);
     },
 
     startCloning,
