@@ -59,9 +59,11 @@ export const TENANT_SCOPES: Record<string, 'brand' | 'client' | 'owned' | 'brand
   EmailProviderEvent: 'brandShared',
   PromptVersion: 'owned',
   OnboardingState: 'owned',
+  ApiKey: 'owned',
   ReportSetting: 'owned',
   ReportDelivery: 'owned',
-  ApiKey: 'owned',
+  AdminAccessLog: 'owned',
+  CallRollup: 'owned',
 };
 
 export class TenantViolationError extends TeroError {

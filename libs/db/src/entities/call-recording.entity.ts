@@ -12,6 +12,8 @@ export type RecordingStatus = (typeof RECORDING_STATUSES)[number];
 /** A call's audio, captured from a jambonz `listen` stream and stored as WAV in file storage. */
 @Entity({ tableName: 'call_recordings' })
 @Index({ properties: ['client', 'startedAt'] })
+// A call's detail page looks its recordings up by call.
+@Index({ properties: ['call'] })
 export class CallRecording extends BaseEntity {
   @ManyToOne(() => Brand, { deleteRule: 'cascade' })
   brand!: Brand;

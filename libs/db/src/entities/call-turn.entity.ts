@@ -1,5 +1,5 @@
 import type { Opt } from '@mikro-orm/core';
-import { Entity, Enum, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
+import { Entity, Enum, Index, ManyToOne, Property, Unique } from '@mikro-orm/decorators/legacy';
 import { BaseEntity } from './base.entity';
 import { Brand } from './brand.entity';
 import { Call } from './call.entity';
@@ -10,6 +10,10 @@ export type TurnSpeaker = (typeof TURN_SPEAKERS)[number];
 
 /** One utterance in a call, the caller's (as transcribed) or the agent's. */
 @Entity({ tableName: 'call_turns' })
+// The call log's transcript search (migration call-log-indexes): on PostgreSQL a trigram index (pg_trgm) that
+// serves `ilike '%…%'`; on SQLite, which has none, (call_id, text), so that the probe of a call's turns reads
+// the index alone. Compared by name only, as every expression index.
+@Index({ name: 'call_turns_text_search_index', expression: 'create index "call_turns_text_search_index" on "call_turns" using gin ("text" gin_trgm_ops)' })
 @Unique({ properties: ['call', 'seq'] })
 export class CallTurn extends BaseEntity {
   @ManyToOne(() => Brand, { deleteRule: 'cascade' })

@@ -27,6 +27,11 @@ export type CallRoute = (typeof CALL_ROUTES)[number];
 /** One phone call to a client's number, as jambonz reported it and as the agent handled it. */
 @Entity({ tableName: 'calls' })
 @Index({ properties: ['client', 'startedAt'] })
+// The call log's filters (migration call-log-indexes): an outcome over a date range, and digits anywhere in
+// the caller's number — on PostgreSQL a trigram index (pg_trgm) that serves `like '%…%'`, on SQLite, which
+// has none, (client_id, from_number). Compared by name only, as every expression index.
+@Index({ properties: ['client', 'outcome', 'startedAt'] })
+@Index({ name: 'calls_from_number_search_index', expression: 'create index "calls_from_number_search_index" on "calls" using gin ("from_number" gin_trgm_ops)' })
 export class Call extends BaseEntity {
   @ManyToOne(() => Brand, { deleteRule: 'cascade' })
   brand!: Brand;

@@ -35,9 +35,11 @@ export * from './email-unsubscribe.entity';
 export * from './email-provider-event.entity';
 export * from './prompt-version.entity';
 export * from './onboarding-state.entity';
+export * from './api-key.entity';
 export * from './report-setting.entity';
 export * from './report-delivery.entity';
-export * from './api-key.entity';
+export * from './admin-access-log.entity';
+export * from './call-rollup.entity';
 
 import { Brand } from './brand.entity';
 import { Client } from './client.entity';
@@ -73,9 +75,11 @@ import { EmailUnsubscribe } from './email-unsubscribe.entity';
 import { EmailProviderEvent } from './email-provider-event.entity';
 import { PromptVersion } from './prompt-version.entity';
 import { OnboardingState } from './onboarding-state.entity';
+import { ApiKey } from './api-key.entity';
 import { ReportSetting } from './report-setting.entity';
 import { ReportDelivery } from './report-delivery.entity';
-import { ApiKey } from './api-key.entity';
+import { AdminAccessLog } from './admin-access-log.entity';
+import { CallRollup } from './call-rollup.entity';
 import { Session } from './session.entity';
 import { User } from './user.entity';
 
@@ -83,4 +87,5 @@ import { User } from './user.entity';
 export const ENTITIES = [Brand, Client, User, Session, MagicLink, PluginSetting, PhoneNumber, JambonzAccount, AgentProfile, Call, CallTurn, CallEvent, Booking, BookingSlot, CallerMessage,
   Plan, Subscription, SubscriptionTransition, PaymentEvent, Invoice, InvoiceCounter, BillingNotice,
   JambonzConnection, PortingRequest, CallRecording, JambonzCallRecord, JambonzAlert, MonitorNotice,
-  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone, OnboardingState, ApiKey];
+  EmailEnrollment, EmailSentStep, EmailTrackingEvent, EmailUnsubscribe, EmailProviderEvent, PromptVersion, VoiceClone, OnboardingState,
+  ReportSetting, ReportDelivery, ApiKey, AdminAccessLog, CallRollup];

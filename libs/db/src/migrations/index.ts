@@ -17,6 +17,10 @@ import { Migration20261127000300OnboardingWizard as PgOnboardingWizard } from '.
 import { Migration20261127000300OnboardingWizard as SqliteOnboardingWizard } from './sqlite/migration-20261127000300-onboarding-wizard';
 import { Migration20261127000400TelephonyOps2 as PgTelephonyOps2 } from './postgresql/migration-20261127000400-telephony-ops-2';
 import { Migration20261127000400TelephonyOps2 as SqliteTelephonyOps2 } from './sqlite/migration-20261127000400-telephony-ops-2';
+import { Migration20261127000500CallRollups as PgCallRollups } from './postgresql/migration-20261127000500-call-rollups';
+import { Migration20261127000500CallRollups as SqliteCallRollups } from './sqlite/migration-20261127000500-call-rollups';
+import { Migration20261127000600CallLogIndexes as PgCallLogIndexes } from './postgresql/migration-20261127000600-call-log-indexes';
+import { Migration20261127000600CallLogIndexes as SqliteCallLogIndexes } from './sqlite/migration-20261127000600-call-log-indexes';
 import { Migration20261127000700Reports as PgReports } from './postgresql/migration-20261127000700-reports';
 import { Migration20261127000700Reports as SqliteReports } from './sqlite/migration-20261127000700-reports';
 import { Migration20261127000800ApiKeys as PgApiKeys } from './postgresql/migration-20261127000800-api-keys';
@@ -37,6 +41,8 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000200EmailSequences', class: SqliteEmailSequences },
     { name: 'Migration20261127000300OnboardingWizard', class: SqliteOnboardingWizard },
     { name: 'Migration20261127000400TelephonyOps2', class: SqliteTelephonyOps2 },
+    { name: 'Migration20261127000500CallRollups', class: SqliteCallRollups },
+    { name: 'Migration20261127000600CallLogIndexes', class: SqliteCallLogIndexes },
     { name: 'Migration20261127000700Reports', class: SqliteReports },
     { name: 'Migration20261127000800ApiKeys', class: SqliteApiKeys },
   ],
@@ -50,6 +56,8 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000200EmailSequences', class: PgEmailSequences },
     { name: 'Migration20261127000300OnboardingWizard', class: PgOnboardingWizard },
     { name: 'Migration20261127000400TelephonyOps2', class: PgTelephonyOps2 },
+    { name: 'Migration20261127000500CallRollups', class: PgCallRollups },
+    { name: 'Migration20261127000600CallLogIndexes', class: PgCallLogIndexes },
     { name: 'Migration20261127000700Reports', class: PgReports },
     { name: 'Migration20261127000800ApiKeys', class: PgApiKeys },
   ],
