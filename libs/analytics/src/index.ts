@@ -3,3 +3,4 @@
  * call log's search, reports and exports, and the client API's keys.
  */
 export * from './analytics.types';
+export * from './api-keys';
