@@ -20,10 +20,13 @@ export interface AudioToolsOptions {
   maxDecodedSeconds?: number;
 }
 
-/** A run of ffmpeg or ffprobe that did not give a usable answer. `reason` says which way. */
+/**
+ * A run of ffmpeg or ffprobe that did not give a usable answer. `reason` says which way; `missing`: the
+ * program is not installed (a fault of the server, not of the file).
+ */
 export class AudioToolError extends Error {
   constructor(
-    readonly reason: 'unreadable' | 'too_long' | 'timeout',
+    readonly reason: 'unreadable' | 'too_long' | 'timeout' | 'missing',
     detail: string,
   ) {
     super(`${reason}: ${detail}`);
@@ -60,9 +63,9 @@ function run(command: string, args: string[], timeoutMs: number, maxBytes: numbe
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 4000) stderr += chunk.toString('utf8');
     });
-    child.on('error', (error) => {
+    child.on('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(error);
+      reject(error.code === 'ENOENT' ? new AudioToolError('missing', `${command} is not installed (or not on the PATH)`) : error);
     });
     child.on('close', (code) => {
       clearTimeout(timer);
@@ -84,6 +87,16 @@ export class AudioTools {
     this.ffprobe = options.ffprobePath ?? 'ffprobe';
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.maxDecodedSeconds = options.maxDecodedSeconds ?? 660;
+  }
+
+  /** Whether both programs run: checked at boot, so a missing ffmpeg is logged before the first upload. */
+  async available(): Promise<boolean> {
+    try {
+      const [ffmpeg, ffprobe] = await Promise.all([run(this.ffmpeg, ['-version'], this.timeoutMs, 1024 * 1024), run(this.ffprobe, ['-version'], this.timeoutMs, 1024 * 1024)]);
+      return ffmpeg.code === 0 && ffprobe.code === 0;
+    } catch {
+      return false;
+    }
   }
 
   /** The first audio stream of the file, or null when ffprobe finds none (or cannot read the file). */

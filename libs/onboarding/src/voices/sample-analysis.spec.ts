@@ -1,4 +1,4 @@
-import { AudioTools } from './audio-tools';
+import { AudioToolError, AudioTools } from './audio-tools';
 import { SAMPLE_LIMITS, analyzeSample, assessTotal, judgeMeasures } from './sample-analysis';
 import { measurePcm } from './pcm-measures';
 import { encodeAudio } from './testing/encode-audio';
@@ -91,6 +91,19 @@ describe('analyzeSample (ffprobe and ffmpeg)', () => {
     expect(codes(phone.report.reasons)).toContain('sample_rate_low');
     expect(codes((await analyzeSample(tools, 'mute.wav', wavFile(silence(8)))).report.reasons)).toEqual(['silent']);
     expect(codes((await analyzeSample(tools, 'loud.wav', wavFile(speechLike(8, { gain: 12 })))).report.reasons)).toContain('clipped');
+  });
+
+  it('refuses a file whose analysis runs past its time limit as unreadable', async () => {
+    const hasty = new AudioTools({ timeoutMs: 1 });
+    expect((await analyzeSample(hasty, 'slow.wav', speech44k)).report.reasons.map((r) => r.code)).toEqual(['unreadable']);
+  });
+
+  it('says ffmpeg is missing rather than blaming the file', async () => {
+    const none = new AudioTools({ ffmpegPath: '/nonexistent/ffmpeg', ffprobePath: '/nonexistent/ffprobe' });
+    expect(await none.available()).toBe(false);
+    expect(await tools.available()).toBe(true);
+    await expect(analyzeSample(none, 'owner.wav', speech44k)).rejects.toMatchObject({ name: 'Error', reason: 'missing' });
+    await expect(analyzeSample(none, 'owner.wav', speech44k)).rejects.toBeInstanceOf(AudioToolError);
   });
 
   it('stops decoding beyond its limit', async () => {

@@ -108,6 +108,7 @@ function refusedReport(fileName: string, format: AudioFormat | null, code: strin
  * Analyses one uploaded file: its real format by its bytes (a text file named `.wav` is "not an audio
  * file"), its stream by ffprobe, its audio decoded by ffmpeg to PCM mono 24 kHz and measured (length,
  * source rate, clipping, silence, level). Never throws for a bad file: the report says why it is refused.
+ * Throws `AudioToolError` (`missing`) when ffmpeg or ffprobe is not installed.
  */
 export async function analyzeSample(tools: AudioTools, fileName: string, data: Uint8Array): Promise<AnalyzedSample> {
   const format = detectAudioFormat(data);
@@ -116,13 +117,14 @@ export async function analyzeSample(tools: AudioTools, fileName: string, data: U
   try {
     const path = join(dir, `sample.${format}`);
     await writeFile(path, data, { mode: 0o600 });
-    const probed = await tools.probe(path);
-    if (!probed) return refusedReport(fileName, format, 'unreadable');
+    let probed: Awaited<ReturnType<AudioTools['probe']>>;
     let pcm: Int16Array;
     try {
+      probed = await tools.probe(path);
+      if (!probed) return refusedReport(fileName, format, 'unreadable');
       pcm = await tools.decode(path);
     } catch (error) {
-      if (error instanceof AudioToolError) return refusedReport(fileName, format, error.reason === 'too_long' ? 'file_too_long' : 'unreadable', { max: TOTAL_LIMITS.maxSeconds });
+      if (error instanceof AudioToolError && error.reason !== 'missing') return refusedReport(fileName, format, error.reason === 'too_long' ? 'file_too_long' : 'unreadable', { max: TOTAL_LIMITS.maxSeconds });
       throw error;
     }
     const measures = measurePcm(pcm, SAMPLE_RATE);

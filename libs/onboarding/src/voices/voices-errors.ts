@@ -14,6 +14,7 @@ export const VOICE_ERRORS = {
   notEnoughAudio: 'voices.not_enough_audio',
   notSetUp: 'voices.not_set_up',
   notFound: 'voices.not_found',
+  toolsMissing: 'voices.tools_missing',
 } as const;
 
 export function voiceError(code: string, message: string, params: Record<string, string | number> = {}, status = 400): TeroError {

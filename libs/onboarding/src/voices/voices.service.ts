@@ -7,7 +7,7 @@ import { type TenantContext, TeroError, VOICE, type VoiceEngine, type VoiceSampl
 import type { PluginRegistry } from '@tero/core';
 import type { i18n as I18n } from 'i18next';
 import type { Logger } from 'pino';
-import { AudioTools } from './audio-tools';
+import { AudioToolError, AudioTools } from './audio-tools';
 import { type AnalyzedSample, type SampleReport, type TotalReport, TOTAL_LIMITS, analyzeSample, assessTotal } from './sample-analysis';
 import type { VoiceEngines } from './voice-engines';
 import { VOICE_ERRORS, voiceError } from './voices-errors';
@@ -316,6 +316,10 @@ export function createVoices(deps: VoicesDeps): Voices {
 
   return {
     register() {
+      // Checked once, so that a missing ffmpeg is in the logs before an owner's first upload fails.
+      void tools.available().then((ok) => {
+        if (!ok) log.error('ffmpeg or ffprobe cannot be run: voice recordings will be refused until they are installed');
+      });
       deps.jobs.register<CloneJob>(VOICE_JOBS.clone, cloneJob, { attempts: CLONE_ATTEMPTS, backoff: { type: 'exponential', delayMs: CLONE_BACKOFF_MS } });
       deps.jobs.register<DeleteJob>(VOICE_JOBS.delete, deleteJob, { attempts: 8, backoff: { type: 'exponential', delayMs: 5000 } });
     },
@@ -350,7 +354,13 @@ export function createVoices(deps: VoicesDeps): Voices {
       checkAccepting(row);
 
       const analyzed: AnalyzedSample[] = [];
-      for (const file of files) analyzed.push(await analyzeSample(tools, file.fileName.slice(0, 200), file.data));
+      try {
+        for (const file of files) analyzed.push(await analyzeSample(tools, file.fileName.slice(0, 200), file.data));
+      } catch (error) {
+        if (!(error instanceof AudioToolError && error.reason === 'missing')) throw error;
+        log.error({ err: error }, 'voice samples cannot be analysed: install ffmpeg and ffprobe');
+        throw voiceError(VOICE_ERRORS.toolsMissing, 'recordings cannot be analysed on this server right now', {}, 503);
+      }
       const kept = analyzed.filter((a) => a.wav);
       const report = (samples: VoiceSampleRecord[]) => ({ files: analyzed.map((a) => a.report), total: assessTotal(samples.map((s) => s.durationSeconds)) });
       if (kept.length === 0) return report(row.samples);
