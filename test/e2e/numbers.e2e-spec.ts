@@ -198,6 +198,70 @@ describe('numbers and porting pages', () => {
     offsetMs = 0;
   });
 
+  it('lets the brand admin set its own quarantine (bounded; blank for the instance\'s) and the next release uses it', async () => {
+    const refused = await adminPost('/admin/numbers/quarantine', { quarantineDays: '400' });
+    expect(refused.status).toBe(400);
+    expect(refused.text).toContain('quarantineDays: must be a whole number of days from 1 to 365');
+    expect((await db().findOneOrFail(Brand, { id: brandCtx.brandId })).numberQuarantineDays ?? null).toBeNull();
+
+    const saved = await adminPost('/admin/numbers/quarantine', { quarantineDays: '10' });
+    expect(saved.status).toBe(200);
+    expect(saved.text).toContain('Released numbers now wait 10 days in quarantine.');
+    const row = await t.kernel.numbers.pool.importOne(brandCtx, { number: '+13035550777' });
+    await t.kernel.numbers.pool.assign(brandCtx, dentalId, { numberId: row.id });
+    const released = await adminPost(`/admin/numbers/${row.id}/release`, {});
+    expect(released.text).toContain('quarantine for 10 days');
+    const until = (await numberRow('+13035550777')).quarantinedUntil!.getTime();
+    expect(Math.round((until - Date.now()) / DAY)).toBe(10);
+    await adminPost('/admin/numbers/quarantine', { quarantineDays: '' });
+    expect(await t.kernel.numbers.pool.quarantineDaysFor(brandCtx.brandId)).toBe(30);
+  });
+
+  it('deletes a quarantined or available number once confirmed, never an assigned one', async () => {
+    const quarantined = await numberRow('+13035550777');
+    const unconfirmed = await adminPost(`/admin/numbers/${quarantined.id}/delete`, {});
+    expect(unconfirmed.status).toBe(400);
+    expect(await db().count(PhoneNumber, { id: quarantined.id })).toBe(1);
+    const page = await adminPage('?state=quarantined');
+    expect(page.text).toContain('data-testid="delete-+13035550777"');
+    const deleted = await adminPost(`/admin/numbers/${quarantined.id}/delete`, { confirm: '1' });
+    expect(deleted.status).toBe(200);
+    expect(deleted.text).toContain('+13035550777 was deleted from the pool');
+    expect(await db().count(PhoneNumber, { id: quarantined.id })).toBe(0);
+    expect(await t.kernel.telephony.directory.number('+13035550777')).toBeNull();
+
+    const assigned = await t.kernel.numbers.pool.importOne(brandCtx, { number: '+13035550778' });
+    await t.kernel.numbers.pool.assign(brandCtx, dentalId, { numberId: assigned.id });
+    const refused = await adminPost(`/admin/numbers/${assigned.id}/delete`, { confirm: '1' });
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('cannot make this change in its current state');
+    expect(await db().count(PhoneNumber, { id: assigned.id })).toBe(1);
+    // A client's owner has no such page.
+    expect((await t.http(ownerHost).post(`/admin/numbers/${assigned.id}/delete`).set('Cookie', owner).set('Accept', 'text/html').type('form').send({ confirm: '1' })).status).toBe(403);
+  });
+
+  it('shows the operator every brand\'s numbers, read-only, with filters and pages; no one else', async () => {
+    const operator = await signIn(t, t.logins.operator);
+    const host = t.logins.operator.host;
+    const res = await t.http(host).get('/operator/numbers?pattern=%2B1303555*&state=available').set('Cookie', operator).set('Accept', 'text/html');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('data-testid="operator-numbers"');
+    expect(res.text).toContain('Demo');
+    expect(res.text).not.toContain('/admin/numbers/');
+    const rows = [...res.text.matchAll(/data-testid="number-(\+\d+)" data-state="(\w+)"/g)];
+    expect(rows.length).toBe(50);
+    expect(rows.every(([, number, state]) => number!.startsWith('+1303555') && state === 'available')).toBe(true);
+    const next = /href="(\/operator\/numbers\?[^"]*)">Next</.exec(res.text)![1]!.replace(/&amp;/g, '&').replace(/&#x3D;/g, '=');
+    expect(next).toContain('page=2');
+    const second = await t.http(host).get(next).set('Cookie', operator).set('Accept', 'text/html');
+    expect(second.text).toContain('Page 2 of');
+    const harbor = await db().findOneOrFail(Brand, { slug: 'harbor' });
+    const harborOnly = await t.http(host).get(`/operator/numbers?brand=${harbor.id}`).set('Cookie', operator).set('Accept', 'text/html');
+    expect(harborOnly.text).not.toContain('+1303555');
+    expect((await t.http(host).get('/operator/numbers?brand=nope').set('Cookie', operator).set('Accept', 'text/html')).status).toBe(400);
+    expect((await t.http(adminHost).get('/operator/numbers').set('Cookie', admin).set('Accept', 'text/html')).status).toBe(403);
+  });
+
   let portingId: string;
 
   it('takes a porting request with a document from the client', async () => {

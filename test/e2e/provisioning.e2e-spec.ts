@@ -383,4 +383,39 @@ describe('jambonz provisioning through the telephony page', () => {
     // A brand admin is not the operator.
     expect((await t.http(adminHost).get(`/operator/brands/${brandId}/telephony`).set('Cookie', admin).set('Accept', 'text/html')).status).toBe(403);
   });
+
+  it('deletes a number the pool no longer holds in jambonz too, at the next pass', async () => {
+    const spare = await t.kernel.numbers.pool.importOne(brandCtx, { number: '+13035550901' });
+    await t.kernel.numbers.pool.assign(brandCtx, dentalId, { numberId: spare.id });
+    expect((await pass()).ok).toBe(true);
+    expect(fake.phoneNumber('+13035550901')).toBeDefined();
+    await t.kernel.numbers.pool.release(brandCtx, spare.id);
+    const deleted = await t.http(adminHost).post(`/admin/numbers/${spare.id}/delete`).set('Cookie', admin).set('Accept', 'text/html').type('form').send({ _csrf: csrfOf((await page()).text), confirm: '1' });
+    expect(deleted.status).toBe(200);
+    expect((await connectionRow())!.numbersToDelete).toEqual(['+13035550901']);
+    expect((await pass())).toMatchObject({ ok: true, numbers: { deleted: 1 } });
+    expect(fake.phoneNumber('+13035550901')).toBeUndefined();
+    expect((await connectionRow())!.numbersToDelete ?? []).toEqual([]);
+  });
+
+  it('removes the connection once confirmed: our application deleted in jambonz, the numbers left there unpointed, the pool kept', async () => {
+    const app = ourApp()!;
+    expect(fake.phoneNumber(onboarded)?.application_sid).toBe(app.application_sid);
+    const unconfirmed = await post('/admin/telephony/remove', {});
+    expect(unconfirmed.status).toBe(400);
+    expect(await connectionRow()).not.toBeNull();
+
+    const removed = await post('/admin/telephony/remove', { confirm: '1' });
+    expect(removed.status).toBe(200);
+    // Every number of the brand that pointed at us (the onboarded one among them).
+    expect(removed.text).toMatch(/The jambonz connection was removed: our application is deleted there and \d+ number\(s\) no longer point at it\./);
+    expect(fake.phoneNumbers().filter((n) => n.application_sid === app.application_sid)).toEqual([]);
+    expect(await connectionRow()).toBeNull();
+    expect(fake.application(app.application_sid)).toBeUndefined();
+    expect(fake.phoneNumber(onboarded)).toMatchObject({ application_sid: null, voip_carrier_sid: carrierSid });
+    expect(await numberRow(onboarded)).toMatchObject({ state: 'assigned', syncState: null, jambonzSid: null });
+    // The page offers to connect again; removing twice says there is nothing to remove.
+    const again = await post('/admin/telephony/remove', { confirm: '1' });
+    expect(again.status).toBe(409);
+  });
 });

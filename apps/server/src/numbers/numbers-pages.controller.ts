@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { NotFoundError, ValidationError } from '@tero/accounts';
-import { PHONE_NUMBER_STATES, PORTING_STATUSES, type PhoneNumberState } from '@tero/db';
+import { Brand, PHONE_NUMBER_STATES, PORTING_STATUSES, type PhoneNumberState } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import {
   ImportRefusedError,
@@ -9,6 +9,7 @@ import {
   type NumberView,
   PORTING_TRANSITIONS,
   type PortingView,
+  QUARANTINE_DAYS_BOUNDS,
   type RowProblem,
   SERVED_COUNTRY_CODES,
 } from '@tero/telephony';
@@ -117,6 +118,7 @@ export class NumbersPagesController {
       until: until ? this.when(request, until) : '',
       canAssign: n.state === 'available' || n.state === 'reserved' || n.state === 'quarantined',
       canRelease: n.state === 'assigned' || n.state === 'reserved',
+      canDelete: n.state === 'available' || n.state === 'quarantined',
     };
   }
 
@@ -159,7 +161,13 @@ export class NumbersPagesController {
         problems: extra.problems?.slice(0, 200) ?? null,
         moreProblems: extra.problems && extra.problems.length > 200 ? extra.problems.length - 200 : 0,
         values: extra.values ?? {},
-        quarantineDays: pool.quarantineDays,
+        quarantineDays: await pool.quarantineDaysFor(ctx.brandId),
+        quarantine: {
+          own: extra.values && 'quarantineDays' in extra.values ? str(extra.values.quarantineDays) : ((await this.ownQuarantineDays(ctx)) ?? ''),
+          instance: pool.quarantineDays,
+          min: QUARANTINE_DAYS_BOUNDS.min,
+          max: QUARANTINE_DAYS_BOUNDS.max,
+        },
         filters,
         states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: this.t(request, `numbers:state.${s}`), selected: s === state })),
         countries: SERVED_COUNTRY_CODES.map((c) => ({ value: c, selected: c === filters.country })),
@@ -194,6 +202,49 @@ export class NumbersPagesController {
         return this.brandPage(request, reply, { notice: done });
       },
       (extra, status) => this.brandPage(request, reply, { ...extra, values: fields }, status),
+    );
+  }
+
+  // ---- operator: every brand's numbers, read-only ----
+
+  /** Every brand's numbers for the operator: filters (brand, state, country, area code, pattern), 50 a page, nothing to change here. */
+  @Get('/operator/numbers')
+  async operatorNumbers(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    const { principal, host } = request.tero;
+    if (!principal) return reply.redirect('/login', 303);
+    if (host.kind !== 'instance' || principal.role !== 'operator') throw new ForbiddenError();
+    const query = request.query as Record<string, string | undefined>;
+    const state = PHONE_NUMBER_STATES.includes(query.state as PhoneNumberState) ? (query.state as PhoneNumberState) : null;
+    const filters = { brand: str(query.brand), state: state ?? '', country: str(query.country).toUpperCase(), areaCode: str(query.areaCode), pattern: str(query.pattern) };
+    const brands = await this.kernel.db.forInstance('the operator picks a brand').find(Brand, {}, { fields: ['id', 'name'], orderBy: { name: 'asc' } });
+    let status = 200;
+    let error: string | undefined;
+    const { pool } = this.kernel.numbers;
+    const ask = { ...filters, brandId: filters.brand || null, state, page: Number(query.page) || 1, pageSize: 50 };
+    const list = await pool.listAcrossBrands(ask).catch((refused: unknown) => {
+      if (!(refused instanceof ValidationError)) throw refused;
+      error = this.errorText(request, refused);
+      status = 400;
+      return pool.listAcrossBrands({ page: 1, pageSize: 50 });
+    });
+    const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
+    const pageUrl = (page: number) => `/operator/numbers?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v)), page: String(page) }).toString()}`;
+    return this.html(
+      request,
+      reply,
+      'operator-numbers',
+      {
+        title: this.t(request, 'numbers:operator.title'),
+        error,
+        filters,
+        brands: brands.map((b) => ({ id: b.id, name: b.name, selected: b.id === filters.brand })),
+        states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: this.t(request, `numbers:state.${s}`), selected: s === state })),
+        countries: SERVED_COUNTRY_CODES.map((c) => ({ value: c, selected: c === filters.country })),
+        numbers: list.items.map((n) => ({ ...this.numberData(request, n), brandName: n.brandName })),
+        total: list.total,
+        pager: { page: list.page, pages, prev: list.page > 1 ? pageUrl(list.page - 1) : null, next: list.page < pages ? pageUrl(list.page + 1) : null },
+      },
+      status,
     );
   }
 
@@ -243,8 +294,32 @@ export class NumbersPagesController {
   async release(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.brandAction(request, reply, async (ctx) => {
       const released = await this.kernel.numbers.pool.release(ctx, id);
-      return this.t(request, released.state === 'quarantined' ? 'numbers:admin.released' : 'numbers:admin.unreserved', { number: released.number, days: this.kernel.numbers.pool.quarantineDays });
+      return this.t(request, released.state === 'quarantined' ? 'numbers:admin.released' : 'numbers:admin.unreserved', { number: released.number, days: await this.kernel.numbers.pool.quarantineDaysFor(ctx.brandId) });
     });
+  }
+
+  /** Deletes a number nobody holds (available or quarantined), once confirmed; the reconciler deletes it in jambonz. */
+  @Post('/admin/numbers/:id/delete')
+  async deleteNumber(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
+    return this.brandAction(request, reply, async (ctx, form) => {
+      if (form.confirm !== '1' && form.confirm !== 'on') throw new ValidationError([{ field: 'confirm', reason: 'tick the box to confirm the deletion' }]);
+      const deleted = await this.kernel.numbers.pool.deleteNumber(ctx, id);
+      return this.t(request, 'numbers:admin.deleted', { number: deleted.number });
+    });
+  }
+
+  /** The brand's own quarantine (blank: the instance's). */
+  @Post('/admin/numbers/quarantine')
+  async setQuarantine(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.brandAction(request, reply, async (ctx, form) => {
+      const days = await this.kernel.numbers.pool.setQuarantineDays(ctx, form.quarantineDays);
+      return this.t(request, 'numbers:admin.quarantineSaved', { days });
+    });
+  }
+
+  private async ownQuarantineDays(ctx: TenantContext): Promise<number | null> {
+    const brand = await this.kernel.db.forInstance('the brand admin sees the brand\'s quarantine').findOne(Brand, { id: ctx.brandId }, { fields: ['id', 'numberQuarantineDays'] });
+    return brand?.numberQuarantineDays ?? null;
   }
 
   @Post('/admin/numbers/porting/:id')

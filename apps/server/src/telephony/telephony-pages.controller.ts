@@ -284,6 +284,16 @@ export class TelephonyPagesController {
     return { redirect: `${target.base}?job=${encodeURIComponent(id)}` };
   }
 
+  /** Removes the brand's connection once confirmed; the notice says what was done in jambonz, or left there. */
+  private async removeConnection(request: FastifyRequest, target: Target, form: Form): Promise<PageExtra> {
+    if (form.confirm !== '1' && form.confirm !== 'on') throw new ValidationError([{ field: 'confirm', reason: 'tick the box to confirm' }]);
+    const done = await this.kernel.provisioning.reconciler.disconnect(target.ctx.brandId);
+    const notice = done.left
+      ? this.t(request, 'numbers:telephony.removedLeft', { detail: done.left })
+      : this.t(request, 'numbers:telephony.removed', { count: done.numbersUnpointed });
+    return { notice };
+  }
+
   private async pushBrandKey(request: FastifyRequest, target: Target, form: Form): Promise<PageExtra> {
     const pushed = await this.kernel.provisioning.speech.push(target.ctx, speechInput(form, null));
     return { notice: this.pushedNotice(request, str(form.vendor), pushed) };
@@ -326,6 +336,11 @@ export class TelephonyPagesController {
   @Post('/admin/telephony/rotate-secret')
   async rotateSecret(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.brandAction(request, reply, undefined, 'sync', (target) => this.requestSync(target, true));
+  }
+
+  @Post('/admin/telephony/remove')
+  async remove(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
+    return this.brandAction(request, reply, undefined, 'sync', (target, form) => this.removeConnection(request, target, form));
   }
 
   @Post('/admin/telephony/speech')
@@ -391,6 +406,11 @@ export class TelephonyPagesController {
   @Post('/operator/brands/:brandId/telephony/rotate-secret')
   async operatorRotate(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('brandId') brandId: string) {
     return this.brandAction(request, reply, brandId, 'sync', (target) => this.requestSync(target, true));
+  }
+
+  @Post('/operator/brands/:brandId/telephony/remove')
+  async operatorRemove(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('brandId') brandId: string) {
+    return this.brandAction(request, reply, brandId, 'sync', (target, form) => this.removeConnection(request, target, form));
   }
 
   @Post('/operator/brands/:brandId/telephony/speech')

@@ -270,6 +270,22 @@ export class NumberPool {
     return this.page(this.db.forTenant(ctx), where, filter);
   }
 
+  /**
+   * Every brand's numbers for the operator (read-only), filtered like a brand's list plus the brand, and
+   * paginated; each with its brand. The caller is the operator: the scope is the instance, said so.
+   */
+  async listAcrossBrands(filter: ListFilter & { brandId?: string | null } = {}): Promise<Page<NumberView & { brandId: string; brandName: string }>> {
+    const where = this.searchWhere(filter);
+    if (filter.state) where.push({ state: filter.state });
+    if (filter.brandId) {
+      if (!UUID.test(filter.brandId)) throw new ValidationError([{ field: 'brand', reason: 'is not a brand of this instance' }]);
+      where.push({ brand: filter.brandId });
+    }
+    const em = this.db.forInstance('the operator lists every brand\'s numbers');
+    const { rows, ...rest } = await this.pageRows(em, where, filter, ['client', 'brand']);
+    return { items: rows.map((row) => ({ ...view(row), brandId: row.brand.id, brandName: row.brand.name })), ...rest };
+  }
+
   /** Available numbers of the brand matching the search, paginated. */
   async search(ctx: TenantContext, search: NumberSearch & { page?: number; pageSize?: number }): Promise<Page<NumberView>> {
     const where = this.searchWhere(search);
@@ -288,15 +304,25 @@ export class NumberPool {
   }
 
   private async page(em: EntityManager, where: FilterQuery<PhoneNumber>[], paging: { page?: number; pageSize?: number }): Promise<Page<NumberView>> {
+    const { rows, ...rest } = await this.pageRows(em, where, paging, ['client']);
+    return { items: rows.map(view), ...rest };
+  }
+
+  private async pageRows(
+    em: EntityManager,
+    where: FilterQuery<PhoneNumber>[],
+    paging: { page?: number; pageSize?: number },
+    populate: ('client' | 'brand')[],
+  ): Promise<{ rows: PhoneNumber[]; total: number; page: number; pageSize: number }> {
     const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.floor(Number(paging.pageSize) || 50)));
     const page = Math.max(1, Math.floor(Number(paging.page) || 1));
     const [rows, total] = await em.findAndCount(PhoneNumber, where.length ? { $and: where } : {}, {
-      orderBy: { number: 'asc' },
+      orderBy: { number: 'asc', id: 'asc' },
       limit: pageSize,
       offset: (page - 1) * pageSize,
-      populate: ['client'],
+      populate,
     });
-    return { items: rows.map(view), total, page, pageSize };
+    return { rows, total, page, pageSize };
   }
 
   // ---- import ----------------------------------------------------------------------------------
