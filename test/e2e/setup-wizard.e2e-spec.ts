@@ -121,11 +121,12 @@ describe('the setup wizard', () => {
     const url = new URL(back);
     const landed = await t.http(host).get(`${url.pathname}${url.search}`).set('Accept', 'text/html');
     expect(landed.status).toBe(303);
-    expect(landed.headers.location).toBe('/setup');
+    expect(landed.headers.location).toBe('/setup?checkout=done');
     cookie = (landed.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
     expect(cookie).toMatch(/tero_session=/);
-    const setup = await page('/setup');
+    const setup = await page('/setup?checkout=done');
     expect(setup.status).toBe(200);
+    expect(setup.text).toContain('Thank you, your payment went through.');
     expect(setup.text).toContain('data-testid="setup-checklist" data-done="0" data-total="9"');
     // The link works once: used again, it signs nobody in.
     const again = await t.http(host).get(`${url.pathname}${url.search}`).set('Accept', 'text/html');

@@ -158,7 +158,7 @@ export class SetupPagesController {
       const user = await this.kernel.auth.consumeMagicLink(request.tero.host, (request.query as Record<string, unknown>).token);
       const session = await this.kernel.auth.createSession(user, request.headers['user-agent']);
       reply.setCookie(SESSION_COOKIE, session.token, { path: '/', httpOnly: true, sameSite: 'lax', secure: request.protocol === 'https', expires: session.expiresAt });
-      return reply.redirect('/setup', 303);
+      return reply.redirect('/setup?checkout=done', 303);
     } catch (error) {
       if (error instanceof AuthError) return reply.redirect(request.tero.principal ? '/setup' : '/login', 303);
       throw error;
