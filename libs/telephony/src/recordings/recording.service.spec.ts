@@ -394,6 +394,33 @@ describe.each(kinds)('recordings from listen streams on %s', (kind) => {
     }
   });
 
+  it('the orphans sweep removes the files of recordings whose call was deleted, client by client, and keeps the rest', async () => {
+    const svc = service({ orphanGraceMs: 0 });
+    const deletedCall = await newCall(ctxA);
+    const keptCall = await newCall(ctxB);
+    const d = await play(svc, deletedCall.callSid, toneFrames(3));
+    const k = await play(svc, keptCall.callSid, toneFrames(3));
+    if (d.outcome.kind !== 'stored' || k.outcome.kind !== 'stored') throw new Error('not stored');
+    const deletedKey = (await storedWav(d.outcome.recordingId)).row.storageKey;
+    const keptKey = (await storedWav(k.outcome.recordingId)).row.storageKey;
+    // The call goes (its recording row with it, by cascade); its file stays behind.
+    await t.db.forTenant(ctxA).nativeDelete(Call, { id: deletedCall.callId });
+    expect(await em().findOne(CallRecording, { id: d.outcome.recordingId })).toBeNull();
+    expect((await storage.list(ctxA, 'recordings/')).map((f) => f.key)).toContain(deletedKey);
+    // A file under another client's name with the same key is that client's, and has its own row or not.
+    await storage.put(ctxB, deletedKey, Buffer.from('RIFF'));
+
+    // Within the grace period nothing is touched: a young file may be a recording being deleted right now.
+    expect(await service({ orphanGraceMs: 60 * 60_000 }).sweepOrphans()).toMatchObject({ removed: 0 });
+    const swept = await svc.sweepOrphans();
+    expect(swept.removed).toBe(2);
+    expect((await storage.list(ctxA, 'recordings/')).map((f) => f.key)).not.toContain(deletedKey);
+    expect((await storage.list(ctxB, 'recordings/')).map((f) => f.key)).toEqual(expect.arrayContaining([keptKey]));
+    expect((await storage.list(ctxB, 'recordings/')).map((f) => f.key)).not.toContain(deletedKey);
+    expect((await storedWav(k.outcome.recordingId)).wav).not.toBeNull();
+    expect((await svc.sweepOrphans()).removed).toBe(0);
+  });
+
   it('a failed store leaves the audio on disk, and the sweep stores it as partial once no one writes it', async () => {
     let failures = 1;
     const flaky: FileStorage = Object.create(storage);

@@ -90,6 +90,11 @@ export interface OpenedRecording {
   range: { start: number; end: number } | null;
 }
 
+/** Where a client's recording files live in its file storage. */
+const RECORDINGS_PREFIX = 'recordings/';
+/** Keys looked up at once when checking files against their rows. */
+const ORPHAN_LOOKUP_CHUNK = 500;
+
 export interface RecordingSweepResult {
   /** Recordings past their retention, deleted (file then row). */
   expired: number;
@@ -123,6 +128,8 @@ export interface RecordingServiceOptions {
   callWaitMs?: number;
   /** A temporary file not written for this long belongs to no live stream (see {@link RecordingService.sweep}). Default 10 min. */
   staleTempMs?: number;
+  /** A recording file without its row is removed once it is this old (default an hour). */
+  orphanGraceMs?: number;
   /** The time recordings start, end and expire at (tests move it); the real time when absent. */
   clock?: () => Date;
 }
@@ -316,6 +323,42 @@ export class RecordingService {
     return { expired, recovered: await this.recoverLeftovers() };
   }
 
+  /**
+   * Recording files no row points at any more (their call, hence their recording row, was deleted; or a
+   * crash between deleting a file's row and the file), removed client by client through each client's
+   * own listing of `recordings/`. A file younger than {@link RecordingServiceOptions.orphanGraceMs} is
+   * left alone: a row is written before its file, so a young file without one is no orphan yet but a
+   * listing racing a deletion in progress.
+   */
+  async sweepOrphans(): Promise<{ clients: number; files: number; removed: number }> {
+    const graceMs = this.options.orphanGraceMs ?? 60 * 60_000;
+    // The storage stamps files with the wall clock, so their age is read on it.
+    const before = Date.now() - graceMs;
+    const instance = this.deps.db.forInstance('recordings: the clients whose recording files are checked for orphans');
+    const clients = await instance.find(Client, {}, { fields: ['id', 'brand'], orderBy: { id: 'asc' } });
+    const result = { clients: 0, files: 0, removed: 0 };
+    for (const client of clients) {
+      const ctx: TenantContext = { brandId: client.brand.id, clientId: client.id, locale: 'en' };
+      const files = (await this.deps.storage.list(ctx, RECORDINGS_PREFIX)).filter((file) => file.modifiedAt.getTime() <= before);
+      if (!files.length) continue;
+      result.clients++;
+      result.files += files.length;
+      const em = this.deps.db.forTenant(ctx);
+      for (let i = 0; i < files.length; i += ORPHAN_LOOKUP_CHUNK) {
+        const keys = files.slice(i, i + ORPHAN_LOOKUP_CHUNK).map((file) => file.key);
+        const known = new Set((await em.find(CallRecording, { storageKey: { $in: keys } }, { fields: ['id', 'storageKey'] })).map((row) => row.storageKey));
+        for (const key of keys) {
+          if (known.has(key)) continue;
+          await this.deps.storage.delete(ctx, key);
+          result.removed++;
+          this.deps.logger.info({ brandId: ctx.brandId, clientId: ctx.clientId, key }, 'recording file without its recording removed');
+        }
+      }
+      em.clear();
+    }
+    return result;
+  }
+
   private async recoverLeftovers(): Promise<number> {
     let names: string[];
     try {
@@ -395,7 +438,7 @@ export class RecordingService {
     }
     const ctx: TenantContext = { brandId: call.brandId, clientId: call.clientId, locale: 'en' };
     const startedAt = this.clock();
-    const storageKey = `recordings/${startedAt.getUTCFullYear()}/${String(startedAt.getUTCMonth() + 1).padStart(2, '0')}/${call.callId}/${stream.id}.wav`;
+    const storageKey = `${RECORDINGS_PREFIX}${startedAt.getUTCFullYear()}/${String(startedAt.getUTCMonth() + 1).padStart(2, '0')}/${call.callId}/${stream.id}.wav`;
     const em = this.deps.db.forTenant(ctx);
     const days = await this.retentionDaysOf(ctx);
     em.create(CallRecording, {

@@ -4,10 +4,10 @@ import type { Logger } from 'pino';
 import type { CallSessionStore } from '../call-session.store';
 import type { ListenAuth } from './listen-auth';
 import { type ListenSettings, listenSettings } from './listen-verb';
-import { recordingRetentionSweep } from './recording-retention.job';
+import { recordingOrphansSweep, recordingRetentionSweep } from './recording-retention.job';
 import { RecordingService, type RecordingServiceOptions } from './recording.service';
 
-/** Call recordings: the listen streams' service, their credentials, the verb settings, and the retention sweep. */
+/** Call recordings: the listen streams' service, their credentials, the verb settings, and the hourly sweeps (retention, orphaned files). */
 export interface Recordings {
   service: RecordingService;
   /** Checks a listen stream's credentials (the endpoint's upgrade). */
@@ -15,7 +15,9 @@ export interface Recordings {
   /** For `listenConfigVerb(callSid, listen)`: where jambonz streams a recorded call, and how. */
   listen: ListenSettings;
   retention: PeriodicSweep;
-  /** Schedules the hourly sweep in a process that runs jobs (the job is registered in every process). */
+  /** Recording files whose row is gone (their call was deleted), removed hourly. */
+  orphans: PeriodicSweep;
+  /** Schedules the hourly sweeps in a process that runs jobs (the job is registered in every process). */
   start(options: { processJobs: boolean }): void;
   /** Stops the schedule and stores what the open streams recorded (as partial). */
   close(): Promise<void>;
@@ -44,16 +46,23 @@ export function createRecordings(deps: RecordingsDeps): Recordings {
   const clock = deps.clock;
   const retention = recordingRetentionSweep(deps.jobs, service, { logger: log, now: clock ? () => clock().getTime() : undefined });
   retention.register();
+  const orphans = recordingOrphansSweep(deps.jobs, service, { logger: log, now: clock ? () => clock().getTime() : undefined });
+  orphans.register();
   return {
     service,
     auth: listen.auth,
     listen,
     retention,
+    orphans,
     start: ({ processJobs }) => {
-      if (processJobs) void retention.start();
+      if (processJobs) {
+        void retention.start();
+        void orphans.start();
+      }
     },
     close: async () => {
       retention.stop();
+      orphans.stop();
       await service.close();
     },
   };
