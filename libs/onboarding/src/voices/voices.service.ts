@@ -238,6 +238,11 @@ export function createVoices(deps: VoicesDeps): Voices {
         }
         await progress(30);
         const cloned = await engine.cloneVoice(ctx, { name: `${client.slug} (${brand.slug})`, language: row.language, description: client.name, samples });
+        if ((await deps.db.forTenant(ctx).count(VoiceClone, { id: row.id })) === 0) {
+          // The client was deleted while the vendor worked (its rows went with it): the new voice goes too.
+          await enqueueDeletion(ctx, { engine: row.engine, voiceId: cloned.voiceId, prefix: null, keys: [] });
+          return;
+        }
         // Kept at once: a crash after this must not clone (and pay for) a second voice.
         row.vendorVoiceId = cloned.voiceId;
         await progress(70);
