@@ -3,4 +3,6 @@
  * call log's search, reports and exports, and the client API's keys.
  */
 export * from './analytics.types';
+export * from './rollups';
+export * from './summary';
 export * from './api-keys';

@@ -1,0 +1,3 @@
+export * from './call-rollups';
+export * from './day-figures';
+export * from './rollup-jobs';

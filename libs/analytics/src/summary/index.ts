@@ -1,0 +1,3 @@
+export * from './analytics';
+export * from './local-range';
+export * from './summary-maths';
