@@ -7,6 +7,9 @@ import { PassportModule } from '@nestjs/passport';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { pluginModules } from '@tero/core';
 import { AgentTestCallsController } from './api/agent-test-calls.controller';
+import { ApiDocsController } from './api-v1/api-docs.controller';
+import { ApiKeysPagesController } from './api-v1/api-keys-pages.controller';
+import { ClientApiController } from './api-v1/client-api.controller';
 import { AgentTestCallsHost } from './api/agent-test-calls.host';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
@@ -37,7 +40,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }

@@ -22,6 +22,8 @@ import {
 } from '@tero/core';
 import { OutboxEmailTransport, OutboxReader } from '@tero/core';
 import { createEventBus, type EventBus } from '@tero/core';
+import { ApiKeys, ClientApiReads } from '@tero/analytics';
+import { type Analytics, createAnalytics } from '@tero/analytics';
 import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
@@ -94,6 +96,12 @@ export interface Kernel {
   emailTemplates: EmailTemplates;
   /** The setup wizard of clients created by the public sign-up: its checklist, steps and completion. */
   wizard: Wizard;
+  /** The dashboard's figures (daily rollups, kept current by jobs) and the calls in progress. */
+  analytics: Analytics;
+  /** The client API's keys: made, listed and revoked by the owner; checked, scoped and rate-limited on every request. */
+  apiKeys: ApiKeys;
+  /** The client API's reads (calls, turns, bookings, messages), paged by cursor in the key's tenant. */
+  clientApi: ClientApiReads;
   close(): Promise<void>;
 }
 
@@ -269,6 +277,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       events,
       logger,
       publicUrl: config.PUBLIC_URL,
+      timeoutMs: config.JAMBONZ_API_TIMEOUT_MS,
       onDirectoryChange: (ctx) => {
         telephony.directory.invalidate();
         events.publish({ type: DIRECTORY_CHANGED, brandId: ctx.brandId, clientId: ctx.clientId, payload: { what: 'agent_voice' } }).catch((err: unknown) => logger.warn({ err }, 'telling other replicas about a voice change failed; they notice within 30 s'));
@@ -295,6 +304,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       from: config.EMAIL_FROM,
       operatorUrl: (brandId) => new URL(`/operator/monitoring?brand=${encodeURIComponent(brandId)}`, config.PUBLIC_URL).toString(),
       metrics,
+      timeoutMs: config.JAMBONZ_API_TIMEOUT_MS,
       clock: options.clock,
     });
     closers.unshift(async () => monitoring.stop());
@@ -363,6 +373,11 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     });
     await emailSequences.start({ processJobs: options.processJobs });
 
+    // The dashboard's figures: daily rollups recomputed on call.ended (debounced per client and date) and by an hourly catch-up.
+    const analytics = createAnalytics({ db, jobs, events, logger, clock: options.clock });
+    closers.unshift(async () => analytics.stop());
+    await analytics.start({ processJobs: options.processJobs });
+
     await jobs.start({ process: options.processJobs });
     recordings.start({ processJobs: options.processJobs });
     if (options.processJobs) {
@@ -408,6 +423,9 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       trackingTokens,
       emailTemplates,
       wizard,
+      analytics,
+      apiKeys: new ApiKeys(db, limiter, { clock: options.clock }),
+      clientApi: new ClientApiReads(db, { clock: options.clock }),
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

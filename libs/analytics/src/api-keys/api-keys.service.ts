@@ -3,7 +3,7 @@ import type { RateLimiter } from '@tero/core';
 import { API_KEY_SCOPES, ApiKey, type ApiKeyScope, type Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import { z } from 'zod';
-import { hashSecret, newApiKey, parseApiKey, secretMatches } from './api-key-secret';
+import { API_KEY_PREFIX, hashSecret, newApiKey, parseApiKey, secretMatches } from './api-key-secret';
 import { keyInvalid, keyMissing, keyNotFound, keyRevoked, rateLimited, scopeMissing, tooManyKeys } from './api-keys.errors';
 
 /** Active keys a client may hold: enough for each integration its own, few enough to review on one page. */
@@ -145,6 +145,8 @@ export class ApiKeys {
   async authenticate(authorization: string | undefined): Promise<ApiKeyPrincipal> {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
     if (!match) throw keyMissing();
+    // A session token or another vendor's key: say what this API takes rather than "invalid".
+    if (!match[1]!.startsWith(API_KEY_PREFIX)) throw keyMissing();
     const parts = parseApiKey(match[1]!);
     if (!parts) throw keyInvalid();
     const em = this.db.forInstance('an API key is found by its prefix before its tenant is known');

@@ -2,9 +2,11 @@ import type { FilterQuery } from '@mikro-orm/core';
 import { addDays, localDate, parseLocal } from '@tero/core';
 import { BOOKING_STATUSES, Booking, CALL_OUTCOMES, Call, type CallOutcome, CallTurn, CallerMessage, Client, type Database, MESSAGE_STATUSES } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
+import type { ClientSummary, LocalDateRange } from '../analytics.types';
 import { decodeCursor, encodeCursor } from './api-cursor';
 import { callNotFound } from './api-keys.errors';
 import { DEFAULT_LIMIT, type ParamSpec, type ParsedQuery, parseQuery } from './api-query';
+import { summarizeCalls } from './client-api.summary';
 
 /** An amount in minor units (cents) of an ISO 4217 currency: never a float. */
 export interface Money {
@@ -123,7 +125,27 @@ type Keyed = { id: string };
  * and every read through the key's tenant scope — another client's id is simply not found.
  */
 export class ClientApiReads {
-  constructor(private readonly db: Database) {}
+  private readonly clock: () => Date;
+  private readonly summarize: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary>;
+
+  /** `summary` gives the figures of `/analytics/summary`; by default they are added up from the calls. */
+  constructor(
+    private readonly db: Database,
+    options: { clock?: () => Date; summary?: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary> } = {},
+  ) {
+    this.clock = options.clock ?? (() => new Date());
+    this.summarize = options.summary ?? ((ctx, range) => summarizeCalls(db, ctx, range));
+  }
+
+  /** The time "today" is read at (scenario tests pin it). */
+  now(): Date {
+    return this.clock();
+  }
+
+  /** The client's figures over local dates, as the dashboard shows them. */
+  summary(ctx: TenantContext, range: LocalDateRange): Promise<ClientSummary> {
+    return this.summarize(ctx, range);
+  }
 
   async calls(ctx: TenantContext, query: unknown): Promise<ResourcePage<CallResource>> {
     const q = parseQuery(query, LIST_PARAMETERS.calls);
@@ -221,7 +243,7 @@ export class ClientApiReads {
   /** `from`/`to` are the client's local dates, inclusive: midnight of `from` up to midnight after `to`, in its zone. */
   private async range(ctx: TenantContext, q: ParsedQuery, field: string): Promise<Record<string, { $gte?: Date; $lt?: Date }>> {
     if (typeof q.from !== 'string' && typeof q.to !== 'string') return {};
-    const { timezone } = await this.zoneOf(ctx, new Date());
+    const { timezone } = await this.zoneOf(ctx, this.clock());
     const bounds: { $gte?: Date; $lt?: Date } = {};
     if (typeof q.from === 'string') bounds.$gte = parseLocal(q.from, timezone);
     if (typeof q.to === 'string') bounds.$lt = parseLocal(addDays(q.to, 1), timezone);
