@@ -66,7 +66,8 @@ describe('jambonz provisioning through the telephony page', () => {
     const carrier = fake.seedCarrier({ name: 'Acme SIP' });
     carrierSid = carrier.voip_carrier_sid;
     fake.seedSipGateway({ voip_carrier_sid: carrierSid, ipv4: '198.51.100.10', port: 5060, inbound: 1, outbound: 0 });
-    t = await createTestApp({ clock: () => new Date(Date.now() + offsetMs) });
+    // A short jambonz timeout: the test of jambonz not answering waits for it (the instance's default is 10 s).
+    t = await createTestApp({ clock: () => new Date(Date.now() + offsetMs), env: { JAMBONZ_API_TIMEOUT_MS: '1500' } });
     publicUrl = t.kernel.config.PUBLIC_URL.replace(/\/+$/, '');
     adminHost = t.logins.brandAdmin.host;
     admin = await signIn(t, t.logins.brandAdmin);

@@ -60,6 +60,13 @@ export const instanceConfigSchema = z.object({
   RECORDING_RETENTION_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days').default(90),
   /** Days a released phone number stays in quarantine (only its last client may take it back) before the pool recycles it. 0 to 3650. */
   NUMBER_QUARANTINE_DAYS: z.coerce.number({ error: 'must be a whole number of days' }).int('must be a whole number of days').min(0, 'must not be negative').max(3650, 'must be at most 3650 days').default(30),
+  /** Milliseconds each request to a brand's jambonz API may take (provisioning and monitoring) before it counts as unanswered. 100 to 120000. */
+  JAMBONZ_API_TIMEOUT_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds' })
+    .int('must be a whole number of milliseconds')
+    .min(100, 'must be at least 100 ms')
+    .max(120_000, 'must be at most 120000 ms (2 minutes)')
+    .default(10_000),
   /** Seeds the demo brand, client and users on the first start. */
   SEED_DEMO: bool.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ConfigError } from './instance-config';
+import { ConfigError, parseInstanceConfig } from './instance-config';
 import { loadInstanceConfig } from './load-config';
 
 describe('loadInstanceConfig', () => {
@@ -47,5 +47,16 @@ describe('loadInstanceConfig', () => {
     const config = loadInstanceConfig({ NODE_ENV: 'production' }, { cwd });
     expect(config.ENCRYPTION_KEYS).toBe(keys);
     expect(config.APP_SECRET).toBe('p'.repeat(40));
+  });
+});
+
+describe('JAMBONZ_API_TIMEOUT_MS', () => {
+  it('defaults to 10 s and refuses what is not a whole number of milliseconds from 100 to 120000, naming the key', () => {
+    expect(parseInstanceConfig({}).JAMBONZ_API_TIMEOUT_MS).toBe(10_000);
+    expect(parseInstanceConfig({ JAMBONZ_API_TIMEOUT_MS: '750' }).JAMBONZ_API_TIMEOUT_MS).toBe(750);
+    for (const bad of ['0', '99', '1.5', 'soon', '120001']) {
+      expect(() => parseInstanceConfig({ JAMBONZ_API_TIMEOUT_MS: bad })).toThrow(ConfigError);
+      expect(() => parseInstanceConfig({ JAMBONZ_API_TIMEOUT_MS: bad })).toThrow(/JAMBONZ_API_TIMEOUT_MS: must be/);
+    }
   });
 });
