@@ -24,7 +24,6 @@ import { OutboxEmailTransport, OutboxReader } from '@tero/core';
 import { createEventBus, type EventBus } from '@tero/core';
 import { ApiKeys, ClientApiReads } from '@tero/analytics';
 import { type Analytics, createAnalytics } from '@tero/analytics';
-import { type Analytics, createAnalytics } from '@tero/analytics';
 import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
@@ -97,8 +96,6 @@ export interface Kernel {
   emailTemplates: EmailTemplates;
   /** The setup wizard of clients created by the public sign-up: its checklist, steps and completion. */
   wizard: Wizard;
-  /** The dashboard's figures (daily rollups, kept current by jobs) and the calls in progress. */
-  analytics: Analytics;
   /** The dashboard's figures (daily rollups, kept current by jobs) and the calls in progress. */
   analytics: Analytics;
   /** The client API's keys: made, listed and revoked by the owner; checked, scoped and rate-limited on every request. */
@@ -381,11 +378,6 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(async () => analytics.stop());
     await analytics.start({ processJobs: options.processJobs });
 
-    // The dashboard's figures: daily rollups recomputed on call.ended (debounced per client and date) and by an hourly catch-up.
-    const analytics = createAnalytics({ db, jobs, events, logger, clock: options.clock });
-    closers.unshift(async () => analytics.stop());
-    await analytics.start({ processJobs: options.processJobs });
-
     await jobs.start({ process: options.processJobs });
     recordings.start({ processJobs: options.processJobs });
     if (options.processJobs) {
@@ -431,7 +423,6 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       trackingTokens,
       emailTemplates,
       wizard,
-      analytics,
       analytics,
       apiKeys: new ApiKeys(db, limiter, { clock: options.clock }),
       clientApi: new ClientApiReads(db, { clock: options.clock }),
