@@ -425,7 +425,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       wizard,
       analytics,
       apiKeys: new ApiKeys(db, limiter, { clock: options.clock }),
-      clientApi: new ClientApiReads(db, { clock: options.clock }),
+      // The API's summary is the dashboard's own, so both give the same figures.
+      clientApi: new ClientApiReads(db, { clock: options.clock, summary: (ctx, range) => analytics.summary(ctx, range) }),
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

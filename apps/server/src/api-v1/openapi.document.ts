@@ -272,7 +272,7 @@ export function openApiDocument(serverUrl: string): OpenApiDocument {
         'analytics:read',
         'analytics',
         'Get the summary',
-        'Calls, success rate, duration, revenue, recovered calls, outcomes, calls per hour and per day over `from`..`to` (the last 30 days when absent; at most 366 days) — the figures of your dashboard.',
+        'Calls, success rate, duration, revenue, recovered calls, outcomes, calls per hour and per day over `from`..`to` (the last 30 days when absent; at most 400 days) — the figures of your dashboard.',
         queryParameters(SUMMARY_PARAMETERS),
         ok('Summary', 'The figures.'),
         ['400'],

@@ -6,7 +6,6 @@ import type { ClientSummary, LocalDateRange } from '../analytics.types';
 import { decodeCursor, encodeCursor } from './api-cursor';
 import { callNotFound } from './api-keys.errors';
 import { DEFAULT_LIMIT, type ParamSpec, type ParsedQuery, parseQuery } from './api-query';
-import { summarizeCalls } from './client-api.summary';
 
 /** An amount in minor units (cents) of an ISO 4217 currency: never a float. */
 export interface Money {
@@ -128,13 +127,13 @@ export class ClientApiReads {
   private readonly clock: () => Date;
   private readonly summarize: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary>;
 
-  /** `summary` gives the figures of `/analytics/summary`; by default they are added up from the calls. */
+  /** `summary` gives the figures of `/analytics/summary`: the dashboard's (`Analytics.summary`), so both agree. */
   constructor(
     private readonly db: Database,
-    options: { clock?: () => Date; summary?: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary> } = {},
+    options: { clock?: () => Date; summary: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary> },
   ) {
     this.clock = options.clock ?? (() => new Date());
-    this.summarize = options.summary ?? ((ctx, range) => summarizeCalls(db, ctx, range));
+    this.summarize = options.summary;
   }
 
   /** The time "today" is read at (scenario tests pin it). */

@@ -4,4 +4,3 @@ export * from './api-keys.service';
 export * from './api-cursor';
 export * from './api-query';
 export * from './client-api.reads';
-export * from './client-api.summary';
