@@ -70,4 +70,6 @@ export interface CallLogPage {
   items: CallLogItem[];
   /** null on the last page. */
   nextCursor: string | null;
+  /** The local dates searched: the query's range, else the default one (the last 30 days). */
+  range?: LocalDateRange;
 }

@@ -6,3 +6,4 @@ export * from './analytics.types';
 export * from './rollups';
 export * from './summary';
 export * from './api-keys';
+export * from './call-log';
