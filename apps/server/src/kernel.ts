@@ -24,6 +24,7 @@ import { OutboxEmailTransport, OutboxReader } from '@tero/core';
 import { createEventBus, type EventBus } from '@tero/core';
 import { ApiKeys, ClientApiReads } from '@tero/analytics';
 import { type Analytics, createAnalytics } from '@tero/analytics';
+import { type BrandOverview, type CallLog, createBrandOverview, createCallLog } from '@tero/analytics';
 import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
@@ -102,6 +103,10 @@ export interface Kernel {
   apiKeys: ApiKeys;
   /** The client API's reads (calls, turns, bookings, messages), paged by cursor in the key's tenant. */
   clientApi: ClientApiReads;
+  /** The client's call log: search with signed cursors, a call's detail. */
+  callLog: CallLog;
+  /** The brand admin's overview of its clients (calls, revenue, health) and the audit of drill-downs into a client. */
+  brandOverview: BrandOverview;
   close(): Promise<void>;
 }
 
@@ -427,6 +432,14 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       apiKeys: new ApiKeys(db, limiter, { clock: options.clock }),
       // The API's summary is the dashboard's own, so both give the same figures.
       clientApi: new ClientApiReads(db, { clock: options.clock, summary: (ctx, range) => analytics.summary(ctx, range) }),
+      callLog: createCallLog({ db, appSecret: config.APP_SECRET, clock: options.clock }),
+      // The overview's figures are the dashboard's own summary; failed payments are billing's word.
+      brandOverview: createBrandOverview({
+        db,
+        summary: (ctx, range) => analytics.summary(ctx, range),
+        today: (ctx) => analytics.today(ctx),
+        paymentStates: async (ctx) => (await billing.subscriptions.clientsOfBrand(ctx)).map((c) => ({ clientId: c.clientId, subscriptionStatus: c.subscription?.status ?? null })),
+      }),
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

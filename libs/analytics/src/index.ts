@@ -7,3 +7,4 @@ export * from './rollups';
 export * from './summary';
 export * from './api-keys';
 export * from './call-log';
+export * from './brand-overview';
