@@ -16,6 +16,7 @@ import { JwtStrategy } from './api/jwt.strategy';
 import { BillingPagesController } from './billing/billing-pages.controller';
 import { paymentHookRoutes } from './billing/payment-hooks.routes';
 import { emailTrackingRoutes } from './email-tracking/email-tracking.routes';
+import { ExportsPagesController } from './exports/exports-pages.controller';
 import { HealthController } from './health/health.controller';
 import { jambonzHookDispatcher, jambonzHookRoutes, serverWithHooks } from './hooks/jambonz-hooks.routes';
 import { ErrorsFilter } from './http/errors.filter';
@@ -28,6 +29,7 @@ import { NUMBER_UPLOAD_LIMITS, NumbersPagesController } from './numbers/numbers-
 import { MonitoringPagesController } from './monitoring/monitoring-pages.controller';
 import { PagesController } from './pages/pages.controller';
 import { PromptsPagesController } from './prompts/prompts-pages.controller';
+import { ReportsPagesController } from './reports/reports-pages.controller';
 import { ListenStreamsEndpoint } from './recordings/listen-streams.endpoint';
 import { RecordingsApiController, RecordingsPagesController } from './recordings/recordings.controller';
 import { TelephonyPagesController } from './telephony/telephony-pages.controller';
@@ -40,7 +42,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController],
+    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController, ExportsPagesController, ReportsPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }

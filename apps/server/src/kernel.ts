@@ -25,6 +25,7 @@ import { createEventBus, type EventBus } from '@tero/core';
 import { ApiKeys, ClientApiReads } from '@tero/analytics';
 import { type Analytics, createAnalytics } from '@tero/analytics';
 import { type BrandOverview, type CallLog, createBrandOverview, createCallLog } from '@tero/analytics';
+import { DataExports, Reports } from '@tero/analytics';
 import { BILLING_EVENTS, type Billing, createBilling } from '@tero/billing';
 import { BookingLedger } from '@tero/booking';
 import { Brand, Database, PluginSettingsStore } from '@tero/db';
@@ -107,6 +108,10 @@ export interface Kernel {
   callLog: CallLog;
   /** The brand admin's overview of its clients (calls, revenue, health) and the audit of drill-downs into a client. */
   brandOverview: BrandOverview;
+  /** Exports of calls, bookings and messages (CSV, PDF): streamed when small, a job with progress and a file kept a day when large. */
+  dataExports: DataExports;
+  /** Daily, weekly and monthly reports as PDF: on demand, and e-mailed by an hourly sweep once per client and period. */
+  reports: Reports;
   close(): Promise<void>;
 }
 
@@ -383,6 +388,24 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     closers.unshift(async () => analytics.stop());
     await analytics.start({ processJobs: options.processJobs });
 
+    // Exports and reports: large exports are jobs writing to storage; reports read the dashboard's own summary.
+    const dataExports = new DataExports({ db, jobs, storage, i18n, themeTokens: (themeId) => views.tokensOf(themeId), logger: logger.child({ part: 'exports' }), clock: options.clock });
+    dataExports.register();
+    const reports = new Reports({
+      db,
+      jobs,
+      i18n,
+      send: (ctx, message) => mail.send(ctx, message),
+      clientUrl: (brand, client) => `${publicUrl.protocol}//${resolver.clientHost(brand, client.slug)}${publicUrl.port ? `:${publicUrl.port}` : ''}`,
+      themeTokens: (themeId) => views.tokensOf(themeId),
+      logger: logger.child({ part: 'reports' }),
+      clock: options.clock,
+      summary: (ctx, range) => analytics.summary(ctx, range),
+    });
+    reports.register();
+    closers.unshift(async () => reports.stop());
+    await reports.start({ processJobs: options.processJobs });
+
     await jobs.start({ process: options.processJobs });
     recordings.start({ processJobs: options.processJobs });
     if (options.processJobs) {
@@ -440,6 +463,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
         today: (ctx) => analytics.today(ctx),
         paymentStates: async (ctx) => (await billing.subscriptions.clientsOfBrand(ctx)).map((c) => ({ clientId: c.clientId, subscriptionStatus: c.subscription?.status ?? null })),
       }),
+      dataExports,
+      reports,
       close: async () => {
         for (const close of closers) await close().catch((error) => logger.warn({ err: error }, 'error while closing'));
       },

@@ -7,4 +7,6 @@ export * from './rollups';
 export * from './summary';
 export * from './api-keys';
 export * from './call-log';
+export * from './exports';
+export * from './reports';
 export * from './brand-overview';
