@@ -17,6 +17,7 @@ import { BillingPagesController } from './billing/billing-pages.controller';
 import { paymentHookRoutes } from './billing/payment-hooks.routes';
 import { emailTrackingRoutes } from './email-tracking/email-tracking.routes';
 import { ExportsPagesController } from './exports/exports-pages.controller';
+import { DashboardController } from './dashboard/dashboard.controller';
 import { HealthController } from './health/health.controller';
 import { jambonzHookDispatcher, jambonzHookRoutes, serverWithHooks } from './hooks/jambonz-hooks.routes';
 import { ErrorsFilter } from './http/errors.filter';
@@ -42,7 +43,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController, ExportsPagesController, ReportsPagesController],
+    controllers: [HealthController, PagesController, DashboardController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController, ExportsPagesController, ReportsPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }

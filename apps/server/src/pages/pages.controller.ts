@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { AuthError, NotFoundError, RateLimitedError, ValidationError, hostOf } from '@tero/accounts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DashboardPage } from '../dashboard/dashboard.page';
 import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { KERNEL } from '../http/tokens';
 import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
@@ -11,16 +12,19 @@ import { prepareLook, renderPage } from './render';
 import { ThemeAssets } from './theme-assets';
 
 /**
- * Server-rendered pages: sign-in (password and magic link), the client dashboard shell, the brand
- * admin's client list, and the operator's plugins and outbox. Every form is CSRF-checked.
+ * Server-rendered pages: sign-in (password and magic link), the client dashboard at `/` (see
+ * `DashboardPage`), the brand admin's client list, and the operator's plugins and outbox. Every form is
+ * CSRF-checked.
  */
 @Controller()
 export class PagesController {
   private readonly professions: ProfessionNames;
   private readonly themeAssets: ThemeAssets;
+  private readonly dashboardPage: DashboardPage;
 
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {
     this.professions = new ProfessionNames(join(kernel.rootDir, 'profession-packs'));
+    this.dashboardPage = new DashboardPage(kernel);
     this.themeAssets = new ThemeAssets(join(kernel.rootDir, 'themes'), (themeId) => kernel.views.has(themeId));
   }
 
@@ -57,7 +61,7 @@ export class PagesController {
   async home(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const { principal, host } = request.tero;
     if (!principal) return reply.redirect('/login', 303);
-    if (host.kind === 'client') return this.dashboard(request, reply);
+    if (host.kind === 'client') return this.dashboardPage.render(request, reply);
     if (host.kind === 'brand') return reply.redirect('/admin/clients', 303);
     return reply.redirect('/operator/plugins', 303);
   }
@@ -134,36 +138,6 @@ export class PagesController {
     if (!principal) return false;
     if (!kinds.includes(host.kind) || !roles.includes(principal.role)) throw new ForbiddenError();
     return true;
-  }
-
-  @Get('/dashboard')
-  async dashboard(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    if (!this.requireRole(request, ['client'], ['client_owner', 'client_staff', 'brand_admin'])) return reply.redirect('/login', 303);
-    const host = request.tero.host as Extract<typeof request.tero.host, { kind: 'client' }>;
-    const client = await this.kernel.accounts.getClient(tenantContextOf(request.tero), host.client.id);
-    // A client that signed up sees its setup checklist until the wizard is complete.
-    const setup = await this.kernel.wizard.state(tenantContextOf(request.tero));
-    return this.html(request, reply, 'dashboard', {
-      setup:
-        setup && !setup.completedAt
-          ? {
-              doneCount: setup.doneCount,
-              total: setup.total,
-              percent: setup.percent,
-              items: setup.items.map((item) => ({ step: item.step, done: item.done, label: this.kernel.i18n.t(`onboarding:steps.${item.step}.title`, { lng: request.tero.locale }) })),
-            }
-          : null,
-      title: client.name,
-      client: {
-        name: client.name,
-        slug: client.slug,
-        timezone: client.timezone,
-        status: client.status,
-        professionName: await this.professions.nameOf(client.professionPack, request.tero.locale),
-      },
-      statusKey: `ui:status.${client.status}`,
-      dashboardHost: request.headers.host,
-    });
   }
 
   @Get('/admin/clients')
