@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AgentProfile, Client, VoiceClone } from '@tero/db';
+import { AgentProfile, Client, PhoneNumber, VoiceClone } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import { encodeAudio } from '../../libs/onboarding/src/voices/testing/encode-audio';
 import { silence, speechLike } from '../../libs/onboarding/src/voices/testing/test-audio';
@@ -315,5 +315,8 @@ describe('voice samples and cloning', () => {
     expect(fake.storedVoices()).toEqual([]);
     expect(fake.exchanges.some((e) => e.method === 'DELETE' && e.path === `/v1/voices/${voiceId}` && e.status === 200)).toBe(true);
     expect(await stored()).toEqual([]);
+    // Its number went back to the pool through quarantine, not left `assigned` to nobody.
+    const line = await t.kernel.db.forInstance('voices e2e').findOneOrFail(PhoneNumber, { number: t.lines[0]!.number });
+    expect(line).toMatchObject({ state: 'quarantined', client: null });
   });
 });

@@ -336,8 +336,17 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       },
     });
     voices.register();
-    const offClientDeleting = accounts.onClientDeleting((ctx) => voices.forgetClient(ctx));
-    closers.unshift(async () => offClientDeleting());
+    // Before a client's rows go: its vendor voice is deleted (by a job that carries what the rows held), its
+    // numbers go back to the pool through quarantine (the cascade would leave them `assigned` to nobody), and
+    // its files (recordings, samples, exports) are removed, since no row will point at them any more.
+    const offClientDeleting = [
+      accounts.onClientDeleting((ctx) => voices.forgetClient(ctx)),
+      accounts.onClientDeleting(async (ctx) => void (await numbers.pool.releaseAllOf(ctx, ctx.clientId!))),
+      accounts.onClientDeleting(async (ctx) => {
+        for (const file of await storage.list(ctx)) await storage.delete(ctx, file.key);
+      }),
+    ];
+    closers.unshift(async () => offClientDeleting.forEach((off) => off()));
 
     // The setup wizard of signed-up clients; at its end a client goes live only if billing says its subscription serves.
     const wizard = createWizard({
