@@ -268,29 +268,40 @@ describe('client API /api/v1 with API keys', () => {
       const caller = await api(`/api/v1/calls?caller=${encodeURIComponent('(555) 010-0007')}`, fullKey);
       expect(caller.body.items.map((c: Json) => c.fromNumber)).toEqual(['+15550100007']);
       const tomorrow = localDate(new Date(Date.now() + 2 * 86_400_000), 'America/New_York');
-      const none = await api(`/api/v1/calls?from=${tomorrow}`, fullKey);
+      const none = await api(`/api/v1/calls?from=${tomorrow}&to=${tomorrow}`, fullKey);
       expect(none.status).toBe(200);
       expect(none.body).toEqual({ items: [], nextCursor: null });
     });
 
     it('refuses an unknown filter by name, a malformed or foreign cursor, and bad values with 400', async () => {
-      const unknown = await api('/api/v1/calls?outcom=booked', fullKey);
-      expect(unknown.status).toBe(400);
-      expect(unknown.body.error.code).toBe('analytics.api_unknown_parameter');
-      expect(unknown.body.error.message).toContain('outcom');
-      for (const cursor of ['not-a-cursor', Buffer.from('{"l":"calls","t":"yesterday","i":"x"}').toString('base64url'), '%%%']) {
-        const res = await api(`/api/v1/calls?cursor=${encodeURIComponent(cursor)}`, fullKey);
-        expect(res.status).toBe(400);
-        expect(res.body.error.code).toBe('analytics.api_bad_cursor');
+      // Calls are the call log's search, with its codes; bookings and messages are paged here, with the API's.
+      for (const [path, code] of [['/api/v1/calls', 'analytics.unknown_filter'], ['/api/v1/bookings', 'analytics.api_unknown_parameter'], ['/api/v1/messages', 'analytics.api_unknown_parameter']] as const) {
+        const unknown = await api(`${path}?outcom=booked`, fullKey);
+        expect(unknown.status).toBe(400);
+        expect(unknown.body.error.code).toBe(code);
+        expect(unknown.body.error.message).toContain('outcom');
       }
       const bookingsPage = await api('/api/v1/bookings?limit=1', fullKey);
-      const foreignCursor = await api(`/api/v1/calls?cursor=${bookingsPage.body.nextCursor}`, fullKey);
-      expect(foreignCursor.status).toBe(400);
-      expect(foreignCursor.body.error.code).toBe('analytics.api_bad_cursor');
-      for (const query of ['limit=0', 'limit=101', 'from=2026-02-30', 'from=2026-11-02&to=2026-11-01', 'outcome=won', 'limit=5&limit=6']) {
+      const messagesPage = await api('/api/v1/messages?limit=1', fullKey);
+      const callsPage = await api('/api/v1/calls?limit=1', fullKey);
+      const garbage = ['not-a-cursor', Buffer.from('{"l":"calls","t":"yesterday","i":"x"}').toString('base64url'), '%%%'];
+      for (const [path, code, foreign] of [
+        ['/api/v1/calls', 'analytics.invalid_cursor', bookingsPage.body.nextCursor],
+        ['/api/v1/bookings', 'analytics.api_bad_cursor', messagesPage.body.nextCursor],
+        ['/api/v1/messages', 'analytics.api_bad_cursor', callsPage.body.nextCursor],
+      ] as const) {
+        for (const cursor of [...garbage, foreign]) {
+          const res = await api(`${path}?cursor=${encodeURIComponent(cursor)}`, fullKey);
+          expect([path, cursor, res.status, res.body.error?.code]).toEqual([path, cursor, 400, code]);
+        }
+      }
+      for (const query of ['limit=0', 'limit=101', 'from=2026-02-30&to=2026-03-01', 'from=2026-11-02&to=2026-11-01', 'from=2026-11-02', 'outcome=won', 'minDuration=-1', 'sort=random']) {
         const res = await api(`/api/v1/calls?${query}`, fullKey);
-        expect(res.status).toBe(400);
-        expect(res.body.error.code).toBe('analytics.api_bad_parameter');
+        expect([query, res.status]).toEqual([query, 400]);
+      }
+      for (const query of ['limit=0', 'limit=5&limit=6', 'from=2026-02-30', 'from=2026-11-02&to=2026-11-01', 'status=lost']) {
+        const res = await api(`/api/v1/bookings?${query}`, fullKey);
+        expect([query, res.status, res.body.error.code]).toEqual([query, 400, 'analytics.api_bad_parameter']);
       }
     });
 
@@ -305,8 +316,18 @@ describe('client API /api/v1 with API keys', () => {
         `cursor=${encodeURIComponent("' OR 1=1--")}`,
       ]) {
         const res = await api(`/api/v1/calls?${query}`, fullKey);
-        expect(res.status).toBe(400);
+        expect([query, res.status]).toEqual([query, 400]);
       }
+      for (const query of [`status=${encodeURIComponent("new' OR '1'='1")}`, `from=${encodeURIComponent("2026-01-01' --")}`]) {
+        expect((await api(`/api/v1/messages?${query}`, fullKey)).status).toBe(400);
+      }
+      // Words searched in transcripts are plain text: quotes and wildcards are looked for as themselves.
+      for (const q of ["' OR 1=1 --", '%', '_', 'a%b']) {
+        const res = await api(`/api/v1/calls?q=${encodeURIComponent(q)}`, fullKey);
+        expect([q, res.status, res.body.items]).toEqual([q, 200, []]);
+      }
+      const words = await api('/api/v1/calls?q=cleaning', fullKey);
+      expect(words.body.items.map((c: Json) => c.id)).toEqual([detailCallId]);
       expect(await em().count(Call, {})).toBe(before);
     });
 
@@ -387,6 +408,14 @@ describe('client API /api/v1 with API keys', () => {
       const ok = validate(body);
       if (!ok) throw new Error(`response does not match ${String(ref)}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
     }
+    it('validation is not vacuous: a body off its schema is refused', () => {
+      const validate = ajv.getSchema(schemaOf('#/components/schemas/CallPage'))!;
+      expect(validate({ items: [], nextCursor: null })).toBe(true);
+      expect(validate({ items: [{ id: 'x' }], nextCursor: null })).toBe(false);
+      expect(validate({ items: [], nextCursor: null, extra: 1 })).toBe(false);
+      expect(ajv.getSchema(schemaOf('#/components/schemas/Money'))!({ amountMinor: 1.5, currency: 'USD' })).toBe(false);
+    });
+
     const responseSchema = (response: Json): unknown => {
       const resolved = typeof response.$ref === 'string' ? doc.components.responses[response.$ref.split('/').pop()!]! : response;
       return (resolved.content as { 'application/json': { schema: { $ref: string } } })['application/json'].schema.$ref;
@@ -423,14 +452,19 @@ describe('client API /api/v1 with API keys', () => {
     });
 
     it('offers only parameters the server takes, with examples it accepts', async () => {
+      const unknownCodes = ['analytics.unknown_filter', 'analytics.api_unknown_parameter'];
       for (const [path, item] of Object.entries(doc.paths)) {
         const url = `/api/v1${path.replace('{id}', detailCallId)}`;
-        for (const p of item.get.parameters.filter((q) => q.in === 'query' && q.example !== undefined)) {
-          const res = await api(`${url}?${String(p.name)}=${encodeURIComponent(String(p.example))}`, fullKey);
-          expect([path, p.name, res.status]).toEqual([path, p.name, 200]);
+        const query = item.get.parameters.filter((q) => q.in === 'query');
+        const examples = query.filter((q) => q.example !== undefined).map((q) => `${String(q.name)}=${encodeURIComponent(String(q.example))}`);
+        const all = await api(`${url}${examples.length ? `?${examples.join('&')}` : ''}`, fullKey);
+        expect([path, all.status]).toEqual([path, 200]);
+        for (const p of query) {
+          const alone = await api(`${url}?${String(p.name)}=${encodeURIComponent(String(p.example ?? 'x'))}`, fullKey);
+          expect([path, p.name, unknownCodes.includes(alone.body.error?.code)]).toEqual([path, p.name, false]);
         }
         const res = await api(`${url}?notInTheDocument=1`, fullKey);
-        expect([path, res.status]).toEqual([path, 400]);
+        expect([path, res.status, unknownCodes.includes(res.body.error.code)]).toEqual([path, 400, true]);
       }
     });
 

@@ -422,6 +422,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       await outboxRetention.start();
     }
 
+    const callLog = createCallLog({ db, appSecret: config.APP_SECRET, clock: options.clock });
     return {
       config,
       rootDir,
@@ -462,9 +463,10 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       wizard,
       analytics,
       apiKeys: new ApiKeys(db, limiter, { clock: options.clock }),
-      // The API's summary is the dashboard's own, so both give the same figures.
-      clientApi: new ClientApiReads(db, { clock: options.clock, summary: (ctx, range) => analytics.summary(ctx, range) }),
-      callLog: createCallLog({ db, appSecret: config.APP_SECRET, clock: options.clock }),
+      // The API's summary is the dashboard's own, so both give the same figures…
+      // …and its calls the call log's own search, so both list the same calls.
+      clientApi: new ClientApiReads(db, { clock: options.clock, summary: (ctx, range) => analytics.summary(ctx, range), callLog }),
+      callLog,
       // The overview's figures are the dashboard's own summary; failed payments are billing's word.
       brandOverview: createBrandOverview({
         db,

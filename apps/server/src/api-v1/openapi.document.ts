@@ -1,4 +1,4 @@
-import { LIST_PARAMETERS, MAX_LIMIT, DEFAULT_LIMIT, type ParamSpec } from '@tero/analytics';
+import { CALL_LOG_DEFAULT_LIMIT, CALL_LOG_FILTERS, CALL_LOG_MAX_DURATION_SECONDS, CALL_LOG_MAX_LIMIT, CALL_LOG_MAX_RANGE_DAYS, CALL_LOG_MAX_TEXT_LENGTH, DEFAULT_LIMIT, LIST_PARAMETERS, MAX_LIMIT, type ParamSpec } from '@tero/analytics';
 import { API_KEY_SCOPES, BOOKING_STATUSES, CALL_OUTCOMES, CALL_ROUTES, MESSAGE_STATUSES, TURN_SPEAKERS, type ApiKeyScope } from '@tero/db';
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1). */
@@ -128,7 +128,7 @@ const SCHEMAS: Record<string, JsonSchema> = {
     },
     'A message the agent took for the business.',
   ),
-  CallPage: page('Call', 'A page of calls, newest first.'),
+  CallPage: page('Call', 'A page of calls, in the order asked.'),
   BookingPage: page('Booking', 'A page of bookings, latest appointment first.'),
   MessagePage: page('Message', 'A page of messages, newest first.'),
   TurnList: object({ items: { type: 'array', items: ref('Turn') } }, 'A call\'s transcript, in order.'),
@@ -198,9 +198,7 @@ const RESPONSES: Record<string, ResponseObject> = {
 const PARAMETER_TEXT: Record<string, { description: string; example?: string | number }> = {
   from: { description: 'First local date (the client\'s time zone), inclusive.', example: '2026-11-01' },
   to: { description: 'Last local date (the client\'s time zone), inclusive.', example: '2026-11-30' },
-  outcome: { description: 'Only these outcomes, comma-separated.', example: 'booked,message_taken' },
   status: { description: 'Only these statuses, comma-separated.' },
-  caller: { description: 'Digits of the caller\'s number, matched anywhere in it (spaces, +, -, dots and brackets are ignored).', example: '5550100' },
   limit: { description: `Items per page, 1–${MAX_LIMIT}.`, example: DEFAULT_LIMIT },
   cursor: { description: 'The `nextCursor` of the previous page.' },
 };
@@ -213,15 +211,30 @@ function queryParameters(spec: ParamSpec): ParameterObject[] {
         ? { type: 'string', format: 'date' }
         : kind === 'limit'
           ? { type: 'integer', minimum: 1, maximum: MAX_LIMIT, default: DEFAULT_LIMIT }
-          : kind === 'digits'
-            ? { type: 'string', pattern: '^[0-9 ().+-]{1,40}$' }
-            : kind === 'list' && typeof rule !== 'string'
-              ? { type: 'string', description: `Comma-separated: ${rule.values.join(', ')}.` }
-              : { type: 'string' };
+          : kind === 'list' && typeof rule !== 'string'
+            ? { type: 'string', description: `Comma-separated: ${rule.values.join(', ')}.` }
+            : { type: 'string' };
     const text = PARAMETER_TEXT[name] ?? { description: name };
     return { name, in: 'query', required: false, description: text.description, schema, ...(text.example !== undefined ? { example: text.example } : {}) };
   });
 }
+
+type CallFilterDoc = Omit<ParameterObject, 'name' | 'in' | 'required'>;
+
+/** `/calls` takes the call log's filters: each one documented here (a filter the call log adds fails the build until it is). */
+const CALL_FILTER_DOCS: Record<(typeof CALL_LOG_FILTERS)[number], CallFilterDoc> = {
+  from: { description: `First local date (the client's time zone), inclusive. Give both ends or neither: the last 30 days by default, at most ${CALL_LOG_MAX_RANGE_DAYS} days.`, schema: { type: 'string', format: 'date' }, example: '2026-11-01' },
+  to: { description: 'Last local date (the client\'s time zone), inclusive.', schema: { type: 'string', format: 'date' }, example: '2026-11-30' },
+  outcome: { description: 'Only these outcomes, comma-separated.', schema: { type: 'string', description: `Comma-separated: ${CALL_OUTCOMES.join(', ')}.` }, example: 'booked,message_taken' },
+  caller: { description: 'Digits of the caller\'s number, matched anywhere in it (spaces, +, -, dots and brackets are ignored).', schema: { type: 'string', pattern: '^[0-9 ().+-]{1,40}$' }, example: '5550100' },
+  minDuration: { description: 'Calls at least this long, in seconds.', schema: { type: 'integer', minimum: 0, maximum: CALL_LOG_MAX_DURATION_SECONDS }, example: 30 },
+  maxDuration: { description: 'Calls at most this long, in seconds.', schema: { type: 'integer', minimum: 0, maximum: CALL_LOG_MAX_DURATION_SECONDS }, example: 600 },
+  q: { description: 'Words said in the call (the transcript), as plain text: no operators or patterns.', schema: { type: 'string', maxLength: CALL_LOG_MAX_TEXT_LENGTH }, example: 'cleaning' },
+  sort: { description: 'Order of the list.', schema: { type: 'string', enum: ['newest', 'oldest', 'longest'], default: 'newest' }, example: 'newest' },
+  cursor: { description: 'The `nextCursor` of the previous page (of the same sort).', schema: { type: 'string' } },
+  limit: { description: `Items per page, 1–${CALL_LOG_MAX_LIMIT}.`, schema: { type: 'integer', minimum: 1, maximum: CALL_LOG_MAX_LIMIT, default: CALL_LOG_DEFAULT_LIMIT }, example: CALL_LOG_DEFAULT_LIMIT },
+};
+const CALL_PARAMETERS: ParameterObject[] = CALL_LOG_FILTERS.map((name) => ({ name, in: 'query', required: false, ...CALL_FILTER_DOCS[name] }));
 
 const CALL_ID: ParameterObject = { name: 'id', in: 'path', required: true, description: 'The call\'s id.', schema: { type: 'string', format: 'uuid' } };
 const ok = (schema: string, description: string): ResponseObject => ({ description, headers: RATE_HEADERS, content: { 'application/json': { schema: ref(schema) } } });
@@ -262,7 +275,7 @@ export function openApiDocument(serverUrl: string): OpenApiDocument {
       { name: 'analytics', description: 'Figures over a range of dates.' },
     ],
     paths: {
-      '/calls': operation('listCalls', 'calls:read', 'calls', 'List calls', 'Calls to your numbers, newest first. Unknown parameters are refused (400 naming them), never ignored.', queryParameters(LIST_PARAMETERS.calls), ok('CallPage', 'A page of calls.'), ['400']),
+      '/calls': operation('listCalls', 'calls:read', 'calls', 'List calls', 'Calls to your numbers over a range of dates (the last 30 days by default), newest first unless sorted otherwise: the calls your call log shows for the same filters. Unknown parameters are refused (400 naming them), never ignored.', CALL_PARAMETERS, ok('CallPage', 'A page of calls.'), ['400']),
       '/calls/{id}': operation('getCall', 'calls:read', 'calls', 'Get a call', 'One call with its transcript.', [CALL_ID], ok('CallDetail', 'The call and its turns.'), ['400', '404']),
       '/calls/{id}/turns': operation('listCallTurns', 'calls:read', 'calls', 'Get a call\'s transcript', 'The turns of one call, in order.', [CALL_ID], ok('TurnList', 'The turns.'), ['400', '404']),
       '/bookings': operation('listBookings', 'bookings:read', 'bookings', 'List bookings', 'Appointments, latest start first; `from` and `to` filter on the appointment\'s start.', queryParameters(LIST_PARAMETERS.bookings), ok('BookingPage', 'A page of bookings.'), ['400']),

@@ -1,7 +1,7 @@
 import { TeroError } from '@tero/sdk';
 import { dateRange, parseQuery, type ParamSpec } from './api-query';
 
-const SPEC: ParamSpec = { from: 'date', to: 'date', outcome: { kind: 'list', values: ['booked', 'answered'] }, caller: 'digits', limit: 'limit', cursor: 'cursor' };
+const SPEC: ParamSpec = { from: 'date', to: 'date', outcome: { kind: 'list', values: ['booked', 'answered'] }, limit: 'limit', cursor: 'cursor' };
 
 function refusal(run: () => unknown): { code: string; message: string } {
   try {
@@ -14,12 +14,11 @@ function refusal(run: () => unknown): { code: string; message: string } {
 }
 
 describe('parseQuery', () => {
-  it('reads dates, lists (repeated or comma-separated), digits, limits and cursors', () => {
-    expect(parseQuery({ from: '2026-11-01', to: '2026-11-30', outcome: ['booked', 'answered,booked'], caller: '+1 (555) 010-0007', limit: '10', cursor: 'abc' }, SPEC)).toEqual({
+  it('reads dates, lists (repeated or comma-separated), limits and cursors', () => {
+    expect(parseQuery({ from: '2026-11-01', to: '2026-11-30', outcome: ['booked', 'answered,booked'], limit: '10', cursor: 'abc' }, SPEC)).toEqual({
       from: '2026-11-01',
       to: '2026-11-30',
       outcome: ['booked', 'answered'],
-      caller: '15550100007',
       limit: 10,
       cursor: 'abc',
     });
@@ -30,7 +29,7 @@ describe('parseQuery', () => {
     const refused = refusal(() => parseQuery({ outcom: 'booked' }, SPEC));
     expect(refused.code).toBe('analytics.api_unknown_parameter');
     expect(refused.message).toContain('"outcom"');
-    expect(refused.message).toContain('from, to, outcome, caller, limit, cursor');
+    expect(refused.message).toContain('from, to, outcome, limit, cursor');
     expect(refusal(() => parseQuery({ constructor: 'x' }, SPEC)).code).toBe('analytics.api_unknown_parameter');
     expect(refusal(() => parseQuery({ __proto__: 'x', toString: 'y' }, SPEC)).code).toBe('analytics.api_unknown_parameter');
   });
@@ -42,9 +41,6 @@ describe('parseQuery', () => {
     [{ from: '2026-11-02', to: '2026-11-01' }, 'from'],
     [{ outcome: 'won' }, 'outcome'],
     [{ outcome: "booked' OR '1'='1" }, 'outcome'],
-    [{ caller: '%' }, 'caller'],
-    [{ caller: '555_0100' }, 'caller'],
-    [{ caller: "1' OR '1'='1" }, 'caller'],
     [{ limit: '0' }, 'limit'],
     [{ limit: '101' }, 'limit'],
     [{ limit: '1e2' }, 'limit'],

@@ -2,7 +2,7 @@ import { addDays } from '@tero/core';
 import { badParameter, unknownParameter } from './api-keys.errors';
 
 /** How one query parameter is read. */
-export type ParamKind = 'date' | 'list' | 'digits' | 'limit' | 'cursor';
+export type ParamKind = 'date' | 'list' | 'limit' | 'cursor';
 
 /** The parameters a route takes; anything else in the query is refused with its name. */
 export type ParamSpec = Record<string, ParamKind | { kind: 'list'; values: readonly string[] }>;
@@ -26,7 +26,7 @@ function isRealDate(text: string): boolean {
 
 /**
  * Reads a route's query: unknown names → 400 naming the parameter, bad values → 400 naming it with the
- * reason. Values are checked against fixed shapes (dates, digits, known words), so nothing a caller
+ * reason. Values are checked against fixed shapes (dates, numbers, known words), so nothing a caller
  * types reaches a query as anything but a plain, bound value.
  */
 export function parseQuery(query: unknown, spec: ParamSpec): ParsedQuery {
@@ -49,10 +49,6 @@ export function parseQuery(query: unknown, spec: ParamSpec): ParsedQuery {
     if (kind === 'date') {
       if (!isRealDate(value)) throw badParameter(name, 'a date YYYY-MM-DD');
       out[name] = value;
-    } else if (kind === 'digits') {
-      const digits = value.replace(/[\s().+-]/g, '');
-      if (!/^\d{1,20}$/.test(digits)) throw badParameter(name, 'digits of a phone number (spaces, +, -, dots and brackets are ignored)');
-      out[name] = digits;
     } else if (kind === 'limit') {
       const n = Number(value);
       if (!/^\d+$/.test(value) || n < 1 || n > MAX_LIMIT) throw badParameter(name, `a whole number from 1 to ${MAX_LIMIT}`);

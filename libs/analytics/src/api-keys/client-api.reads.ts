@@ -1,8 +1,9 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { addDays, localDate, parseLocal } from '@tero/core';
-import { BOOKING_STATUSES, Booking, CALL_OUTCOMES, Call, type CallOutcome, CallTurn, CallerMessage, Client, type Database, MESSAGE_STATUSES } from '@tero/db';
+import { BOOKING_STATUSES, Booking, Call, type CallOutcome, CallTurn, CallerMessage, Client, type Database, MESSAGE_STATUSES } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { ClientSummary, LocalDateRange } from '../analytics.types';
+import type { CallLog } from '../call-log/call-log.service';
 import { decodeCursor, encodeCursor } from './api-cursor';
 import { callNotFound } from './api-keys.errors';
 import { DEFAULT_LIMIT, type ParamSpec, type ParsedQuery, parseQuery } from './api-query';
@@ -76,9 +77,8 @@ export interface ResourcePage<T> {
   nextCursor: string | null;
 }
 
-/** The query parameters of each list; the OpenAPI document is written from the same names. */
+/** The query parameters of the lists this module pages (calls are the call log's, `CALL_LOG_FILTERS`); the OpenAPI document is written from the same names. */
 export const LIST_PARAMETERS = {
-  calls: { from: 'date', to: 'date', outcome: { kind: 'list', values: CALL_OUTCOMES }, caller: 'digits', limit: 'limit', cursor: 'cursor' },
   bookings: { from: 'date', to: 'date', status: { kind: 'list', values: BOOKING_STATUSES }, limit: 'limit', cursor: 'cursor' },
   messages: { from: 'date', to: 'date', status: { kind: 'list', values: MESSAGE_STATUSES }, limit: 'limit', cursor: 'cursor' },
 } as const satisfies Record<string, ParamSpec>;
@@ -126,14 +126,19 @@ type Keyed = { id: string };
 export class ClientApiReads {
   private readonly clock: () => Date;
   private readonly summarize: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary>;
+  private readonly callLog: CallLog;
 
-  /** `summary` gives the figures of `/analytics/summary`: the dashboard's (`Analytics.summary`), so both agree. */
+  /**
+   * `summary` gives the figures of `/analytics/summary` (the dashboard's, `Analytics.summary`) and
+   * `callLog` the calls of `/calls` (the call log page's search), so the API and the pages agree.
+   */
   constructor(
     private readonly db: Database,
-    options: { clock?: () => Date; summary: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary> },
+    options: { clock?: () => Date; summary: (ctx: TenantContext, range: LocalDateRange) => Promise<ClientSummary>; callLog: CallLog },
   ) {
     this.clock = options.clock ?? (() => new Date());
     this.summarize = options.summary;
+    this.callLog = options.callLog;
   }
 
   /** The time "today" is read at (scenario tests pin it). */
@@ -146,14 +151,16 @@ export class ClientApiReads {
     return this.summarize(ctx, range);
   }
 
+  /**
+   * The call log's own search (its filters, default range, sorts, text search and signed cursors), so the
+   * API lists exactly the calls the call log page shows; each found call is then read whole.
+   */
   async calls(ctx: TenantContext, query: unknown): Promise<ResourcePage<CallResource>> {
-    const q = parseQuery(query, LIST_PARAMETERS.calls);
-    const em = this.db.forTenant(ctx);
-    const where: FilterQuery<Call> = { ...(await this.range(ctx, q, 'startedAt')) };
-    if (q.outcome) where.outcome = { $in: q.outcome as CallOutcome[] };
-    if (q.caller) where.fromNumber = { $like: `%${String(q.caller)}%` };
-    const page = await this.page(em, Call, where, 'startedAt', 'calls', q);
-    return { items: page.rows.map(callResource), nextCursor: page.nextCursor };
+    const page = await this.callLog.search(ctx, this.callLog.parseQuery((query ?? {}) as Record<string, unknown>));
+    const ids = page.items.map((item) => item.id);
+    const rows = ids.length ? await this.db.forTenant(ctx).find(Call, { id: { $in: ids } }) : [];
+    const byId = new Map(rows.map((call) => [call.id, call]));
+    return { items: ids.flatMap((id) => (byId.has(id) ? [callResource(byId.get(id)!)] : [])), nextCursor: page.nextCursor };
   }
 
   /** One call with its transcript; another client's id (or no call at all) is 404. */
