@@ -98,7 +98,7 @@
     return {
       width: width,
       height: 240,
-      series: [{ label: plot.kind === 'hours' ? words.hour : '' }, series],
+      series: [{ label: plot.kind === 'hours' ? words.hour : plot.kind === 'categories' ? words.outcome : words.day }, series],
       scales: { x: xScale, y: { range: function (u, min, max) { return [0, Math.max(1, max)]; } } },
       axes: [xAxis, { values: function (u, values) { return values.map(function (v) { return plot.currency ? count.format(v) : Number.isInteger(v) ? count.format(v) : ''; }); } }],
       legend: { live: true },

@@ -93,6 +93,8 @@ export function dashboardData(input: { summary: DashboardSummary; live: LiveCall
       calls: t('analytics:dashboard.plots.callsSeries'),
       revenue: t('analytics:dashboard.plots.revenueSeries'),
       hour: t('analytics:dashboard.plots.hour'),
+      day: t('analytics:dashboard.plots.day'),
+      outcome: t('analytics:dashboard.plots.outcome'),
       outcomes: Object.fromEntries(CALL_OUTCOMES.map((outcome) => [outcome, t(`analytics:dashboard.outcomes.${outcome}`)])),
       routes: Object.fromEntries(CALL_ROUTES.map((route) => [route, t(`analytics:dashboard.routes.${route}`)])),
     },

@@ -86,6 +86,19 @@ describe('LiveHub', () => {
     expect(operator.types()).toEqual(['live.ready', 'call.started', 'brand.updated']);
   });
 
+  it('sends the dashboard’s analytics.summary_changed only to the client’s own sockets and its brand’s', () => {
+    const mine = new FakeSocket();
+    const other = new FakeSocket();
+    const otherBrand = new FakeSocket();
+    hub.add(mine, { kind: 'client', brandId: 'b1', clientId: 'a' });
+    hub.add(other, { kind: 'client', brandId: 'b1', clientId: 'b' });
+    hub.add(otherBrand, { kind: 'brand', brandId: 'b2' });
+    bus.emit({ type: 'analytics.summary_changed', brandId: 'b1', clientId: 'a', payload: { dates: ['2026-03-09'] } });
+    expect(mine.sent[1]).toEqual({ type: 'analytics.summary_changed', at: '2026-03-01T10:00:00.000Z', payload: { dates: ['2026-03-09'] } });
+    expect(other.types()).toEqual(['live.ready']);
+    expect(otherBrand.types()).toEqual(['live.ready']);
+  });
+
   it('does not send a client’s event to a socket of the same client id under another brand', () => {
     const socket = new FakeSocket();
     hub.add(socket, { kind: 'client', brandId: 'b2', clientId: 'a' });
