@@ -14,6 +14,8 @@ import { AgentTestCallsHost } from './api/agent-test-calls.host';
 import { ApiAuthController, ApiController } from './api/api.controller';
 import { JwtStrategy } from './api/jwt.strategy';
 import { BillingPagesController } from './billing/billing-pages.controller';
+import { CallsPagesController } from './calls/calls-pages.controller';
+import { BrandOverviewPagesController } from './brand-overview/brand-overview-pages.controller';
 import { paymentHookRoutes } from './billing/payment-hooks.routes';
 import { emailTrackingRoutes } from './email-tracking/email-tracking.routes';
 import { ExportsPagesController } from './exports/exports-pages.controller';
@@ -43,7 +45,7 @@ function appModule(kernel: Kernel): DynamicModule {
   return {
     module: AppModule,
     imports: [PassportModule, ...pluginModules(kernel.plugins)],
-    controllers: [HealthController, PagesController, DashboardController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController, ExportsPagesController, ReportsPagesController],
+    controllers: [HealthController, PagesController, CallsPagesController, BrandOverviewPagesController, DashboardController, BillingPagesController, NumbersPagesController, MonitoringPagesController, ApiAuthController, ApiController, AgentTestCallsController, RecordingsApiController, RecordingsPagesController, TelephonyPagesController, PromptsPagesController, VoicePagesController, SetupPagesController, ClientApiController, ApiDocsController, ApiKeysPagesController, ExportsPagesController, ReportsPagesController],
     providers: [{ provide: KERNEL, useValue: kernel }, JwtStrategy, LiveGateway, AgentTestCallsHost, ListenStreamsEndpoint],
   };
 }
