@@ -157,6 +157,29 @@ describe('client API /api/v1 with API keys', () => {
       expect(anonymous.headers.location).toBe('/login');
     });
 
+    it('refuses a form without its CSRF token and makes nothing', async () => {
+      const before = await em().count(ApiKey, {});
+      const res = await t.http(host()).post('/settings/api-keys').set('Cookie', ownerCookie).type('form').send({ name: 'Forged', scopes: 'calls:read' });
+      expect(res.status).toBe(403);
+      expect(await em().count(ApiKey, {})).toBe(before);
+    });
+
+    it('gives another brand\'s owner their own keys, which read only their own calls', async () => {
+      const harbor = t.logins.harborOwner;
+      const cookie = await signIn(t, harbor);
+      const page = await t.http(harbor.host).get('/settings/api-keys').set('Cookie', cookie).set('Accept', 'text/html');
+      expect(page.status).toBe(200);
+      expect(page.text).not.toContain('data-key-prefix');
+      const token = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+      const made = await t.http(harbor.host).post('/settings/api-keys').set('Cookie', cookie).type('form').send(`_csrf=${encodeURIComponent(token)}&name=Harbor&scopes=calls%3Aread`);
+      const key = KEY_IN_PAGE.exec(made.text)![0];
+      const own = await api('/api/v1/calls', key, harbor.host);
+      expect(own.status).toBe(200);
+      expect(own.body.items).toEqual([]);
+      expect((await api('/api/v1/calls', key)).status).toBe(403);
+      expect((await api(`/api/v1/calls/${detailCallId}`, key, harbor.host)).status).toBe(404);
+    });
+
     it('links the page from the owner\'s header', async () => {
       const page = await t.http(host()).get('/').set('Cookie', ownerCookie).set('Accept', 'text/html');
       expect(page.text).toContain('href="/settings/api-keys"');
