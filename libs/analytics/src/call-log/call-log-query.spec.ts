@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CursorCodec } from './call-log-cursor';
 import { CALL_LOG_MAX_RANGE_DAYS, defaultCallLogRange, parseCallLogQuery } from './call-log-query';
-import { CallLogQueryError } from './call-log.errors';
+import { CALL_LOG_ERRORS, CallLogQueryError } from './call-log.errors';
 import { escapeLike, snippetAround } from './call-log.service';
 
 const codec = new CursorCodec(Buffer.alloc(32, 7));
@@ -114,5 +116,18 @@ describe('call log query parser', () => {
     expect(snippet.startsWith('…')).toBe(true);
     expect(snippet.endsWith('…')).toBe(true);
     expect(snippetAround('short text', 'text')).toBe('short text');
+  });
+});
+
+describe('call log error messages', () => {
+  it('has a message for every code in en, es and fr, naming the same parameters', () => {
+    const messages = (lang: string) => (JSON.parse(readFileSync(join(__dirname, '../../../../locales', lang, 'errors.json'), 'utf8')) as { analytics: Record<string, string> }).analytics;
+    const params = (text: string) => [...text.matchAll(/\{\{(\w+)\}\}/g)].map((m) => m[1]).sort();
+    for (const code of Object.values(CALL_LOG_ERRORS)) {
+      const key = code.slice('analytics.'.length);
+      const english = messages('en')[key];
+      expect(english).toBeTruthy();
+      for (const lang of ['es', 'fr']) expect(params(messages(lang)[key] ?? '')).toEqual(params(english!));
+    }
   });
 });
