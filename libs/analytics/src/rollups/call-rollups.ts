@@ -48,10 +48,15 @@ export class CallRollups {
 
   /** The client's time zone and its brand's currency. */
   async frame(ctx: TenantContext): Promise<ClientFrame> {
-    const rows = await this.select(this.db.forTenant(ctx), 'select c.timezone as timezone, b.currency as currency from clients c join brands b on b.id = c.brand_id where c.id = ? and c.brand_id = ?', [clientIdOf(ctx), ctx.brandId]);
-    const row = rows[0];
-    if (!row) throw new Error(`client ${clientIdOf(ctx)} not found in brand ${ctx.brandId}`);
-    return { timezone: String(row.timezone), currency: String(row.currency) };
+    const frame = await this.frameOrNull(ctx);
+    if (!frame) throw new Error(`client ${clientIdOf(ctx)} not found in brand ${ctx.brandId}`);
+    return frame;
+  }
+
+  /** {@link frame}, or null for a client that no longer exists (deleted while its jobs waited). */
+  async frameOrNull(ctx: TenantContext): Promise<ClientFrame | null> {
+    const [row] = await this.select(this.db.forTenant(ctx), 'select c.timezone as timezone, b.currency as currency from clients c join brands b on b.id = c.brand_id where c.id = ? and c.brand_id = ?', [clientIdOf(ctx), ctx.brandId]);
+    return row ? { timezone: String(row.timezone), currency: String(row.currency) } : null;
   }
 
   /** Today's local date for the client. */
@@ -167,10 +172,11 @@ export class CallRollups {
   /**
    * What the hourly sweep does for a client: yesterday and today recomputed (a late update, a lost event),
    * and any day between the client's first call and its first rollup filled in (calls from before the
-   * rollups existed, or imported). Returns the dates recomputed.
+   * rollups existed, or imported). Returns the dates recomputed (none for a client deleted meanwhile).
    */
   async catchUp(ctx: TenantContext): Promise<string[]> {
-    const frame = await this.frame(ctx);
+    const frame = await this.frameOrNull(ctx);
+    if (!frame) return [];
     const today = this.today(frame);
     const dates = new Set([addDays(today, -1), today]);
     const em = this.db.forTenant(ctx);

@@ -65,14 +65,17 @@ export class RollupJobs {
   async start(options: { processJobs: boolean }): Promise<void> {
     const { jobs, rollups } = this.deps;
     jobs.register<CallJob>(ROLLUP_CALL_JOB, async (job) => {
-      const frame = await rollups.frame(job.data.ctx);
+      const frame = await rollups.frameOrNull(job.data.ctx);
+      if (!frame) return { skipped: 'client deleted' };
       const date = await rollups.dateOfCall(job.data.ctx, job.data.callId, frame);
       // Another replica's write-behind may not have written the call yet: tried again with backoff.
       if (date === null) throw new Error(`call ${job.data.callId} is not written yet`);
       return { date, job: await this.requestDay(job.data.ctx, date) };
     }, { attempts: 5, backoff: { type: 'exponential', delayMs: 1000 } });
     jobs.register<DayJob>(ROLLUP_DAY_JOB, async (job) => {
-      const figures = await rollups.recompute(job.data.ctx, job.data.date);
+      const frame = await rollups.frameOrNull(job.data.ctx);
+      if (!frame) return { skipped: 'client deleted' };
+      const figures = await rollups.recompute(job.data.ctx, job.data.date, frame);
       await this.changed(job.data.ctx, [job.data.date]);
       return { date: figures.date, calls: figures.calls };
     });
