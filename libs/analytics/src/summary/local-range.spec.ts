@@ -19,7 +19,7 @@ describe('parseRange', () => {
   });
 
   it('refuses ten years, and 401 days, with a 400 saying the limit', () => {
-    expect(codeOf(() => parseRange({ from: '2016-01-01', to: '2026-01-01' }))).toBe('analytics.range_too_long 400');
+    expect(codeOf(() => parseRange({ from: '2016-01-01', to: '2026-01-01' }))).toBe('analytics.summary_range_too_long 400');
     let error: TeroError | null = null;
     try {
       parseRange({ from: '2025-01-01', to: '2026-02-05' });
@@ -43,7 +43,7 @@ describe('parseRange', () => {
       } catch (e) {
         error = e as TeroError;
       }
-      expect([error?.code, error?.params.field]).toEqual(['analytics.range_invalid', field]);
+      expect([error?.code, error?.params.field]).toEqual(['analytics.invalid_date', field]);
     }
   });
 

@@ -5,11 +5,14 @@ import type { LocalDateRange } from '../analytics.types';
 /** The longest range a summary covers: a year and a bit, enough for a year against the previous one's edge. */
 export const MAX_RANGE_DAYS = 400;
 
-/** Codes of a refused range, each with a message in `errors:analytics.*` of every locale. */
+/**
+ * Codes of a refused range, each with a message in `errors:analytics.*` of every locale (the first two are
+ * the call log's too: a date is a date wherever it is typed).
+ */
 export const RANGE_ERRORS = {
-  invalid: 'analytics.range_invalid',
+  invalid: 'analytics.invalid_date',
   reversed: 'analytics.range_reversed',
-  tooLong: 'analytics.range_too_long',
+  tooLong: 'analytics.summary_range_too_long',
 } as const;
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
