@@ -15,6 +15,158 @@ const ALL_SCOPES = ['calls:read', 'bookings:read', 'messages:read', 'analytics:r
 const OUTCOMES: CallOutcome[] = ['booked', 'message_taken', 'answered', 'abandoned', 'transferred'];
 const KEY_IN_PAGE = /tero_live_[0-9a-f]{8}_[A-Za-z0-9_-]{43}/;
 
+/**
+ * The OpenAPI 3.1 object model's rules that apply to this document, written here from the specification's
+ * text (https://spec.openapis.org/oas/v3.1.0: OpenAPI, Info, Server, Paths, Path Item, Operation,
+ * Parameter, Responses, Response, Header, Components, Security Scheme, Tag objects): required fields, field
+ * types, the `in` values, a path parameter's `required: true`, response keys as HTTP status codes, and no
+ * field the specification does not define (extensions `x-` aside). Schema Objects are checked separately,
+ * as JSON Schema 2020-12, by ajv's meta-schema.
+ */
+const EXTENSIONS = { '^x-': {} };
+const OPENAPI_31_RULES = {
+  $defs: {
+    ref: { type: 'object', required: ['$ref'], properties: { $ref: { type: 'string', format: 'uri-reference' }, summary: { type: 'string' }, description: { type: 'string' } }, additionalProperties: false },
+    info: {
+      type: 'object',
+      required: ['title', 'version'],
+      properties: { title: { type: 'string' }, summary: { type: 'string' }, description: { type: 'string' }, termsOfService: { type: 'string' }, contact: { type: 'object' }, license: { type: 'object' }, version: { type: 'string' } },
+      patternProperties: EXTENSIONS,
+      additionalProperties: false,
+    },
+    server: { type: 'object', required: ['url'], properties: { url: { type: 'string' }, description: { type: 'string' }, variables: { type: 'object' } }, patternProperties: EXTENSIONS, additionalProperties: false },
+    tag: { type: 'object', required: ['name'], properties: { name: { type: 'string' }, description: { type: 'string' }, externalDocs: { type: 'object' } }, patternProperties: EXTENSIONS, additionalProperties: false },
+    securityRequirement: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    parameter: {
+      type: 'object',
+      required: ['name', 'in'],
+      properties: {
+        name: { type: 'string' },
+        in: { enum: ['query', 'header', 'path', 'cookie'] },
+        description: { type: 'string' },
+        required: { type: 'boolean' },
+        deprecated: { type: 'boolean' },
+        allowEmptyValue: { type: 'boolean' },
+        style: { type: 'string' },
+        explode: { type: 'boolean' },
+        allowReserved: { type: 'boolean' },
+        schema: { type: ['object', 'boolean'] },
+        example: true,
+        examples: { type: 'object' },
+      },
+      oneOf: [{ required: ['schema'] }, { required: ['content'] }],
+      if: { properties: { in: { const: 'path' } } },
+      then: { required: ['required'], properties: { required: { const: true } } },
+      patternProperties: EXTENSIONS,
+      additionalProperties: false,
+    },
+    header: { type: 'object', properties: { description: { type: 'string' }, required: { type: 'boolean' }, schema: { type: ['object', 'boolean'] } }, patternProperties: EXTENSIONS, additionalProperties: false },
+    mediaType: { type: 'object', properties: { schema: { type: ['object', 'boolean'] }, example: true, examples: { type: 'object' }, encoding: { type: 'object' } }, patternProperties: EXTENSIONS, additionalProperties: false },
+    response: {
+      type: 'object',
+      required: ['description'],
+      properties: {
+        description: { type: 'string' },
+        headers: { type: 'object', additionalProperties: { anyOf: [{ $ref: '#/$defs/header' }, { $ref: '#/$defs/ref' }] } },
+        content: { type: 'object', propertyNames: { pattern: '^[a-z]+/[-+.\\w*]+' }, additionalProperties: { $ref: '#/$defs/mediaType' } },
+        links: { type: 'object' },
+      },
+      patternProperties: EXTENSIONS,
+      additionalProperties: false,
+    },
+    responses: {
+      type: 'object',
+      minProperties: 1,
+      propertyNames: { pattern: '^(default|[1-5](?:[0-9]{2}|XX)|x-.*)$' },
+      additionalProperties: { anyOf: [{ $ref: '#/$defs/response' }, { $ref: '#/$defs/ref' }] },
+    },
+    operation: {
+      type: 'object',
+      properties: {
+        tags: { type: 'array', items: { type: 'string' } },
+        summary: { type: 'string' },
+        description: { type: 'string' },
+        externalDocs: { type: 'object' },
+        operationId: { type: 'string' },
+        parameters: { type: 'array', items: { anyOf: [{ $ref: '#/$defs/parameter' }, { $ref: '#/$defs/ref' }] } },
+        requestBody: { type: 'object' },
+        responses: { $ref: '#/$defs/responses' },
+        callbacks: { type: 'object' },
+        deprecated: { type: 'boolean' },
+        security: { type: 'array', items: { $ref: '#/$defs/securityRequirement' } },
+        servers: { type: 'array', items: { $ref: '#/$defs/server' } },
+      },
+      patternProperties: EXTENSIONS,
+      additionalProperties: false,
+    },
+    pathItem: {
+      type: 'object',
+      properties: {
+        $ref: { type: 'string' },
+        summary: { type: 'string' },
+        description: { type: 'string' },
+        ...Object.fromEntries(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'].map((m) => [m, { $ref: '#/$defs/operation' }])),
+        servers: { type: 'array', items: { $ref: '#/$defs/server' } },
+        parameters: { type: 'array', items: { anyOf: [{ $ref: '#/$defs/parameter' }, { $ref: '#/$defs/ref' }] } },
+      },
+      patternProperties: EXTENSIONS,
+      additionalProperties: false,
+    },
+    securityScheme: {
+      type: 'object',
+      required: ['type'],
+      properties: {
+        type: { enum: ['apiKey', 'http', 'mutualTLS', 'oauth2', 'openIdConnect'] },
+        description: { type: 'string' },
+        name: { type: 'string' },
+        in: { enum: ['query', 'header', 'cookie'] },
+        scheme: { type: 'string' },
+        bearerFormat: { type: 'string' },
+        flows: { type: 'object' },
+        openIdConnectUrl: { type: 'string' },
+      },
+      if: { properties: { type: { const: 'http' } } },
+      then: { required: ['scheme'] },
+      patternProperties: EXTENSIONS,
+      additionalProperties: false,
+    },
+    components: {
+      type: 'object',
+      properties: {
+        schemas: { type: 'object', additionalProperties: { type: ['object', 'boolean'] } },
+        responses: { type: 'object', additionalProperties: { anyOf: [{ $ref: '#/$defs/response' }, { $ref: '#/$defs/ref' }] } },
+        parameters: { type: 'object', additionalProperties: { anyOf: [{ $ref: '#/$defs/parameter' }, { $ref: '#/$defs/ref' }] } },
+        securitySchemes: { type: 'object', additionalProperties: { anyOf: [{ $ref: '#/$defs/securityScheme' }, { $ref: '#/$defs/ref' }] } },
+        examples: { type: 'object' },
+        requestBodies: { type: 'object' },
+        headers: { type: 'object' },
+        links: { type: 'object' },
+        callbacks: { type: 'object' },
+        pathItems: { type: 'object' },
+      },
+      propertyNames: { pattern: '^(schemas|responses|parameters|examples|requestBodies|headers|securitySchemes|links|callbacks|pathItems|x-.*)$' },
+      patternProperties: EXTENSIONS,
+    },
+  },
+  type: 'object',
+  required: ['openapi', 'info'],
+  anyOf: [{ required: ['paths'] }, { required: ['components'] }, { required: ['webhooks'] }],
+  properties: {
+    openapi: { type: 'string', pattern: '^3\\.1\\.\\d+(-.+)?$' },
+    info: { $ref: '#/$defs/info' },
+    jsonSchemaDialect: { type: 'string', format: 'uri' },
+    servers: { type: 'array', items: { $ref: '#/$defs/server' } },
+    paths: { type: 'object', propertyNames: { pattern: '^/' }, additionalProperties: { $ref: '#/$defs/pathItem' } },
+    webhooks: { type: 'object' },
+    components: { $ref: '#/$defs/components' },
+    security: { type: 'array', items: { $ref: '#/$defs/securityRequirement' } },
+    tags: { type: 'array', items: { $ref: '#/$defs/tag' } },
+    externalDocs: { type: 'object' },
+  },
+  patternProperties: EXTENSIONS,
+  additionalProperties: false,
+};
+
 type Json = Record<string, unknown>;
 
 describe('client API /api/v1 with API keys', () => {
@@ -444,8 +596,15 @@ describe('client API /api/v1 with API keys', () => {
       return (resolved.content as { 'application/json': { schema: { $ref: string } } })['application/json'].schema.$ref;
     };
 
-    it('is a well-formed OpenAPI 3.1 document: every $ref resolves, ids are unique, path parameters declared, schemas valid JSON Schema 2020-12', () => {
+    it('is a well-formed OpenAPI 3.1 document: the object model\'s rules, every $ref resolves, ids are unique, path parameters declared, schemas valid JSON Schema 2020-12', () => {
       expect(doc).toMatchObject({ openapi: '3.1.0', info: { title: expect.any(String), version: expect.any(String) }, security: [{ apiKey: [] }] });
+      // `required` inside anyOf/oneOf/then names fields defined beside it, as the specification's rules do.
+      const rules = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+      addFormats(rules);
+      const fitsTheModel = rules.compile(OPENAPI_31_RULES);
+      if (!fitsTheModel(doc)) throw new Error(`not an OpenAPI 3.1 document: ${rules.errorsText(fitsTheModel.errors)}`);
+      expect(fitsTheModel({ ...doc, paths: { '/x': { get: { responses: { '200': {} } } } } })).toBe(false);
+      expect(fitsTheModel({ ...doc, paths: { '/x/{id}': { get: { parameters: [{ name: 'id', in: 'path', schema: {} }], responses: { '200': { description: 'ok' } } } } } })).toBe(false);
       expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
       expect(Object.keys(doc.paths).sort()).toEqual(['/analytics/summary', '/bookings', '/calls', '/calls/{id}', '/calls/{id}/turns', '/messages']);
       const refs: string[] = [];
