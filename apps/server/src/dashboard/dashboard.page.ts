@@ -44,13 +44,9 @@ export class DashboardPage {
 
   /** Today's figures and the plots' period (the last 30 days, or the range asked for, checked by the summary). */
   async summary(ctx: TenantContext, range?: { from?: unknown; to?: unknown }): Promise<DashboardSummary> {
-    const today = await this.kernel.analytics.today(ctx);
     const asked = range && (range.from !== undefined || range.to !== undefined);
-    const [todays, period] = await Promise.all([
-      this.kernel.analytics.summary(ctx, { from: today, to: today }),
-      this.kernel.analytics.summary(ctx, asked ? range : { from: addDays(today, 1 - DASHBOARD_PERIOD_DAYS), to: today }),
-    ]);
-    return { today: todays, period };
+    const [todays, period] = await this.kernel.analytics.summaries(ctx, (today) => [{ from: today, to: today }, asked ? range : { from: addDays(today, 1 - DASHBOARD_PERIOD_DAYS), to: today }]);
+    return { today: todays!, period: period! };
   }
 
   async render(request: FastifyRequest, reply: FastifyReply) {

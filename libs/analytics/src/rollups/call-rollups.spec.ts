@@ -192,6 +192,18 @@ describe.each(kinds)('call rollups and the summary on %s', (kind) => {
       expect([summary.calls, summary.revenueMinor]).toEqual([1, 2500]);
     });
 
+    it('gives several summaries from one read, the same as one by one', async () => {
+      const ctx = await seedClient(t);
+      await addCall(t, ctx, { at: '2026-03-02T10:00:00Z', outcome: 'booked', booking: 1500 });
+      await rollups.recompute(ctx, '2026-03-02');
+      await addCall(t, ctx, { at: '2026-03-10T10:00:00Z', outcome: 'answered' });
+      const service = analytics();
+      const [today, month] = await service.summaries(ctx, (date) => [{ from: date, to: date }, { from: '2026-02-09', to: date }]);
+      expect(today).toEqual(await service.summary(ctx, { from: '2026-03-10', to: '2026-03-10' }));
+      expect(month).toEqual(await service.summary(ctx, { from: '2026-02-09', to: '2026-03-10' }));
+      expect([today!.calls, month!.calls, month!.revenueMinor]).toEqual([1, 2, 1500]);
+    });
+
     it('refuses ten years', async () => {
       const ctx = await seedClient(t);
       await expect(analytics().summary(ctx, { from: '2016-03-10', to: '2026-03-10' })).rejects.toMatchObject({ code: 'analytics.summary_range_too_long' });

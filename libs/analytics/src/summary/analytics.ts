@@ -47,6 +47,11 @@ export interface Analytics {
    * (real dates, in order, at most 400 days): a 400 otherwise.
    */
   summary(ctx: TenantContext, range: { from?: unknown; to?: unknown } | LocalDateRange): Promise<ClientSummary>;
+  /**
+   * Several summaries at once, reading the client, its rollups and today's calls once: `ranges` gets the
+   * client's local date today (the dashboard asks for today and the 30 days up to it).
+   */
+  summaries(ctx: TenantContext, ranges: (today: string) => ({ from?: unknown; to?: unknown } | LocalDateRange)[]): Promise<ClientSummary[]>;
   /** The client's calls in progress, oldest first, with their transcript so far. */
   liveCalls(ctx: TenantContext): Promise<LiveCall[]>;
   /** The client's local date today. */
@@ -73,20 +78,28 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
   const jobs = new RollupJobs({ db: deps.db, jobs: deps.jobs, events: deps.events, rollups, logger: deps.logger.child({ part: 'analytics' }) });
   let off: (() => void) | null = null;
 
+  async function summaries(ctx: TenantContext, rangesFor: (today: string) => ({ from?: unknown; to?: unknown } | LocalDateRange)[]): Promise<ClientSummary[]> {
+    const frame = await rollups.frame(ctx);
+    const today = rollups.today(frame);
+    const ranges = rangesFor(today).map((input) => parseRange(input));
+    if (ranges.length === 0) return [];
+    const from = ranges.reduce((min, r) => (r.from < min ? r.from : min), ranges[0]!.from);
+    const to = ranges.reduce((max, r) => (r.to > max ? r.to : max), ranges[0]!.to);
+    const days: Map<string, DayFigures> = from < today ? await rollups.read(ctx, from, to < today ? to : today) : new Map();
+    // Today's row may be a few seconds behind its calls: today is always added up from the calls.
+    days.delete(today);
+    if (ranges.some((r) => r.from <= today && today <= r.to)) days.set(today, await rollups.compute(ctx, today, frame));
+    return ranges.map((range) => summarize(range, days, frame));
+  }
+
   return {
     rollups,
     jobs,
     async summary(ctx, input) {
-      const range = parseRange(input);
-      const frame = await rollups.frame(ctx);
-      const today = rollups.today(frame);
-      const days: Map<string, DayFigures> = range.from < today ? await rollups.read(ctx, range.from, range.to < today ? range.to : today) : new Map();
-      // Today's row may be a few seconds behind its calls: today is always added up from the calls.
-      days.delete(today);
-      if (range.from <= today && today <= range.to) days.set(today, await rollups.compute(ctx, today, frame));
-      for (const date of days.keys()) if (date > today) days.delete(date);
-      return summarize(range, days, frame);
+      const [summary] = await summaries(ctx, () => [input]);
+      return summary!;
     },
+    summaries,
     async today(ctx) {
       return rollups.today(await rollups.frame(ctx));
     },
