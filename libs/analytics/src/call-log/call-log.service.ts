@@ -96,6 +96,8 @@ export interface CallLog {
   detail(ctx: TenantContext, callId: string): Promise<CallDetail>;
   /** The range a query covers: its own, else the last 30 days in the client's zone. */
   rangeOf(ctx: TenantContext, query: CallLogQuery): Promise<LocalDateRange>;
+  /** The client's IANA zone: its dates and the times the log shows are read in it. */
+  timezoneOf(ctx: TenantContext): Promise<string>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -277,6 +279,7 @@ export function createCallLog(deps: CallLogDeps): CallLog {
     search,
     detail,
     rangeOf: async (ctx, query) => rangeIn(query, (await clientOf(ctx)).timezone),
+    timezoneOf: async (ctx) => (await clientOf(ctx)).timezone,
   };
 }
 
