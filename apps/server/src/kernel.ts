@@ -470,8 +470,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       // The overview's figures are the dashboard's own summary; failed payments are billing's word.
       brandOverview: createBrandOverview({
         db,
-        summary: (ctx, range) => analytics.summary(ctx, range),
-        today: (ctx) => analytics.today(ctx),
+        summaries: (ctx, ranges) => analytics.summaries(ctx, ranges),
         paymentStates: async (ctx) => (await billing.subscriptions.clientsOfBrand(ctx)).map((c) => ({ clientId: c.clientId, subscriptionStatus: c.subscription?.status ?? null })),
       }),
       dataExports,

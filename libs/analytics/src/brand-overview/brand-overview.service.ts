@@ -19,10 +19,11 @@ export interface ClientPaymentState {
 
 export interface BrandOverviewDeps {
   db: Database;
-  /** A client's figures over its local dates (the dashboard's own summary, so both agree). */
-  summary: (ctx: TenantContext, range: LocalDateRange) => Promise<Pick<ClientSummary, 'calls' | 'revenueMinor' | 'currency'>>;
-  /** The client's local date today. */
-  today: (ctx: TenantContext) => Promise<string>;
+  /**
+   * A client's figures over ranges of its local dates, given its today (the dashboard's own summaries, so
+   * both agree; the client, its rollups and today's calls are read once for both periods).
+   */
+  summaries: (ctx: TenantContext, ranges: (today: string) => LocalDateRange[]) => Promise<Pick<ClientSummary, 'calls' | 'revenueMinor' | 'currency' | 'range'>[]>;
   /** Billing's view of the brand's clients (`billing.subscriptions.clientsOfBrand`). */
   paymentStates: (ctx: TenantContext) => Promise<ClientPaymentState[]>;
 }
@@ -108,17 +109,17 @@ export function createBrandOverview(deps: BrandOverviewDeps): BrandOverview {
       const rows: BrandOverviewRow[] = [];
       for (const client of clients) {
         const clientCtx: TenantContext = { ...ctx, clientId: client.id };
-        const today = await deps.today(clientCtx);
-        const range = { from: addDays(today, -(OVERVIEW_DAYS - 1)), to: today };
-        const previousRange = { from: addDays(today, -(2 * OVERVIEW_DAYS - 1)), to: addDays(today, -OVERVIEW_DAYS) };
-        const [current, previous] = await Promise.all([deps.summary(clientCtx, range), deps.summary(clientCtx, previousRange)]);
+        const [current, previous] = (await deps.summaries(clientCtx, (today) => [
+          { from: addDays(today, -(OVERVIEW_DAYS - 1)), to: today },
+          { from: addDays(today, -(2 * OVERVIEW_DAYS - 1)), to: addDays(today, -OVERVIEW_DAYS) },
+        ])) as [Pick<ClientSummary, 'calls' | 'revenueMinor' | 'currency' | 'range'>, Pick<ClientSummary, 'calls'>];
         const subscriptionStatus = paymentOf.get(client.id) ?? null;
         rows.push({
           clientId: client.id,
           name: client.name,
           slug: client.slug,
           status: client.status,
-          range,
+          range: current.range,
           calls: current.calls,
           previousCalls: previous.calls,
           callsChange: previous.calls > 0 ? (current.calls - previous.calls) / previous.calls : null,
