@@ -400,6 +400,8 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
     // Exports and reports: large exports are jobs writing to storage; reports read the dashboard's own summary.
     const dataExports = new DataExports({ db, jobs, storage, i18n, themeTokens: (themeId) => views.tokensOf(themeId), logger: logger.child({ part: 'exports' }), clock: options.clock });
     dataExports.register();
+    closers.unshift(async () => dataExports.stop());
+    await dataExports.start({ processJobs: options.processJobs });
     const reports = new Reports({
       db,
       jobs,

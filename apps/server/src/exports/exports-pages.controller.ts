@@ -122,7 +122,7 @@ export class ExportsPagesController {
     }
     const result = await this.kernel.dataExports.export(ctx, exportRequest, request.tero.locale);
     if ('jobId' in result) return reply.redirect(`/exports?job=${encodeURIComponent(result.jobId)}`, 303);
-    return reply.type(result.file.contentType).header('content-disposition', attachment(result.file.filename)).header('cache-control', 'private, no-store').send(result.file.stream);
+    return reply.code(200).type(result.file.contentType).header('content-disposition', attachment(result.file.filename)).header('cache-control', 'private, no-store').send(result.file.stream);
   }
 
   /** A job's progress as JSON (the page's script asks every second). */

@@ -22,13 +22,21 @@ describe('csvField', () => {
 
   it.each([
     ['=HYPERLINK("http://evil.example","click")', `"'=HYPERLINK(""http://evil.example"",""click"")"`],
-    ['+15551234567', "'+15551234567"],
+    ['+1 555 123', "'+1 555 123"],
+    ['+cmd|\' /C calc\'!A0', "'+cmd|' /C calc'!A0"],
     ['-2+3', "'-2+3"],
+    ['-1e5', "'-1e5"],
     ['@SUM(A1:A9)', "'@SUM(A1:A9)"],
     ['\t=1+1', "'\t=1+1"],
     ['\r=1+1', `"'\r=1+1"`],
   ])('guards a text cell starting like a formula: %j', (value, expected) => {
     expect(csvField(value)).toBe(expected);
+  });
+
+  it('leaves E.164 phone numbers and plain numbers as they are', () => {
+    expect(csvField('+15551234567')).toBe('+15551234567');
+    expect(csvField('-12.50')).toBe('-12.50');
+    expect(csvField('+')).toBe("'+");
   });
 
   it('leaves formula characters alone when they are not first', () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { invoiceThemeOf } from '@tero/billing';
-import type { FileStorage, JobQueue } from '@tero/core';
-import { localDate } from '@tero/core';
+import { type FileStorage, type JobQueue, PeriodicSweep, localDate } from '@tero/core';
 import { Brand, Client, type Database } from '@tero/db';
 import type { i18n as I18nInstance } from 'i18next';
 import type { Logger } from 'pino';
@@ -18,7 +17,8 @@ export const DIRECT_EXPORT_LIMIT = 10_000;
 export const EXPORT_FILE_TTL_MS = 24 * 3_600_000;
 
 const EXPORT_JOB = 'analytics.export';
-const EXPIRE_JOB = 'analytics.export.expire';
+/** Clients whose stored exports are checked per query of the expiry sweep. */
+const SWEEP_PAGE = 200;
 
 /** A file to send: its name, type and bytes as a stream. */
 export interface ExportFile {
@@ -69,30 +69,60 @@ const CONTENT_TYPES = { csv: 'text/csv; charset=utf-8', pdf: 'application/pdf' }
 /**
  * Exports of a client's calls, bookings and messages as CSV or PDF. Small ones stream straight to the
  * reader; over {@link DIRECT_EXPORT_LIMIT} rows, a job writes the file into the client's storage with its
- * progress, and the file is served for a day (then a delayed job deletes it, and a late download is
- * refused even if that job never ran). Every call takes the client's context; a job belongs to the client
- * whose context it carries, and anyone else asking for it is told it does not exist.
+ * progress, and the file is served for a day: a download after that is refused, and an hourly sweep deletes
+ * the files past their day. Every call takes the client's context; a job belongs to the client whose
+ * context it carries, and anyone else asking for it is told it does not exist.
  */
 export class DataExports {
   private readonly clock: () => Date;
   private readonly directLimit: number;
+  private readonly sweeper: PeriodicSweep;
 
   constructor(private readonly deps: DataExportsDeps) {
     this.clock = deps.clock ?? (() => new Date());
     this.directLimit = deps.directLimit ?? DIRECT_EXPORT_LIMIT;
+    this.sweeper = new PeriodicSweep(deps.jobs, { name: 'analytics.exports.sweep', run: () => this.deleteExpired(), logger: deps.logger, attempts: 1, now: () => this.clock().getTime() });
   }
 
-  /** Registers the export and expiry jobs; call in every process before the queue starts. */
+  /** Registers the export job and the expiry sweep; call in every process before the queue starts. */
   register(): void {
+    this.sweeper.register();
     this.deps.jobs.register<ExportJob>(EXPORT_JOB, async (job) => {
       const { ctx, request, locale, total, key } = job.data;
       await job.updateProgress({ done: 0, total });
       const file = await this.open(ctx, request, locale, (done) => job.updateProgress({ done, total }));
       const stat = await this.deps.storage.put(ctx, key, file.stream, { contentType: file.contentType });
-      await this.deps.jobs.enqueue(EXPIRE_JOB, { ctx, key }, { jobId: `${job.id}-expire`, delayMs: EXPORT_FILE_TTL_MS });
       return { bytes: stat.size };
     }, { attempts: 2 });
-    this.deps.jobs.register<{ ctx: ClientContext; key: string }>(EXPIRE_JOB, async (job) => this.deps.storage.delete(job.data.ctx, job.data.key));
+  }
+
+  /** Schedules the hourly expiry sweep where jobs run. */
+  async start(options: { processJobs: boolean }): Promise<void> {
+    if (options.processJobs) await this.sweeper.start();
+  }
+
+  stop(): void {
+    this.sweeper.stop();
+  }
+
+  /** Deletes every client's export files past their day; returns how many. */
+  async deleteExpired(): Promise<number> {
+    const cutoff = this.clock().getTime() - EXPORT_FILE_TTL_MS;
+    let deleted = 0;
+    let after: string | null = null;
+    for (;;) {
+      const clients: Client[] = await this.deps.db.forInstance('exports sweep: every client’s stored exports').find(Client, after ? { id: { $gt: after } } : {}, { orderBy: { id: 'asc' }, limit: SWEEP_PAGE });
+      for (const client of clients) {
+        const ctx = { brandId: client.brand.id, clientId: client.id, locale: client.locale };
+        for (const file of await this.deps.storage.list(ctx, 'exports/')) {
+          if (file.modifiedAt.getTime() > cutoff) continue;
+          await this.deps.storage.delete(ctx, file.key);
+          deleted++;
+        }
+      }
+      if (clients.length < SWEEP_PAGE) return deleted;
+      after = clients[clients.length - 1]!.id;
+    }
   }
 
   /** Reads a request from a form or query (see {@link parseExportRequest}), with today on the client's clock. */
@@ -106,11 +136,11 @@ export class DataExports {
     const client = await this.deps.db.forTenant(ctx).findOneOrFail(Client, { id: ctx.clientId });
     const total = await countExportRows(this.deps.db, ctx, request, client.timezone);
     if (total <= this.directLimit) return { file: await this.open(ctx, request, locale) };
-    return { jobId: await this.start(ctx, request, locale, total), total };
+    return { jobId: await this.startJob(ctx, request, locale, total), total };
   }
 
   /** Starts a job for the export; returns its id. */
-  async start(ctx: ClientContext, request: ExportRequest, locale: string, total: number): Promise<string> {
+  async startJob(ctx: ClientContext, request: ExportRequest, locale: string, total: number): Promise<string> {
     const id = `analytics-export-${randomUUID()}`;
     const data: ExportJob = { ctx: { brandId: ctx.brandId, clientId: ctx.clientId, locale: ctx.locale }, request, locale, total, filename: filenameOf(request), key: `exports/${id}.${request.format}` };
     return this.deps.jobs.enqueue(EXPORT_JOB, data, { jobId: id });

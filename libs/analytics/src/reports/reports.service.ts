@@ -127,9 +127,9 @@ export class Reports {
   async sweep(): Promise<ReportSweepResult> {
     const result: ReportSweepResult = { sent: 0, skipped: 0, failed: 0 };
     const now = this.clock();
-    let after = '';
+    let after: string | null = null;
     for (;;) {
-      const clients = await this.deps.db.forInstance('reports sweep: every active client').find(Client, { status: 'active', id: { $gt: after } }, { orderBy: { id: 'asc' }, limit: SWEEP_PAGE, populate: ['brand'] });
+      const clients: Client[] = await this.deps.db.forInstance('reports sweep: every active client').find(Client, { status: 'active', ...(after ? { id: { $gt: after } } : {}) }, { orderBy: { id: 'asc' }, limit: SWEEP_PAGE, populate: ['brand'] });
       for (const client of clients) {
         const ctx: ClientContext = { brandId: client.brand.id, clientId: client.id, locale: client.locale };
         const choices = await this.choices(ctx);
