@@ -155,6 +155,16 @@ describe.each(kinds)('call rollups and the summary on %s', (kind) => {
     expect((await stored(ctx)).map((r) => `${r.date}:${r.calls}`)).toEqual(['2026-03-05:1', '2026-03-06:0', '2026-03-07:1', '2026-03-08:0', '2026-03-09:0', '2026-03-10:0']);
   });
 
+  it('dates an ended call by its local start, and waits for the end of one still in progress', async () => {
+    const ctx = await seedClient(t);
+    const ended = await addCall(t, ctx, { at: '2026-03-09T23:30:00Z' });
+    const going = await addCall(t, ctx, { at: '2026-03-10T09:00:00Z', outcome: null });
+    const frame = await rollups.frame(ctx);
+    expect(await rollups.dateOfEndedCall(ctx, ended.id, frame)).toBe('2026-03-10');
+    expect(await rollups.dateOfEndedCall(ctx, going.id, frame)).toBeNull();
+    expect(await rollups.dateOfEndedCall(await seedClient(t), ended.id, frame)).toBeNull();
+  });
+
   it('catches up nothing for a client deleted while its job waited', async () => {
     const ctx = await seedClient(t);
     await t.db.forInstance('rollup spec cleanup').nativeDelete(Client, { id: ctx.clientId! });

@@ -197,10 +197,13 @@ export class CallRollups {
     return done;
   }
 
-  /** The local date a call started on, or null when its row is not written yet. */
-  async dateOfCall(ctx: TenantContext, callId: string, frame: ClientFrame): Promise<string | null> {
-    const [row] = await this.select(this.db.forTenant(ctx), 'select started_at from calls where id = ? and client_id = ?', [callId, clientIdOf(ctx)]);
-    return row ? localDate(asDate(row.started_at), frame.timezone) : null;
+  /**
+   * The local date an ended call started on, or null while its end is not written yet (the call record is
+   * written behind, by whichever replica took the call): a recompute before that would miss its outcome.
+   */
+  async dateOfEndedCall(ctx: TenantContext, callId: string, frame: ClientFrame): Promise<string | null> {
+    const [row] = await this.select(this.db.forTenant(ctx), 'select started_at, ended_at from calls where id = ? and client_id = ?', [callId, clientIdOf(ctx)]);
+    return row && row.ended_at !== null && row.ended_at !== undefined ? localDate(asDate(row.started_at), frame.timezone) : null;
   }
 
   private async servicePrices(em: EntityManager, ctx: TenantContext): Promise<Map<string, number>> {

@@ -5,7 +5,7 @@ import { CALL_EVENTS } from '@tero/telephony';
 import type { Logger } from 'pino';
 import type { CallRollups } from './call-rollups';
 
-/** A call ended: find its local date, then ask for that date's (debounced) recompute. */
+/** A call ended: once its end is written, find its local date and ask for that date's (debounced) recompute. */
 export const ROLLUP_CALL_JOB = 'analytics.rollup.call';
 /** Recompute one client's local date from its calls. */
 export const ROLLUP_DAY_JOB = 'analytics.rollup.day';
@@ -67,9 +67,10 @@ export class RollupJobs {
     jobs.register<CallJob>(ROLLUP_CALL_JOB, async (job) => {
       const frame = await rollups.frameOrNull(job.data.ctx);
       if (!frame) return { skipped: 'client deleted' };
-      const date = await rollups.dateOfCall(job.data.ctx, job.data.callId, frame);
-      // Another replica's write-behind may not have written the call yet: tried again with backoff.
-      if (date === null) throw new Error(`call ${job.data.callId} is not written yet`);
+      const date = await rollups.dateOfEndedCall(job.data.ctx, job.data.callId, frame);
+      // The call's end may not be written yet (write-behind, perhaps on another replica): tried again with
+      // backoff, so the day is recomputed with the call's outcome in it.
+      if (date === null) throw new Error(`the end of call ${job.data.callId} is not written yet`);
       return { date, job: await this.requestDay(job.data.ctx, date) };
     }, { attempts: 5, backoff: { type: 'exponential', delayMs: 1000 } });
     jobs.register<DayJob>(ROLLUP_DAY_JOB, async (job) => {
