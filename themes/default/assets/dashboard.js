@@ -170,6 +170,8 @@
     return li;
   }
 
+  function callerText(call) { return (call.callerName ? call.callerName + ' · ' : '') + (call.fromNumber || words.unknownCaller); }
+
   function cardOf(id) { return liveSection ? liveSection.querySelector('[data-call-id="' + CSS.escape(id) + '"]') : null; }
 
   function updateEmpty() {
@@ -186,7 +188,7 @@
     var header = document.createElement('header');
     var caller = document.createElement('strong');
     caller.setAttribute('data-testid', 'live-caller');
-    caller.textContent = (call.callerName ? call.callerName + ' · ' : '') + (call.fromNumber || words.unknownCaller);
+    caller.textContent = callerText(call);
     header.appendChild(caller);
     if (call.route) {
       var route = document.createElement('span');
@@ -245,7 +247,10 @@
           fresh.calls.forEach(function (call) {
             present.add(call.id);
             calls.set(call.id, call);
-            showTranscript(ensureCard(call), call.transcript);
+            var card = ensureCard(call);
+            // A card made from a turn alone did not know the caller yet.
+            card.querySelector('[data-testid="live-caller"]').textContent = callerText(call);
+            showTranscript(card, call.transcript);
           });
           // Lines that arrived while the answer was on its way, unless it holds them already.
           sinceFetch.forEach(function (line) {
