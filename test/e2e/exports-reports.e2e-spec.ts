@@ -4,6 +4,7 @@ import { addDays } from '@tero/core';
 import { Booking, Call, type CallOutcome, type CallRoute, CallerMessage, Client, ReportDelivery } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Response } from 'supertest';
+import { EXPORT_PROGRESS_PATH } from '../../apps/server/src/exports/export-progress.script';
 import { type TestApp, createTestApp, signIn } from './create-test-app';
 
 /** The text of every page of a PDF, as a reader extracts it (pdfjs, the engine of Firefox's viewer). */
@@ -230,6 +231,11 @@ describe('exports and reports', () => {
     expect(page.status).toBe(200);
     expect(page.text).toContain(`data-export-job="${jobId}"`);
     expect(page.text).toContain('<progress max="10050"');
+
+    // The page's progress script, served by the instance itself.
+    const script = await t.http(host()).get(EXPORT_PROGRESS_PATH);
+    expect([script.status, script.headers['content-type']]).toEqual([200, 'text/javascript; charset=utf-8']);
+    expect(script.text).toContain("fetch('/exports/jobs/'");
 
     await t.kernel.jobs.drain();
     const status = await t.http(host()).get(`/exports/jobs/${jobId}`).set('Cookie', ownerCookie);
