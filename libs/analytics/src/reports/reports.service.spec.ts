@@ -49,8 +49,8 @@ describe.each(kinds)('scheduled reports on %s', (kind) => {
 
   beforeAll(async () => {
     t = await createTestDatabase(kind);
-    jobs = await createJobQueue({ logger });
-    events = await createEventBus({ logger });
+    jobs = await createJobQueue({ logger, prefix: 'spec' });
+    events = await createEventBus({ logger, prefix: 'spec' });
     i18n = await createI18n(join(__dirname, '../../../../locales'));
     analytics = createAnalytics({ db: t.db, jobs, events, logger, clock: () => NOW });
     const em = t.db.forInstance('spec seed');
