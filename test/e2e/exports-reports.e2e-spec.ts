@@ -334,6 +334,15 @@ describe('exports and reports', () => {
     expect(listed.text).toContain('Weekly report · 2026-W47 · sent to 1');
   });
 
+  it('shows the pages in the reader language, with the links in the header', async () => {
+    const es = await t.http(host()).get('/exports').set('Cookie', ownerCookie).set('Accept', 'text/html').set('Accept-Language', 'es');
+    expect(es.text).toContain('Descargue sus llamadas, reservas y mensajes');
+    expect(es.text).toContain('href="/reports"');
+    const fr = await t.http(host()).get('/reports').set('Cookie', ownerCookie).set('Accept', 'text/html').set('Accept-Language', 'fr');
+    expect(fr.text).toContain('Rapports par e-mail');
+    expect(fr.text).toContain('href="/exports"');
+  });
+
   it("keeps one client's reports and exports from another", async () => {
     const harborCookie = await signIn(t, t.logins.harborOwner);
     const harborHost = t.logins.harborOwner.host;
