@@ -172,10 +172,10 @@ export class Reports {
         const locale = owner.locale ?? client.locale;
         byLocale.set(locale, [...(byLocale.get(locale) ?? []), owner.email]);
       }
-      for (const [locale, to] of byLocale) {
-        const content = await this.render(client, brand, period, current, previous, locale);
-        await this.deps.send(ctx, this.email(brand, client, period, current, previous, locale, to, content));
-      }
+      // Every e-mail is made before any is queued: a report that cannot be rendered sends nothing.
+      const messages: EmailMessage[] = [];
+      for (const [locale, to] of byLocale) messages.push(this.email(brand, client, period, current, previous, locale, to, await this.render(client, brand, period, current, previous, locale)));
+      for (const message of messages) await this.deps.send(ctx, message);
       delivery.recipients = owners.length;
       await em.flush();
       return 'sent';
