@@ -1,8 +1,10 @@
 // Live-event latency for `npm run bench -- analytics`: N simulated calls at once, each driven by signed
-// jambonz hooks (a call hook, two turns, the `completed` status, with the simulator's payloads), and one
-// WebSocket client of the client's owner subscribed on /live; the latency is from sending `completed`
-// to receiving that call's `call.ended`. The baseline `redis-pubsub` is the floor under it: a bare
-// publish → subscribe round on the same Redis, N publishers at once.
+// jambonz hooks (a call hook, two turns, the `completed` status, with the simulator's payloads) paced as
+// a conversation is (a pause between hooks, callers starting at different moments, so that N calls are in
+// progress at any time without all ending in the same millisecond), and one WebSocket client of the
+// client's owner subscribed on /live; the latency is from sending `completed` to receiving that call's
+// `call.ended`. The baseline `redis-pubsub` is the floor under it: a bare publish → subscribe on the same
+// Redis, N publishers at once with the same pauses.
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { createRequire } from 'node:module';
@@ -15,7 +17,11 @@ const { WebSocket } = require('ws');
 
 /** How long an event may take before it counts as missed. */
 const EVENT_TIMEOUT_MS = 10_000;
-const TURNS = ['Hi, I would like to book a cleaning on Tuesday', 'Yes, the morning is fine'];
+
+/** A pause of `pauseMs` [min, max] ms, uniformly drawn. */
+const pause = ([min, max]) => new Promise((done) => setTimeout(done, min + Math.random() * (max - min)));
+/** Questions that end no call and book nothing (200 callers booking the same slot would measure the calendar's locks). */
+const TURNS = ['What are your opening hours?', 'Where are you located?'];
 
 /** Resolves when the socket got `live.ready`; rejects on a close or an error first. */
 function openLive({ port, host, token, onEvent }) {
@@ -33,10 +39,10 @@ function openLive({ port, host, token, onEvent }) {
 }
 
 /**
- * @param {{ port: number, host: string, token: string, target: { number: string, secret: string, accountSid: string }, concurrency: number, callsPerCaller: number }} options
+ * @param {{ port: number, host: string, token: string, target: { number: string, secret: string, accountSid: string }, concurrency: number, callsPerCaller: number, pauseMs: [number, number] }} options
  * @returns {Promise<{ latencies: number[], calls: number, missed: number, errors: number, errorSamples: string[], elapsedMs: number }>}
  */
-export async function liveEventLatency({ port, host, token, target, concurrency, callsPerCaller }) {
+export async function liveEventLatency({ port, host, token, target, concurrency, callsPerCaller, pauseMs }) {
   const { newCallIdentity, callHookPayload, callInfoPayload, jambonzSignatureHeader } = require(join(dist, 'libs/telephony/src/simulator/index.js'));
   const waiting = new Map();
   const socket = await openLive({
@@ -88,9 +94,11 @@ export async function liveEventLatency({ port, host, token, target, concurrency,
     if (!(await post('/hooks/jambonz/call', callHookPayload(call)))) return;
     const inProgress = { status: 'in-progress', sipStatus: 200, sipReason: 'OK' };
     for (const text of TURNS) {
+      await pause(pauseMs);
       const speech = { language_code: 'en-US', channel_tag: 1, is_final: true, alternatives: [{ confidence: 0.92, transcript: text }] };
       await post('/hooks/jambonz/turn', { ...callInfoPayload(call, inProgress), reason: 'speechDetected', speech });
     }
+    await pause(pauseMs);
     const heard = new Promise((done) => {
       const timer = setTimeout(() => done(null), EVENT_TIMEOUT_MS);
       waiting.set(call.callSid, (at) => (clearTimeout(timer), done(at)));
@@ -108,6 +116,7 @@ export async function liveEventLatency({ port, host, token, target, concurrency,
   try {
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
+        await pause([0, pauseMs[1] * 2]);
         for (let i = 0; i < callsPerCaller; i++) await oneCall();
       }),
     );
@@ -120,10 +129,10 @@ export async function liveEventLatency({ port, host, token, target, concurrency,
 
 /**
  * The floor: `concurrency` publishers at once on one Redis channel, each publishing `messagesPerSender`
- * messages one after another, each timed from PUBLISH to its arrival at one subscriber.
+ * messages one after another with the calls' pauses, each timed from PUBLISH to its arrival at one subscriber.
  * @returns {Promise<{ latencies: number[], missed: number }>}
  */
-export async function redisPubSubLatency({ redisUrl, concurrency, messagesPerSender }) {
+export async function redisPubSubLatency({ redisUrl, concurrency, messagesPerSender, pauseMs }) {
   const { Redis } = require('ioredis');
   const channel = `tero-bench-live-${randomBytes(4).toString('hex')}`;
   const publisher = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -141,7 +150,9 @@ export async function redisPubSubLatency({ redisUrl, concurrency, messagesPerSen
   try {
     await Promise.all(
       Array.from({ length: concurrency }, async (_, sender) => {
+        await pause([0, pauseMs[1] * 2]);
         for (let i = 0; i < messagesPerSender; i++) {
+          await pause(pauseMs);
           const id = `${sender}-${i}`;
           const heard = new Promise((done) => {
             const timer = setTimeout(() => done(null), EVENT_TIMEOUT_MS);
