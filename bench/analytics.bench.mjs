@@ -163,6 +163,8 @@ async function summaryTable({ site, cookie, apiKey, pg, frame, print }) {
   const ranges = [
     { key: 'today', label: 'today', range: { from: today, to: today } },
     { key: 'month', label: '30 days', range: { from: daysBefore(today, 29), to: today } },
+    // Without today: the rollups alone (today is added up from its calls on every request).
+    { key: 'past', label: '30 days to yesterday', range: { from: daysBefore(today, 30), to: daysBefore(today, 1) } },
     { key: 'year', label: '1 year', range: { from: daysBefore(today, 364), to: today } },
   ];
   const naive = naiveSummary(pg, frame);
@@ -193,6 +195,7 @@ async function summaryTable({ site, cookie, apiKey, pg, frame, print }) {
   const floor = await sampleLatency(() => site.get('/healthz'), { samples: SAMPLES });
   notes.push(`${SAMPLES} requests per range, one at a time, after 5 warm-up requests; ours over HTTP on the client's host, ${NAIVE} in the bench process straight to PostgreSQL`);
   notes.push(`the HTTP floor of ours meanwhile (GET /healthz): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms; /dashboard/summary.json answers today's figures and the range's in one document`);
+  notes.push(`ours reads past days from the daily rollups and adds today up from today's calls on every request; the machine's load average: ${loadAverage()}`);
   print(
     formatTable({
       title: 'analytics · dashboard summary',
@@ -264,7 +267,7 @@ async function searchTable({ site, cookie, apiKey, pg, frame, print }) {
       notes: [
         `filters: ${range.from}..${range.to} (90 days), outcome booked or message_taken, caller digits "${caller}" (first page: ${NAIVE} ${found.filters} row(s), ours lists ${shown.filters})`,
         `text: "${SEARCH_TEXT}" in the transcripts over the same 90 days (first page: ${NAIVE} ${found.text} row(s), ours lists ${shown.text}); the client API has no text search`,
-        `${SAMPLES} requests each, one at a time, after 5 warm-up requests; ours is the call log's page as the owner's browser gets it (HTML)`,
+        `${SAMPLES} requests each, one at a time, after 5 warm-up requests; ours is the call log's page as the owner's browser gets it (HTML); the machine's load average: ${loadAverage()}`,
         ...problems.map((p) => `not measured: ${p}`),
       ],
     }),
@@ -356,7 +359,7 @@ async function exportThroughServer({ site, cookie, server, range }) {
     values: { rows: total, seconds, rowsPerSecond: total / seconds, rssBefore: sampled.before, rssPeak: sampled.peak, rssGrowth: sampled.peak - sampled.before },
     notes: [
       `ours: ${range.from}..${range.to} (the longest range an export takes: 366 days) posted on /exports, ${direct ? 'streamed in the answer (10,000 rows or fewer)' : 'run as a job, then downloaded'}`,
-      `ours: ${jobSeconds.toFixed(1)} s until the file was ready, ${downloadSeconds.toFixed(1)} s to download ${(bytes / 1e6).toFixed(1)} MB (${lines.toLocaleString('en-US')} lines); the server's VmRSS sampled every ${RSS_EVERY_MS} ms (it serves and runs the jobs)`,
+      `ours: ${jobSeconds.toFixed(1)} s until the file was ready, ${downloadSeconds.toFixed(1)} s to download ${(bytes / 1e6).toFixed(1)} MB (${lines.toLocaleString('en-US')} lines); the server's VmRSS sampled every ${RSS_EVERY_MS} ms (it serves and runs the jobs); the machine's load average: ${loadAverage()}`,
     ],
   };
 }
@@ -401,7 +404,7 @@ async function liveTable({ port, host, token, target, print }) {
       ],
       notes: [
         `${ours.calls} calls (${LIVE_CALLS} at once, ${LIVE_ROUNDS} each: call hook, 2 turns, completed, ${LIVE_PAUSE_MS.join('–')} ms apart), one WebSocket of the client's owner on /live; ${(ours.elapsedMs / 1000).toFixed(1)} s`,
-        `missed: no call.ended within 10 s of the completed hook; hook errors: ${ours.errors}${ours.errorSamples.length ? ` (${ours.errorSamples.slice(0, 3).join('; ')})` : ''}`,
+        `missed: no call.ended within 10 s of the completed hook; hook errors: ${ours.errors}${ours.errorSamples.length ? ` (${ours.errorSamples.slice(0, 3).join('; ')})` : ''}; the machine's load average: ${loadAverage()}`,
       ],
     }),
   );
