@@ -4,11 +4,11 @@ import { ValidationError } from '@tero/accounts';
 import { API_KEY_SCOPES } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, errorWords, say, sendPage } from '../pages/page-kit';
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -31,26 +31,11 @@ interface PageExtra {
 export class ApiKeysPagesController {
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
   private access(request: FastifyRequest): { ctx: TenantContext; by: { userId: string; name: string } } | null {
     const { principal, host } = request.tero;
     if (!principal) return null;
     if (host.kind !== 'client' || principal.role !== 'client_owner') throw new ForbiddenError();
     return { ctx: tenantContextOf(request.tero), by: { userId: principal.userId, name: principal.name } };
-  }
-
-  private form(request: FastifyRequest): Form {
-    const fields = (request.body ?? {}) as Form;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, fields._csrf)) throw new CsrfError();
-    return fields;
-  }
-
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    const key = `errors:${error.code}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
   }
 
   private row(request: FastifyRequest, key: ApiKeyView) {
@@ -59,7 +44,7 @@ export class ApiKeysPagesController {
       id: key.id,
       name: key.name,
       prefix: key.prefix,
-      scopes: key.scopes.map((s) => ({ id: s, label: this.t(request, `analytics:api.scope.${s}`) })),
+      scopes: key.scopes.map((s) => ({ id: s, label: say(this.kernel, request, `analytics:api.scope.${s}`) })),
       rateLimitPerMinute: key.rateLimitPerMinute,
       createdAt: when(key.createdAt),
       createdByName: key.createdByName,
@@ -72,20 +57,18 @@ export class ApiKeysPagesController {
   private async page(request: FastifyRequest, reply: FastifyReply, ctx: TenantContext, extra: PageExtra = {}, status = 200) {
     const keys = await this.kernel.apiKeys.list(ctx);
     const values = extra.values ?? { name: '', scopes: ['calls:read'], rateLimitPerMinute: '60' };
-    await prepareLook(this.kernel, request);
-    const html = renderPage(this.kernel, request, 'api-keys', {
-      title: this.t(request, 'analytics:api.keys.title'),
+    // The page may hold a key shown once: no cache keeps it.
+    return sendPage(this.kernel, request, reply, 'api-keys', {
+      title: say(this.kernel, request, 'analytics:api.keys.title'),
       error: extra.error,
       notice: extra.notice,
       newKey: extra.newKey ?? null,
       values,
       fieldErrors: extra.fieldErrors ?? {},
-      scopes: API_KEY_SCOPES.map((s) => ({ id: s, label: this.t(request, `analytics:api.scope.${s}`), checked: values.scopes.includes(s) })),
+      scopes: API_KEY_SCOPES.map((s) => ({ id: s, label: say(this.kernel, request, `analytics:api.scope.${s}`), checked: values.scopes.includes(s) })),
       keys: keys.map((k) => this.row(request, k)),
       hasKeys: keys.length > 0,
-    });
-    // The page may hold a key shown once: no cache keeps it.
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    }, status);
   }
 
   @Get()
@@ -93,25 +76,25 @@ export class ApiKeysPagesController {
     const who = this.access(request);
     if (!who) return reply.redirect('/login', 303);
     const done = str((request.query as Form | undefined)?.done);
-    return this.page(request, reply, who.ctx, { notice: done === 'revoked' ? this.t(request, 'analytics:api.keys.revokedNotice') : undefined });
+    return this.page(request, reply, who.ctx, { notice: done === 'revoked' ? say(this.kernel, request, 'analytics:api.keys.revokedNotice') : undefined });
   }
 
   @Post()
   async create(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const who = this.access(request);
     if (!who) return reply.redirect('/login', 303);
-    const form = this.form(request);
+    const form = checkedForm(this.kernel, request);
     const scopes = (Array.isArray(form.scopes) ? form.scopes : form.scopes === undefined ? [] : [form.scopes]).map(str);
     const values = { name: str(form.name), scopes, rateLimitPerMinute: str(form.rateLimitPerMinute) };
     try {
       const made = await this.kernel.apiKeys.create(who.ctx, who.by, { name: values.name, scopes, rateLimitPerMinute: values.rateLimitPerMinute || undefined });
-      return this.page(request, reply, who.ctx, { newKey: { key: made.key, name: made.apiKey.name }, notice: this.t(request, 'analytics:api.keys.createdNotice') });
+      return this.page(request, reply, who.ctx, { newKey: { key: made.key, name: made.apiKey.name }, notice: say(this.kernel, request, 'analytics:api.keys.createdNotice') });
     } catch (error) {
       if (error instanceof ValidationError) {
         const fieldErrors = Object.fromEntries(error.problems.map((p) => [p.field.split('.')[0]!, p.reason]));
-        return this.page(request, reply, who.ctx, { values, fieldErrors, error: this.t(request, 'analytics:api.keys.fixForm') }, 400);
+        return this.page(request, reply, who.ctx, { values, fieldErrors, error: say(this.kernel, request, 'analytics:api.keys.fixForm') }, 400);
       }
-      if (error instanceof TeroError && (error.options.status ?? 400) < 500) return this.page(request, reply, who.ctx, { values, error: this.errorText(request, error) }, error.options.status ?? 400);
+      if (error instanceof TeroError && (error.options.status ?? 400) < 500) return this.page(request, reply, who.ctx, { values, error: errorWords(this.kernel, request, error) }, error.options.status ?? 400);
       throw error;
     }
   }
@@ -120,12 +103,12 @@ export class ApiKeysPagesController {
   async revoke(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     const who = this.access(request);
     if (!who) return reply.redirect('/login', 303);
-    const form = this.form(request);
-    if (str(form.confirm) !== 'yes') return this.page(request, reply, who.ctx, { error: this.t(request, 'analytics:api.keys.confirmNeeded') }, 400);
+    const form = checkedForm(this.kernel, request);
+    if (str(form.confirm) !== 'yes') return this.page(request, reply, who.ctx, { error: say(this.kernel, request, 'analytics:api.keys.confirmNeeded') }, 400);
     try {
       await this.kernel.apiKeys.revoke(who.ctx, id);
     } catch (error) {
-      if (error instanceof TeroError && (error.options.status ?? 400) < 500) return this.page(request, reply, who.ctx, { error: this.errorText(request, error) }, error.options.status ?? 400);
+      if (error instanceof TeroError && (error.options.status ?? 400) < 500) return this.page(request, reply, who.ctx, { error: errorWords(this.kernel, request, error) }, error.options.status ?? 400);
       throw error;
     }
     return reply.redirect('/settings/api-keys?done=revoked', 303);

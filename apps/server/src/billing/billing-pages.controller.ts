@@ -5,13 +5,12 @@ import { type PlanView, type SubscriptionView, brandBillingSettings, formatMoney
 import { Brand, Client } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { KERNEL } from '../http/tokens';
 import { tenantContextOf } from '../http/request-context';
 import type { Kernel } from '../kernel';
 import { ProfessionNames } from '../pages/profession-names';
-import { prepareLook, renderPage } from '../pages/render';
-
+import { checkedForm, errorText, originOf, say, sendPage } from '../pages/page-kit';
 
 type Form = Record<string, unknown>;
 
@@ -76,33 +75,6 @@ export class BillingPagesController {
     this.professions = new ProfessionNames(join(kernel.rootDir, 'profession-packs'));
   }
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
-
-  private form(request: FastifyRequest): Form {
-    const body = (request.body ?? {}) as Form;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
-    return body;
-  }
-
-  /** The message a form's error shows: each field and reason, or the translated error. */
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    if (error instanceof ValidationError) return error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
-    const key = `errors:${error.code}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
-  }
-
-  private origin(request: FastifyRequest, host: string): string {
-    const port = new URL(this.kernel.config.PUBLIC_URL).port;
-    return `${request.protocol}://${host}${port && !host.includes(':') ? `:${port}` : ''}`;
-  }
-
   private money(request: FastifyRequest, amountMinor: number, currency: string): string {
     return formatMoney(amountMinor, currency, request.tero.locale);
   }
@@ -144,13 +116,14 @@ export class BillingPagesController {
       .sort((a, b) => Number(b.isDefault) - Number(a.isDefault))
       .map((p) => ({ id: p.pluginId, name: p.displayName }));
     const query = request.query as Record<string, string | undefined>;
-    const notice = extra.notice ?? (query.checkout === 'done' ? this.t(request, 'ui:billing.checkoutDone') : query.checkout === 'canceled' ? this.t(request, 'ui:billing.checkoutCanceled') : undefined);
-    return this.html(
+    const notice = extra.notice ?? (query.checkout === 'done' ? say(this.kernel, request, 'ui:billing.checkoutDone') : query.checkout === 'canceled' ? say(this.kernel, request, 'ui:billing.checkoutCanceled') : undefined);
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'billing',
       {
-        title: this.t(request, 'ui:billing.title'),
+        title: say(this.kernel, request, 'ui:billing.title'),
         client: { name: client.name },
         notice,
         error: extra.error,
@@ -190,7 +163,7 @@ export class BillingPagesController {
       status: s.status,
       statusKey: `ui:billing.subscriptionStatus.${s.status}`,
       planName: s.plan.name,
-      intervalLabel: this.t(request, `ui:billing.intervalLabel.${s.interval}`),
+      intervalLabel: say(this.kernel, request, `ui:billing.intervalLabel.${s.interval}`),
       amount: this.money(request, s.amountMinor, s.currency),
       providerName: this.providerName(s.provider),
       nextCharge: s.nextCharge ? { amount: this.money(request, s.nextCharge.amountMinor, s.nextCharge.currency), date: this.day(request, s.nextCharge.at) } : null,
@@ -220,18 +193,18 @@ export class BillingPagesController {
     if (!access) return reply.redirect('/login', 303);
     if (!access.manage) throw new ForbiddenError();
     try {
-      const location = await act(access.ctx, access.clientId, this.form(request));
+      const location = await act(access.ctx, access.clientId, checkedForm(this.kernel, request));
       return reply.redirect(location, 303);
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError)) {
-        return this.billingPage(request, reply, { error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.billingPage(request, reply, { error: errorText(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }
   }
 
   private returnUrls(request: FastifyRequest) {
-    const here = this.origin(request, request.headers.host ?? '');
+    const here = originOf(this.kernel, request, request.headers.host ?? '');
     return { successUrl: `${here}/billing?checkout=done`, cancelUrl: `${here}/billing?checkout=canceled` };
   }
 
@@ -281,7 +254,7 @@ export class BillingPagesController {
   @Post('/billing/portal')
   async portal(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.clientAction(request, reply, async (ctx, clientId) => {
-      const { url } = await this.kernel.billing.subscriptions.portal(ctx, { clientId, returnUrl: `${this.origin(request, request.headers.host ?? '')}/billing` });
+      const { url } = await this.kernel.billing.subscriptions.portal(ctx, { clientId, returnUrl: `${originOf(this.kernel, request, request.headers.host ?? '')}/billing` });
       return url;
     });
   }
@@ -317,12 +290,13 @@ export class BillingPagesController {
       .map((p) => ({ id: p.pluginId, name: p.displayName }));
     const professions = await this.professions.list(request.tero.locale);
     const values = extra.values ?? {};
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'signup',
       {
-        title: this.t(request, 'ui:signup.title', { brand: brand.name }),
+        title: say(this.kernel, request, 'ui:signup.title', { brand: brand.name }),
         error: extra.error,
         plans,
         providers,
@@ -344,7 +318,7 @@ export class BillingPagesController {
     if (host.kind !== 'brand') throw new NotFoundError('page');
     let form: Form = {};
     try {
-      form = this.form(request);
+      form = checkedForm(this.kernel, request);
       const ctx = tenantContextOf(request.tero);
       const businessName = str(form.businessName);
       if (!businessName) throw new ValidationError([{ field: 'businessName', reason: 'is required' }]);
@@ -363,7 +337,7 @@ export class BillingPagesController {
       // the wizard on the client's host, signed in by a one-time link (cookies are per host).
       await this.kernel.wizard.begin(clientCtx, { userId: owner.id });
       const handover = new URL(await this.kernel.auth.issueMagicLink(owner, SIGNUP_HANDOVER_SECONDS)).searchParams.get('token') ?? '';
-      const clientOrigin = this.origin(request, this.kernel.resolver.clientHost(host.brand, client.slug));
+      const clientOrigin = originOf(this.kernel, request, this.kernel.resolver.clientHost(host.brand, client.slug));
       const started = await this.kernel.billing.subscriptions.startCheckout(ctx, {
         clientId: client.id,
         planId: plan.id,
@@ -376,7 +350,7 @@ export class BillingPagesController {
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500) {
         const { password: _password, _csrf, ...values } = form;
-        return this.signupPage(request, reply, { error: this.errorText(request, error), values }, error.options.status ?? 400);
+        return this.signupPage(request, reply, { error: errorText(this.kernel, request, error), values }, error.options.status ?? 400);
       }
       throw error;
     }
@@ -420,16 +394,17 @@ export class BillingPagesController {
         id: p.pluginId,
         name: p.displayName,
         configured: p.configured,
-        webhookUrl: `${this.origin(request, request.headers.host ?? '')}/hooks/payments/${segment}/${brand.slug}`,
+        webhookUrl: `${originOf(this.kernel, request, request.headers.host ?? '')}/hooks/payments/${segment}/${brand.slug}`,
         fields: Object.entries(properties).map(([key, schema]) => ({ key, label: schema.description ? `${key} — ${schema.description}` : key, secret: schema.writeOnly === true, set: current[key] !== undefined && current[key] !== '' })),
       });
     }
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'brand-billing',
       {
-        title: this.t(request, 'ui:brandBilling.title', { brand: brand.name }),
+        title: say(this.kernel, request, 'ui:brandBilling.title', { brand: brand.name }),
         error: extra.error,
         notice: extra.notice,
         currency: brand.currency,
@@ -494,13 +469,13 @@ export class BillingPagesController {
     const ctx = this.brandAccess(request);
     if (!ctx) return reply.redirect('/login', 303);
     try {
-      const form = this.form(request);
+      const form = checkedForm(this.kernel, request);
       const brand = await this.kernel.db.forTenant(ctx).findOneOrFail(Brand, { id: ctx.brandId });
       const notice = await act(ctx, form, brand);
       return this.brandPage(request, reply, { notice });
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError)) {
-        return this.brandPage(request, reply, { error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.brandPage(request, reply, { error: errorText(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }
@@ -515,7 +490,7 @@ export class BillingPagesController {
   async createPlan(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.brandAction(request, reply, async (ctx, form, brand) => {
       await this.kernel.billing.plans.create(ctx, { code: str(form.code), ...this.planInput(form, brand.currency) });
-      return this.t(request, 'ui:brandBilling.planCreated');
+      return say(this.kernel, request, 'ui:brandBilling.planCreated');
     });
   }
 
@@ -523,7 +498,7 @@ export class BillingPagesController {
   async updatePlan(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.brandAction(request, reply, async (ctx, form, brand) => {
       await this.kernel.billing.plans.update(ctx, id, { ...this.planInput(form, brand.currency), active: form.active === '1' || form.active === 'on' });
-      return this.t(request, 'ui:brandBilling.saved');
+      return say(this.kernel, request, 'ui:brandBilling.saved');
     });
   }
 
@@ -537,7 +512,7 @@ export class BillingPagesController {
       // An empty field keeps what is stored: secrets are never shown again, so the form cannot carry them.
       for (const key of keys) if (str(form[key])) next[key] = str(form[key]);
       await this.kernel.pluginSettings.set(ctx, pluginId, next);
-      return this.t(request, 'ui:brandBilling.credentialsSaved');
+      return say(this.kernel, request, 'ui:brandBilling.credentialsSaved');
     });
   }
 
@@ -569,7 +544,7 @@ export class BillingPagesController {
       const row = await em.findOneOrFail(Brand, { id: ctx.brandId });
       row.billingSettings = { ...settings };
       await em.flush();
-      return this.t(request, 'ui:brandBilling.saved');
+      return say(this.kernel, request, 'ui:brandBilling.saved');
     });
   }
 
@@ -585,7 +560,7 @@ export class BillingPagesController {
   private async operatorPage(request: FastifyRequest, reply: FastifyReply, extra: { error?: string; notice?: string } = {}, status = 200) {
     if (!this.operatorAccess(request)) return reply.redirect('/login', 303);
     const plans = await this.kernel.billing.plans.listDefaults({ includeInactive: true });
-    return this.html(request, reply, 'operator-plans', { title: this.t(request, 'ui:operatorPlans.title'), ...extra, plans: plans.map((p) => this.planForm(p)) }, status);
+    return sendPage(this.kernel, request, reply, 'operator-plans', { title: say(this.kernel, request, 'ui:operatorPlans.title'), ...extra, plans: plans.map((p) => this.planForm(p)) }, status);
   }
 
   @Get('/operator/plans')
@@ -597,14 +572,14 @@ export class BillingPagesController {
   async updateDefaultPlan(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     if (!this.operatorAccess(request)) return reply.redirect('/login', 303);
     try {
-      const form = this.form(request);
+      const form = checkedForm(this.kernel, request);
       const current = (await this.kernel.billing.plans.listDefaults({ includeInactive: true })).find((p) => p.id === id);
       if (!current) throw new NotFoundError('plan');
       await this.kernel.billing.plans.updateDefault(id, { ...this.planInput(form, current.currency), active: form.active === '1' || form.active === 'on' });
-      return this.operatorPage(request, reply, { notice: this.t(request, 'ui:brandBilling.saved') });
+      return this.operatorPage(request, reply, { notice: say(this.kernel, request, 'ui:brandBilling.saved') });
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError)) {
-        return this.operatorPage(request, reply, { error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.operatorPage(request, reply, { error: errorText(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }

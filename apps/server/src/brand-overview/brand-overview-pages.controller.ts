@@ -3,11 +3,11 @@ import { AuthError, NotFoundError } from '@tero/accounts';
 import { User } from '@tero/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { moneyText } from '../calls/calls-view';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, sendPage } from '../pages/page-kit';
 
 /** How long the link that carries a drill-down from the brand's host to the client's lives. */
 const ENTRY_LINK_SECONDS = 60;
@@ -44,7 +44,7 @@ export class BrandOverviewPagesController {
         healthy: flags.length === 0,
       };
     });
-    return this.html(request, reply, 'brand-overview', {
+    return sendPage(this.kernel, request, reply, 'brand-overview', {
       title: t('analytics:brand.title'),
       clients,
       attention: clients.filter((c) => !c.healthy).length,
@@ -56,8 +56,7 @@ export class BrandOverviewPagesController {
   @Post('/admin/overview/clients/:id/open')
   async open(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     if (!this.brandAdmin(request)) return reply.redirect('/login', 303);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
+    checkedForm(this.kernel, request);
     const ctx = tenantContextOf(request.tero);
     const principal = request.tero.principal!;
     const user = await this.kernel.db.forTenant(ctx).findOne(User, { id: principal.userId });
@@ -98,8 +97,4 @@ export class BrandOverviewPagesController {
     return true;
   }
 
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
 }

@@ -5,8 +5,8 @@ import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
 import { detailView, formValues, logRow, outcomeOptions, pageHref } from './calls-view';
+import { sendPage } from '../pages/page-kit';
 
 /** Query-string parameters the pages themselves use, not filters of the call log. */
 const PAGE_PARAMS = new Set(['lang']);
@@ -34,12 +34,12 @@ export class CallsPagesController {
       // The form comes back with what was typed and the reason; nothing was searched.
       const typed = Object.fromEntries(Object.entries(input).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, 120) : '']));
       const range = await this.kernel.callLog.rangeOf(ctx, {});
-      return this.html(request, reply, 'calls', { title: t('analytics:calls.title'), error: t(error.messageKey, error.params), form: { ...formValues({}, range), ...typed }, outcomes: outcomeOptions(t, String(typed.outcome ?? '')), items: [], searched: false }, 400);
+      return sendPage(this.kernel, request, reply, 'calls', { title: t('analytics:calls.title'), error: t(error.messageKey, error.params), form: { ...formValues({}, range), ...typed }, outcomes: outcomeOptions(t, String(typed.outcome ?? '')), items: [], searched: false }, 400);
     }
     const page = await this.kernel.callLog.search(ctx, query);
     const timezone = await this.kernel.callLog.timezoneOf(ctx);
     const form = formValues(query, page.range ?? (await this.kernel.callLog.rangeOf(ctx, query)));
-    return this.html(request, reply, 'calls', {
+    return sendPage(this.kernel, request, reply, 'calls', {
       title: t('analytics:calls.title'),
       form,
       outcomes: outcomeOptions(t, form.outcome ?? ''),
@@ -57,7 +57,7 @@ export class CallsPagesController {
     if (!this.allowed(request)) return reply.redirect('/login', 303);
     const detail = await this.kernel.callLog.detail(tenantContextOf(request.tero), id);
     const t = this.kernel.i18n.getFixedT(request.tero.locale);
-    return this.html(request, reply, 'call-detail', { title: t('analytics:calls.detailTitle', { from: detail.call.fromNumber }), ...detailView(detail, t, request.tero.locale) });
+    return sendPage(this.kernel, request, reply, 'call-detail', { title: t('analytics:calls.detailTitle', { from: detail.call.fromNumber }), ...detailView(detail, t, request.tero.locale) });
   }
 
   /** A signed-in user of this client (or its brand's admin); false when nobody is signed in. */
@@ -68,8 +68,4 @@ export class CallsPagesController {
     return true;
   }
 
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
 }

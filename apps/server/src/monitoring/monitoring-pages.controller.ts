@@ -3,13 +3,13 @@ import { NotFoundError, ValidationError, principalFitsHost } from '@tero/account
 import { Brand, JambonzConnection } from '@tero/db';
 import { type BrandThresholdsView, MONITORING_RANGES, MONITORING_THRESHOLD_BOUNDS, MONITORING_THRESHOLD_KEYS, type MonitoringRange, type MonitoringSettings, isMonitoringRange } from '@tero/telephony';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { SESSION_COOKIE } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
 import { MonitoringAssets, bearerMatches } from './monitoring-assets';
 import { Figures, hookLatencyRows, overviewTables, plotsPayload } from './monitoring-view';
+import { checkedForm, say, sendPage } from '../pages/page-kit';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -26,10 +26,6 @@ export class MonitoringPagesController {
 
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {
     this.assets = new MonitoringAssets(kernel.rootDir);
-  }
-
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
   }
 
   private requireRole(request: FastifyRequest, kind: 'instance' | 'brand', role: 'operator' | 'brand_admin'): boolean {
@@ -59,8 +55,7 @@ export class MonitoringPagesController {
   @Post('/operator/monitoring/thresholds')
   async saveThresholds(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (!this.requireRole(request, 'instance', 'operator')) return reply.redirect('/login', 303);
-    const { _csrf, brand, ...fields } = (request.body ?? {}) as Record<string, unknown>;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, _csrf)) throw new CsrfError();
+    const { _csrf, brand, ...fields } = checkedForm(this.kernel, request);
     const brandId = typeof brand === 'string' && UUID.test(brand) ? brand.toLowerCase() : null;
     const exists = brandId && (await this.kernel.db.forInstance('the operator names a brand').count(Brand, { id: brandId }));
     if (!exists) throw new ValidationError([{ field: 'brand', reason: 'is not a brand of this instance' }]);
@@ -94,14 +89,14 @@ export class MonitoringPagesController {
     const connection = selected ? (connections.find((c) => c.brand.id === selected.id) ?? null) : undefined;
     return this.page(request, reply, {
       action: '/operator/monitoring',
-      subtitle: this.t(request, 'monitoring:operatorSubtitle'),
+      subtitle: say(this.kernel, request, 'monitoring:operatorSubtitle'),
       range,
       brandIds: selected ? [selected.id] : brands.map((b) => b.id),
       brandNames: new Map(brands.map((b) => [b.id, b.name])),
       brandChoice: { all: !selected, options: brands.map((b) => ({ id: b.id, name: b.name, selected: b.id === selected?.id })) },
       connectionText:
         connection === undefined
-          ? this.t(request, 'monitoring:connectedBrands', { count: connections.length, total: brands.length })
+          ? say(this.kernel, request, 'monitoring:connectedBrands', { count: connections.length, total: brands.length })
           : this.connectionText(request, connection),
       operator: true,
       settings: thresholds?.effective ?? this.kernel.monitoring.settings,
@@ -120,12 +115,12 @@ export class MonitoringPagesController {
     const saved = (request.query as Record<string, unknown>).saved === '1';
     return {
       brandId: brand.id,
-      title: this.t(request, 'monitoring:thresholdForm.title', { brand: brand.name }),
+      title: say(this.kernel, request, 'monitoring:thresholdForm.title', { brand: brand.name }),
       saved: saved && !form.fieldErrors,
-      error: form.fieldErrors ? this.t(request, 'monitoring:thresholdForm.refused') : null,
+      error: form.fieldErrors ? say(this.kernel, request, 'monitoring:thresholdForm.refused') : null,
       fields: MONITORING_THRESHOLD_KEYS.map((key) => ({
         name: key,
-        label: this.t(request, `monitoring:thresholdForm.field.${key}`),
+        label: say(this.kernel, request, `monitoring:thresholdForm.field.${key}`),
         value: form.submitted ? String(form.submitted[key] ?? '') : (view.own[key]?.toString() ?? ''),
         placeholder: String(view.instance[key]),
         min: MONITORING_THRESHOLD_BOUNDS[key].min,
@@ -143,7 +138,7 @@ export class MonitoringPagesController {
     const connection = await this.kernel.db.forTenant({ brandId: host.brand.id, clientId: null, locale: request.tero.locale }).findOne(JambonzConnection, { brand: host.brand.id });
     return this.page(request, reply, {
       action: '/admin/monitoring',
-      subtitle: this.t(request, 'monitoring:brandSubtitle'),
+      subtitle: say(this.kernel, request, 'monitoring:brandSubtitle'),
       range,
       brandIds: [host.brand.id],
       brandNames: new Map([[host.brand.id, host.brand.name]]),
@@ -157,10 +152,10 @@ export class MonitoringPagesController {
   }
 
   private connectionText(request: FastifyRequest, connection: Pick<JambonzConnection, 'callsPolledUntil'> | null): string {
-    if (!connection) return this.t(request, 'monitoring:notConnected');
-    if (!connection.callsPolledUntil) return this.t(request, 'monitoring:notPolled');
+    if (!connection) return say(this.kernel, request, 'monitoring:notConnected');
+    if (!connection.callsPolledUntil) return say(this.kernel, request, 'monitoring:notPolled');
     const date = new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(connection.callsPolledUntil);
-    return this.t(request, 'monitoring:polledUntil', { date });
+    return say(this.kernel, request, 'monitoring:polledUntil', { date });
   }
 
   private async page(
@@ -182,14 +177,13 @@ export class MonitoringPagesController {
     },
   ) {
     const locale = request.tero.locale;
-    const t = (key: string, vars: Record<string, unknown> = {}) => this.t(request, key, vars);
+    const t = (key: string, vars: Record<string, unknown> = {}) => say(this.kernel, request, key, vars);
     const f = new Figures(locale);
     const overview = await this.kernel.monitoring.queries.overview({ brandIds: view.brandIds }, view.range);
     const snapshot = await this.kernel.metrics.hookLatencySnapshot();
     const showBrand = view.brandIds.length > 1;
     const settings = view.settings;
-    await prepareLook(this.kernel, request);
-    const html = renderPage(this.kernel, request, 'monitoring', {
+    return sendPage(this.kernel, request, reply, 'monitoring', {
       title: t('monitoring:title'),
       subtitle: view.subtitle,
       action: view.action,
@@ -214,8 +208,7 @@ export class MonitoringPagesController {
       thresholdForm: view.thresholdForm,
       plots: plotsPayload(overview, snapshot, t, locale),
       assets: this.assets.paths(),
-    });
-    return reply.code(view.status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    }, view.status);
   }
 
   /** uPlot and the page's script; their URLs change with their content, so browsers keep them a year. */

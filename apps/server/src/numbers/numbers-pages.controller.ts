@@ -18,8 +18,8 @@ import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
-import { type MultipartBody, isMultipartBody } from '../http/multipart-form';
+import type { MultipartBody } from '../http/multipart-form';
+import { checkedUpload, errorText, say, sendPage, utcTime } from '../pages/page-kit';
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
@@ -49,34 +49,6 @@ interface PageExtra {
 export class NumbersPagesController {
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
-
-  /** The form's fields (urlencoded or multipart), once its CSRF token is checked. */
-  private form(request: FastifyRequest): { fields: Form; upload: MultipartBody | null } {
-    const body = request.body;
-    const upload = isMultipartBody(body) ? body : null;
-    const fields = (upload ? upload.fields : (body ?? {})) as Form;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, fields._csrf)) throw new CsrfError();
-    return { fields, upload };
-  }
-
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    if (error instanceof ValidationError) return error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
-    const key = `errors:${error.code}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
-  }
-
-  private when(request: FastifyRequest, at: Date | null | undefined): string {
-    return at ? new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(at) + ' UTC' : '';
-  }
-
   /** A refused action shows its page again with the reason; anything else is the error page's. */
   private async refusable(request: FastifyRequest, reply: FastifyReply, act: () => Promise<unknown>, again: (extra: PageExtra, status: number) => Promise<unknown>) {
     try {
@@ -84,7 +56,7 @@ export class NumbersPagesController {
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError) && !(error instanceof CsrfError)) {
         const problems = error instanceof ImportRefusedError ? error.problems : undefined;
-        return again({ error: this.errorText(request, error), problems }, error.options.status ?? 400);
+        return again({ error: errorText(this.kernel, request, error), problems }, error.options.status ?? 400);
       }
       throw error;
     }
@@ -99,11 +71,11 @@ export class NumbersPagesController {
       accountNumber: p.accountNumber,
       authorizedName: p.authorizedName,
       status: p.status,
-      statusLabel: this.t(request, `numbers:porting.status.${p.status}`),
+      statusLabel: say(this.kernel, request, `numbers:porting.status.${p.status}`),
       statusNote: p.statusNote,
-      submittedAt: this.when(request, p.createdAt),
+      submittedAt: utcTime(request, p.createdAt),
       documents: p.documents.map((d) => ({ ...d, url: `${base}/porting/${p.id}/documents/${d.index}`, kb: Math.max(1, Math.round(d.bytes / 1024)) })),
-      next: PORTING_TRANSITIONS[p.status].filter((s) => s !== 'cancelled').map((s) => ({ value: s, label: this.t(request, `numbers:porting.action.${s}`) })),
+      next: PORTING_TRANSITIONS[p.status].filter((s) => s !== 'cancelled').map((s) => ({ value: s, label: say(this.kernel, request, `numbers:porting.action.${s}`) })),
       cancellable: p.status === 'submitted',
     };
   }
@@ -112,10 +84,10 @@ export class NumbersPagesController {
     const until = n.state === 'reserved' ? n.reservedUntil : n.state === 'quarantined' ? n.quarantinedUntil : null;
     return {
       ...n,
-      stateLabel: this.t(request, `numbers:state.${n.state}`),
+      stateLabel: say(this.kernel, request, `numbers:state.${n.state}`),
       sync: n.syncState ?? 'none',
-      syncLabel: this.t(request, `numbers:sync.${n.syncState ?? 'none'}`),
-      until: until ? this.when(request, until) : '',
+      syncLabel: say(this.kernel, request, `numbers:sync.${n.syncState ?? 'none'}`),
+      until: until ? utcTime(request, until) : '',
       canAssign: n.state === 'available' || n.state === 'reserved' || n.state === 'quarantined',
       canRelease: n.state === 'assigned' || n.state === 'reserved',
       canDelete: n.state === 'available' || n.state === 'quarantined',
@@ -141,7 +113,7 @@ export class NumbersPagesController {
     const { pool, porting, imports } = this.kernel.numbers;
     const list = await pool.list(ctx, { ...filters, state, page: Number(query.page) || 1, pageSize: 50 }).catch((error: unknown) => {
       if (!(error instanceof ValidationError)) throw error;
-      listError = this.errorText(request, error);
+      listError = errorText(this.kernel, request, error);
       status = 400;
       return pool.list(ctx, { page: 1, pageSize: 50 });
     });
@@ -150,12 +122,13 @@ export class NumbersPagesController {
     const importStatus = importId ? await imports.status(ctx, importId).catch((error: unknown) => (error instanceof TeroError && error.code === 'numbers.import_not_found' ? null : Promise.reject(error))) : null;
     const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
     const pageUrl = (page: number) => `/admin/numbers?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v)), page: String(page) }).toString()}`;
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'brand-numbers',
       {
-        title: this.t(request, 'numbers:admin.title'),
+        title: say(this.kernel, request, 'numbers:admin.title'),
         error: extra.error ?? listError,
         notice: extra.notice,
         problems: extra.problems?.slice(0, 200) ?? null,
@@ -169,7 +142,7 @@ export class NumbersPagesController {
           max: QUARANTINE_DAYS_BOUNDS.max,
         },
         filters,
-        states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: this.t(request, `numbers:state.${s}`), selected: s === state })),
+        states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: say(this.kernel, request, `numbers:state.${s}`), selected: s === state })),
         countries: SERVED_COUNTRY_CODES.map((c) => ({ value: c, selected: c === filters.country })),
         numbers: list.items.map((n) => this.numberData(request, n)),
         total: list.total,
@@ -178,7 +151,7 @@ export class NumbersPagesController {
         importStatus: importStatus
           ? {
               ...importStatus,
-              stateLabel: this.t(request, `numbers:import.state.${importStatus.state}`),
+              stateLabel: say(this.kernel, request, `numbers:import.state.${importStatus.state}`),
               problems: importStatus.report?.problems.slice(0, 200) ?? [],
               refused: importStatus.report?.refused ?? false,
             }
@@ -192,7 +165,7 @@ export class NumbersPagesController {
   private async brandAction(request: FastifyRequest, reply: FastifyReply, act: (ctx: TenantContext, form: Form, upload: MultipartBody | null) => Promise<string | { redirect: string }>) {
     const ctx = this.brandAccess(request);
     if (!ctx) return reply.redirect('/login', 303);
-    const { fields, upload } = this.form(request);
+    const { fields, upload } = checkedUpload(this.kernel, request);
     return this.refusable(
       request,
       reply,
@@ -223,22 +196,23 @@ export class NumbersPagesController {
     const ask = { ...filters, brandId: filters.brand || null, state, page: Number(query.page) || 1, pageSize: 50 };
     const list = await pool.listAcrossBrands(ask).catch((refused: unknown) => {
       if (!(refused instanceof ValidationError)) throw refused;
-      error = this.errorText(request, refused);
+      error = errorText(this.kernel, request, refused);
       status = 400;
       return pool.listAcrossBrands({ page: 1, pageSize: 50 });
     });
     const pages = Math.max(1, Math.ceil(list.total / list.pageSize));
     const pageUrl = (page: number) => `/operator/numbers?${new URLSearchParams({ ...Object.fromEntries(Object.entries(filters).filter(([, v]) => v)), page: String(page) }).toString()}`;
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'operator-numbers',
       {
-        title: this.t(request, 'numbers:operator.title'),
+        title: say(this.kernel, request, 'numbers:operator.title'),
         error,
         filters,
         brands: brands.map((b) => ({ id: b.id, name: b.name, selected: b.id === filters.brand })),
-        states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: this.t(request, `numbers:state.${s}`), selected: s === state })),
+        states: PHONE_NUMBER_STATES.map((s) => ({ value: s, label: say(this.kernel, request, `numbers:state.${s}`), selected: s === state })),
         countries: SERVED_COUNTRY_CODES.map((c) => ({ value: c, selected: c === filters.country })),
         numbers: list.items.map((n) => ({ ...this.numberData(request, n), brandName: n.brandName })),
         total: list.total,
@@ -257,7 +231,7 @@ export class NumbersPagesController {
   async addNumber(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.brandAction(request, reply, async (ctx, form) => {
       const added = await this.kernel.numbers.pool.importOne(ctx, { number: str(form.number), country: str(form.country) || null, carrierSid: str(form.carrierSid) || null, label: str(form.label) || null });
-      return this.t(request, 'numbers:admin.added', { number: added.number });
+      return say(this.kernel, request, 'numbers:admin.added', { number: added.number });
     });
   }
 
@@ -269,7 +243,7 @@ export class NumbersPagesController {
       const outcome = await this.kernel.numbers.imports.start(ctx, file.data, { skipInvalid: form.skipInvalid === '1' || form.skipInvalid === 'on' });
       if (outcome.kind === 'queued') return { redirect: `/admin/numbers?import=${outcome.importId}` };
       const { imported, problems } = outcome.report;
-      return problems.length ? this.t(request, 'numbers:import.doneSkipped', { count: imported, skipped: problems.length }) : this.t(request, 'numbers:import.done', { count: imported });
+      return problems.length ? say(this.kernel, request, 'numbers:import.doneSkipped', { count: imported, skipped: problems.length }) : say(this.kernel, request, 'numbers:import.done', { count: imported });
     });
   }
 
@@ -278,7 +252,7 @@ export class NumbersPagesController {
     return this.brandAction(request, reply, async (ctx, form) => {
       const search = { country: str(form.country) || null, areaCode: str(form.areaCode) || null, pattern: str(form.pattern) || null };
       const assigned = await this.kernel.numbers.pool.assign(ctx, str(form.clientId), { search });
-      return this.t(request, 'numbers:admin.assigned', { number: assigned.number, client: assigned.clientName ?? '' });
+      return say(this.kernel, request, 'numbers:admin.assigned', { number: assigned.number, client: assigned.clientName ?? '' });
     });
   }
 
@@ -286,7 +260,7 @@ export class NumbersPagesController {
   async assign(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.brandAction(request, reply, async (ctx, form) => {
       const assigned = await this.kernel.numbers.pool.assign(ctx, str(form.clientId), { numberId: id });
-      return this.t(request, 'numbers:admin.assigned', { number: assigned.number, client: assigned.clientName ?? '' });
+      return say(this.kernel, request, 'numbers:admin.assigned', { number: assigned.number, client: assigned.clientName ?? '' });
     });
   }
 
@@ -294,7 +268,7 @@ export class NumbersPagesController {
   async release(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.brandAction(request, reply, async (ctx) => {
       const released = await this.kernel.numbers.pool.release(ctx, id);
-      return this.t(request, released.state === 'quarantined' ? 'numbers:admin.released' : 'numbers:admin.unreserved', { number: released.number, days: await this.kernel.numbers.pool.quarantineDaysFor(ctx.brandId) });
+      return say(this.kernel, request, released.state === 'quarantined' ? 'numbers:admin.released' : 'numbers:admin.unreserved', { number: released.number, days: await this.kernel.numbers.pool.quarantineDaysFor(ctx.brandId) });
     });
   }
 
@@ -304,7 +278,7 @@ export class NumbersPagesController {
     return this.brandAction(request, reply, async (ctx, form) => {
       if (form.confirm !== '1' && form.confirm !== 'on') throw new ValidationError([{ field: 'confirm', reason: 'tick the box to confirm the deletion' }]);
       const deleted = await this.kernel.numbers.pool.deleteNumber(ctx, id);
-      return this.t(request, 'numbers:admin.deleted', { number: deleted.number });
+      return say(this.kernel, request, 'numbers:admin.deleted', { number: deleted.number });
     });
   }
 
@@ -313,7 +287,7 @@ export class NumbersPagesController {
   async setQuarantine(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.brandAction(request, reply, async (ctx, form) => {
       const days = await this.kernel.numbers.pool.setQuarantineDays(ctx, form.quarantineDays);
-      return this.t(request, 'numbers:admin.quarantineSaved', { days });
+      return say(this.kernel, request, 'numbers:admin.quarantineSaved', { days });
     });
   }
 
@@ -328,7 +302,7 @@ export class NumbersPagesController {
       const to = str(form.status);
       if (!['in_progress', 'completed', 'rejected'].includes(to)) throw new ValidationError([{ field: 'status', reason: 'must be in_progress, completed or rejected' }]);
       const moved = await this.kernel.numbers.porting.advance(ctx, id, to as 'in_progress' | 'completed' | 'rejected', str(form.note) || null);
-      return this.t(request, 'numbers:porting.moved', { number: moved.number, status: this.t(request, `numbers:porting.status.${moved.status}`) });
+      return say(this.kernel, request, 'numbers:porting.moved', { number: moved.number, status: say(this.kernel, request, `numbers:porting.status.${moved.status}`) });
     });
   }
 
@@ -367,12 +341,13 @@ export class NumbersPagesController {
     const { ctx, clientId, manage } = access;
     const [numbers, requests] = await Promise.all([this.kernel.numbers.pool.ofClient(ctx, clientId), this.kernel.numbers.porting.list(ctx)]);
     const values = extra.values ?? {};
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'client-numbers',
       {
-        title: this.t(request, 'numbers:client.title'),
+        title: say(this.kernel, request, 'numbers:client.title'),
         error: extra.error,
         notice: extra.notice,
         canManage: manage,
@@ -391,7 +366,7 @@ export class NumbersPagesController {
     const access = this.clientAccess(request);
     if (!access) return reply.redirect('/login', 303);
     if (!access.manage) throw new ForbiddenError();
-    const { fields, upload } = this.form(request);
+    const { fields, upload } = checkedUpload(this.kernel, request);
     return this.refusable(
       request,
       reply,
@@ -410,7 +385,7 @@ export class NumbersPagesController {
     return this.clientAction(request, reply, async (ctx, clientId, form, upload) => {
       const documents = (upload?.files ?? []).filter((f) => f.field === 'documents').map((f) => ({ fileName: f.fileName, data: f.data }));
       const submitted = await this.kernel.numbers.porting.submit(ctx, clientId, { number: form.number, losingCarrier: form.losingCarrier, accountNumber: form.accountNumber || null, authorizedName: form.authorizedName }, documents);
-      return this.t(request, 'numbers:porting.submitted', { number: submitted.number });
+      return say(this.kernel, request, 'numbers:porting.submitted', { number: submitted.number });
     });
   }
 
@@ -418,7 +393,7 @@ export class NumbersPagesController {
   async cancelPorting(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.clientAction(request, reply, async (ctx) => {
       const cancelled = await this.kernel.numbers.porting.cancel(ctx, id);
-      return this.t(request, 'numbers:porting.cancelledNotice', { number: cancelled.number });
+      return say(this.kernel, request, 'numbers:porting.cancelledNotice', { number: cancelled.number });
     });
   }
 

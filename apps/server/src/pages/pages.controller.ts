@@ -8,8 +8,8 @@ import { KERNEL } from '../http/tokens';
 import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
 import type { Kernel } from '../kernel';
 import { ProfessionNames } from './profession-names';
-import { prepareLook, renderPage } from './render';
 import { ThemeAssets } from './theme-assets';
+import { checkedForm, sendPage } from './page-kit';
 
 /**
  * Server-rendered pages: sign-in (password and magic link), the client dashboard at `/` (see
@@ -26,17 +26,6 @@ export class PagesController {
     this.professions = new ProfessionNames(join(kernel.rootDir, 'profession-packs'));
     this.dashboardPage = new DashboardPage(kernel);
     this.themeAssets = new ThemeAssets(join(kernel.rootDir, 'themes'), (themeId) => kernel.views.has(themeId));
-  }
-
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown> = {}, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
-
-  private checkCsrf(request: FastifyRequest): Record<string, unknown> {
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
-    return body;
   }
 
   private async signIn(request: FastifyRequest, reply: FastifyReply, user: Parameters<Kernel['auth']['createSession']>[0]) {
@@ -69,7 +58,7 @@ export class PagesController {
   @Get('/login')
   async loginPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (request.tero.principal) return reply.redirect('/', 303);
-    return this.html(request, reply, 'login', { title: this.kernel.i18n.t('ui:login.title', { lng: request.tero.locale }) });
+    return sendPage(this.kernel, request, reply, 'login', { title: this.kernel.i18n.t('ui:login.title', { lng: request.tero.locale }) });
   }
 
   @Post('/login')
@@ -77,37 +66,37 @@ export class PagesController {
     const t = (key: string, vars = {}) => this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
     let body: Record<string, unknown> = {};
     try {
-      body = this.checkCsrf(request);
+      body = checkedForm(this.kernel, request);
       const user = await this.kernel.auth.login(request.tero.host, body, request.ip);
       return await this.signIn(request, reply, user);
     } catch (error) {
       const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
-      if (error instanceof CsrfError) return this.html(request, reply, 'login', { error: t('ui:login.csrf'), email }, 403);
+      if (error instanceof CsrfError) return sendPage(this.kernel, request, reply, 'login', { error: t('ui:login.csrf'), email }, 403);
       if (error instanceof RateLimitedError) {
         reply.header('retry-after', String(error.retryAfterSeconds));
-        return this.html(request, reply, 'login', { error: t('ui:login.rateLimited', { seconds: error.retryAfterSeconds }), email }, 429);
+        return sendPage(this.kernel, request, reply, 'login', { error: t('ui:login.rateLimited', { seconds: error.retryAfterSeconds }), email }, 429);
       }
-      if (error instanceof AuthError || error instanceof ValidationError) return this.html(request, reply, 'login', { error: t('ui:login.invalid'), email }, error instanceof AuthError ? 401 : 400);
+      if (error instanceof AuthError || error instanceof ValidationError) return sendPage(this.kernel, request, reply, 'login', { error: t('ui:login.invalid'), email }, error instanceof AuthError ? 401 : 400);
       throw error;
     }
   }
 
   @Get('/magic-link')
   async magicLinkPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.html(request, reply, 'magic-link');
+    return sendPage(this.kernel, request, reply, 'magic-link');
   }
 
   @Post('/magic-link')
   async requestMagicLink(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const t = (key: string, vars = {}) => this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
     try {
-      const body = this.checkCsrf(request);
+      const body = checkedForm(this.kernel, request);
       await this.kernel.auth.requestMagicLink(request.tero.host, body, request.ip);
-      return this.html(request, reply, 'magic-link-sent', { ttlMinutes: this.kernel.config.MAGIC_LINK_TTL_MINUTES });
+      return sendPage(this.kernel, request, reply, 'magic-link-sent', { ttlMinutes: this.kernel.config.MAGIC_LINK_TTL_MINUTES });
     } catch (error) {
-      if (error instanceof CsrfError) return this.html(request, reply, 'magic-link', { error: t('ui:login.csrf') }, 403);
-      if (error instanceof ValidationError) return this.html(request, reply, 'magic-link', { error: error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ') }, 400);
-      if (error instanceof RateLimitedError) return this.html(request, reply, 'magic-link', { error: t('ui:login.rateLimited', { seconds: error.retryAfterSeconds }) }, 429);
+      if (error instanceof CsrfError) return sendPage(this.kernel, request, reply, 'magic-link', { error: t('ui:login.csrf') }, 403);
+      if (error instanceof ValidationError) return sendPage(this.kernel, request, reply, 'magic-link', { error: error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ') }, 400);
+      if (error instanceof RateLimitedError) return sendPage(this.kernel, request, reply, 'magic-link', { error: t('ui:login.rateLimited', { seconds: error.retryAfterSeconds }) }, 429);
       throw error;
     }
   }
@@ -119,7 +108,7 @@ export class PagesController {
       return await this.signIn(request, reply, user);
     } catch (error) {
       if (error instanceof AuthError) {
-        return this.html(request, reply, 'magic-link', { error: this.kernel.i18n.t('ui:magicLink.invalid', { lng: request.tero.locale }) }, 400);
+        return sendPage(this.kernel, request, reply, 'magic-link', { error: this.kernel.i18n.t('ui:magicLink.invalid', { lng: request.tero.locale }) }, 400);
       }
       throw error;
     }
@@ -127,7 +116,7 @@ export class PagesController {
 
   @Post('/logout')
   async logout(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    this.checkCsrf(request);
+    checkedForm(this.kernel, request);
     await this.kernel.auth.revokeSession(request.cookies[SESSION_COOKIE]);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
@@ -152,7 +141,7 @@ export class PagesController {
       const professionName = await this.professions.nameOf(c.professionPack, request.tero.locale);
       rows.push({ id: c.id, name: c.name, slug: c.slug, status: c.status, professionName, host: clientHost, url: `${request.protocol}://${clientHost}${port ? `:${port}` : ''}/` });
     }
-    return this.html(request, reply, 'brand-clients', { clients: rows, ...extra }, status);
+    return sendPage(this.kernel, request, reply, 'brand-clients', { clients: rows, ...extra }, status);
   }
 
   /**
@@ -163,7 +152,7 @@ export class PagesController {
   @Post('/admin/clients/:id/delete')
   async deleteClient(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     if (!this.requireRole(request, ['brand'], ['brand_admin'])) return reply.redirect('/login', 303);
-    const body = this.checkCsrf(request);
+    const body = checkedForm(this.kernel, request);
     const ctx = tenantContextOf(request.tero);
     const client = await this.kernel.accounts.getClient(ctx, id);
     const t = (key: string, vars = {}) => this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
@@ -190,13 +179,13 @@ export class PagesController {
   async operatorPlugins(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (!this.requireRole(request, ['instance'], ['operator'])) return reply.redirect('/login', 303);
     const report = this.kernel.plugins.report;
-    return this.html(request, reply, 'operator-plugins', { discovered: report.discovered, rejected: report.rejected });
+    return sendPage(this.kernel, request, reply, 'operator-plugins', { discovered: report.discovered, rejected: report.rejected });
   }
 
   @Get('/operator/outbox')
   async operatorOutbox(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     if (!this.requireRole(request, ['instance'], ['operator'])) return reply.redirect('/login', 303);
-    return this.html(request, reply, 'operator-outbox', { messages: await this.outboxList(), selected: null });
+    return sendPage(this.kernel, request, reply, 'operator-outbox', { messages: await this.outboxList(), selected: null });
   }
 
   @Get('/operator/outbox/:id')
@@ -204,7 +193,7 @@ export class PagesController {
     if (!this.requireRole(request, ['instance'], ['operator'])) return reply.redirect('/login', 303);
     const selected = await this.kernel.outbox.get(id);
     if (!selected) throw new NotFoundError('message');
-    return this.html(request, reply, 'operator-outbox', { messages: await this.outboxList(), selected: { ...selected, to: selected.to.join(', ') } });
+    return sendPage(this.kernel, request, reply, 'operator-outbox', { messages: await this.outboxList(), selected: { ...selected, to: selected.to.join(', ') } });
   }
 
   private async outboxList() {

@@ -2,11 +2,11 @@ import { Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { type PromptAuthor, type PromptIssue, PromptTemplateError, type PromptVersionView, type TalkAnswer, diffStats, sideBySide } from '@tero/onboarding';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, errorWords, say, sendPage, utcTime } from '../pages/page-kit';
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -46,26 +46,11 @@ interface PageExtra {
 export class PromptsPagesController {
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
   private access(request: FastifyRequest): { ctx: TenantContext; author: PromptAuthor } | null {
     const { principal, host } = request.tero;
     if (!principal) return null;
     if (host.kind !== 'client' || !['client_owner', 'brand_admin'].includes(principal.role)) throw new ForbiddenError();
     return { ctx: tenantContextOf(request.tero), author: { userId: principal.userId, name: principal.name } };
-  }
-
-  private form(request: FastifyRequest): Form {
-    const fields = (request.body ?? {}) as Form;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, fields._csrf)) throw new CsrfError();
-    return fields;
-  }
-
-  private when(request: FastifyRequest, at: Date | string | null | undefined): string {
-    if (!at) return '';
-    return `${new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(at))} UTC`;
   }
 
   private async locale(ctx: TenantContext, asked: unknown): Promise<{ locale: string; locales: string[] }> {
@@ -74,18 +59,13 @@ export class PromptsPagesController {
     return { locale: LOCALE.test(wanted) && locales.includes(wanted) ? wanted : defaultLocale, locales };
   }
 
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    const key = `errors:${error.code}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
-  }
-
   private issueText(request: FastifyRequest, issue: PromptIssue) {
     return {
-      field: this.t(request, `prompts:field.${issue.field}`),
+      field: say(this.kernel, request, `prompts:field.${issue.field}`),
       fieldId: issue.field,
       line: issue.line,
       column: issue.column,
-      message: this.t(request, `prompts:issue.${issue.code}`, { name: issue.detail, max: issue.detail, detail: issue.detail }),
+      message: say(this.kernel, request, `prompts:issue.${issue.code}`, { name: issue.detail, max: issue.detail, detail: issue.detail }),
     };
   }
 
@@ -93,9 +73,9 @@ export class PromptsPagesController {
     return {
       number: version.number,
       status: version.status,
-      statusLabel: this.t(request, `prompts:status.${version.status}`),
+      statusLabel: say(this.kernel, request, `prompts:status.${version.status}`),
       author: version.authorName,
-      when: this.when(request, version.publishedAt ?? version.createdAt),
+      when: utcTime(request, version.publishedAt ?? version.createdAt),
       note: version.note,
       copiedFrom: version.copiedFrom,
       canRollback: version.status === 'superseded',
@@ -118,7 +98,7 @@ export class PromptsPagesController {
       total: report.total,
       passed,
       allPassed: report.state === 'done' && passed === report.total,
-      finishedAt: this.when(request, report.finishedAt),
+      finishedAt: utcTime(request, report.finishedAt),
       results: report.results.map((r) => ({ ...r, misses: r.misses.join('; ') })),
     };
   }
@@ -142,9 +122,8 @@ export class PromptsPagesController {
     };
     const fromSetup = str(query.from) === 'setup';
     const report = this.report(request, draft);
-    await prepareLook(this.kernel, request);
-    const html = renderPage(this.kernel, request, 'prompt', {
-      title: this.t(request, 'prompts:title'),
+    return sendPage(this.kernel, request, reply, 'prompt', {
+      title: say(this.kernel, request, 'prompts:title'),
       error: extra.error,
       notice: extra.notice,
       fromSetup,
@@ -155,7 +134,7 @@ export class PromptsPagesController {
       issues: (extra.issues ?? []).map((i) => this.issueText(request, i)),
       preview: extra.preview ?? null,
       published: current.source === 'client' ? { number: current.version } : null,
-      draft: draft ? { number: draft.number, author: draft.authorName, when: this.when(request, draft.createdAt) } : null,
+      draft: draft ? { number: draft.number, author: draft.authorName, when: utcTime(request, draft.createdAt) } : null,
       report,
       scenariosNotRun: draft !== null && report === null,
       scenariosFailed: report !== null && report.state === 'done' && !report.allPassed,
@@ -163,12 +142,11 @@ export class PromptsPagesController {
       engineId,
       history: history.map((v) => this.versionRow(request, v, locale, current.version)),
       talk: extra.talk
-        ? { ...extra.talk, usesDraft: extra.talk.use === 'draft', endedLabel: extra.talk.ended ? this.t(request, `prompts:talk.ended.${extra.talk.ended}`) : null }
+        ? { ...extra.talk, usesDraft: extra.talk.use === 'draft', endedLabel: extra.talk.ended ? say(this.kernel, request, `prompts:talk.ended.${extra.talk.ended}`) : null }
         : null,
       talkUse: extra.talk?.use ?? (draft ? 'draft' : 'published'),
       hasDraft: draft !== null,
-    });
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
+    }, status);
   }
 
   private async engineOf(ctx: TenantContext): Promise<string> {
@@ -180,7 +158,7 @@ export class PromptsPagesController {
   private async act(request: FastifyRequest, reply: FastifyReply, run: (ctx: TenantContext, author: PromptAuthor, form: Form, locale: string) => Promise<PageExtra | string>) {
     const who = this.access(request);
     if (!who) return reply.redirect('/login', 303);
-    const form = this.form(request);
+    const form = checkedForm(this.kernel, request);
     const { locale } = await this.locale(who.ctx, form.locale);
     const back = { locale, from: form.from };
     try {
@@ -190,9 +168,9 @@ export class PromptsPagesController {
     } catch (error) {
       const values = { systemPrompt: str(form.systemPrompt), greeting: str(form.greeting), note: str(form.note) };
       const keep = 'systemPrompt' in form ? { values } : {};
-      if (error instanceof PromptTemplateError) return this.page(request, reply, back, { ...keep, issues: error.issues, error: this.errorText(request, error) }, 400);
+      if (error instanceof PromptTemplateError) return this.page(request, reply, back, { ...keep, issues: error.issues, error: errorWords(this.kernel, request, error) }, 400);
       if (error instanceof TeroError && !(error instanceof ForbiddenError) && (error.options.status ?? 400) < 500) {
-        return this.page(request, reply, back, { ...keep, error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.page(request, reply, back, { ...keep, error: errorWords(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }
@@ -201,7 +179,7 @@ export class PromptsPagesController {
   @Get('/agent/prompt')
   async show(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Query() query: Form) {
     const done = str(query.done);
-    const notice = ['saved', 'published', 'discarded', 'rolledBack', 'scenarios'].includes(done) ? this.t(request, `prompts:notice.${done}`) : undefined;
+    const notice = ['saved', 'published', 'discarded', 'rolledBack', 'scenarios'].includes(done) ? say(this.kernel, request, `prompts:notice.${done}`) : undefined;
     return this.page(request, reply, query, { notice });
   }
 
@@ -211,7 +189,7 @@ export class PromptsPagesController {
       const templates = { systemPrompt: str(form.systemPrompt), greeting: str(form.greeting) };
       if (str(form.action) === 'preview') {
         const preview = await this.kernel.prompts.preview(ctx, { locale, ...templates });
-        return { values: { ...templates, note: str(form.note) }, preview, notice: this.t(request, 'prompts:notice.previewed') };
+        return { values: { ...templates, note: str(form.note) }, preview, notice: say(this.kernel, request, 'prompts:notice.previewed') };
       }
       await this.kernel.prompts.saveDraft(ctx, author, { locale, ...templates, note: str(form.note) });
       return 'saved';
@@ -269,26 +247,23 @@ export class PromptsPagesController {
     const { locale } = await this.locale(who.ctx, query.locale);
     const from = Number(str(query.from));
     const to = Number(str(query.to));
-    await prepareLook(this.kernel, request);
     const render = (data: Record<string, unknown>, status: number) =>
-      reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(
-        renderPage(this.kernel, request, 'prompt-diff', { title: this.t(request, 'prompts:diff.title'), locale, backUrl: `/agent/prompt?locale=${locale}`, ...data }),
-      );
+      sendPage(this.kernel, request, reply, 'prompt-diff', { title: say(this.kernel, request, 'prompts:diff.title'), locale, backUrl: `/agent/prompt?locale=${locale}`, ...data }, status);
     if (![from, to].every((n) => Number.isInteger(n) && n >= 0)) {
-      return render({ error: this.t(request, 'errors:prompts.version_not_found', { number: `${str(query.from).slice(0, 10)}/${str(query.to).slice(0, 10)}` }) }, 404);
+      return render({ error: say(this.kernel, request, 'errors:prompts.version_not_found', { number: `${str(query.from).slice(0, 10)}/${str(query.to).slice(0, 10)}` }) }, 404);
     }
     try {
       const diff = await this.kernel.prompts.diff(who.ctx, locale, from, to);
-      const label = (n: number) => (n === 0 ? this.t(request, 'prompts:diff.pack') : this.t(request, 'prompts:diff.version', { number: n }));
+      const label = (n: number) => (n === 0 ? say(this.kernel, request, 'prompts:diff.pack') : say(this.kernel, request, 'prompts:diff.version', { number: n }));
       const field = (key: 'systemPrompt' | 'greeting') => ({
-        name: this.t(request, `prompts:field.${key}`),
+        name: say(this.kernel, request, `prompts:field.${key}`),
         rows: sideBySide(diff[key]),
         ...diffStats(diff[key]),
         unchanged: diff[key].every((line) => line.kind === 'same'),
       });
       return render({ fromLabel: label(from), toLabel: label(to), fields: [field('systemPrompt'), field('greeting')] }, 200);
     } catch (error) {
-      if (error instanceof TeroError && (error.options.status ?? 400) < 500) return render({ error: this.errorText(request, error) }, error.options.status ?? 400);
+      if (error instanceof TeroError && (error.options.status ?? 400) < 500) return render({ error: errorWords(this.kernel, request, error) }, error.options.status ?? 400);
       throw error;
     }
   }

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { AuthError, NotFoundError, ValidationError } from '@tero/accounts';
+import { AuthError, NotFoundError } from '@tero/accounts';
 import {
   type ChecklistItem,
   StepAlreadySavedError,
@@ -26,7 +26,7 @@ import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { SESSION_COOKIE, tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, errorText, localTime, originOf, say, sendPage } from '../pages/page-kit';
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
@@ -74,21 +74,6 @@ export class SetupPagesController {
     @Inject(AgentTestCallsHost) private readonly testCalls: AgentTestCallsHost,
   ) {}
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
-
-  private form(request: FastifyRequest): Form {
-    const body = (request.body ?? {}) as Form;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
-    return body;
-  }
-
   /** The client's owner (or its brand's admin) on the client's host; null when nobody is signed in. */
   private access(request: FastifyRequest): { ctx: TenantContext; actor: WizardActor } | null {
     const { principal, host } = request.tero;
@@ -97,27 +82,15 @@ export class SetupPagesController {
     return { ctx: tenantContextOf(request.tero), actor: { userId: principal.userId } };
   }
 
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    if (error instanceof ValidationError) return error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
-    const key = `errors:${error.code}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
-  }
-
   /** A field's reasons in the reader's language, by field name with `.` as `_` (templates cannot look dots up). */
   private fieldErrors(request: FastifyRequest, problems: StepProblem[]): Record<string, string> {
     const errors: Record<string, string> = {};
     for (const p of problems) {
       const key = p.field.replace(/\./g, '_');
-      const text = this.t(request, `onboarding:reason.${p.code}`, p.params ?? {});
+      const text = say(this.kernel, request, `onboarding:reason.${p.code}`, p.params ?? {});
       errors[key] = errors[key] ? `${errors[key]} ${text}` : text;
     }
     return errors;
-  }
-
-  private origin(request: FastifyRequest): string {
-    const host = request.headers.host ?? '';
-    const port = new URL(this.kernel.config.PUBLIC_URL).port;
-    return `${request.protocol}://${host}${port && !host.includes(':') ? `:${port}` : ''}`;
   }
 
   private checklist(request: FastifyRequest, state: WizardView) {
@@ -131,7 +104,7 @@ export class SetupPagesController {
         step: item.step,
         number: index + 1,
         done: item.done,
-        label: this.t(request, `onboarding:steps.${item.step}.title`),
+        label: say(this.kernel, request, `onboarding:steps.${item.step}.title`),
         url: `/setup/${item.step}`,
         current: item.step === state.currentStep,
       })),
@@ -174,10 +147,10 @@ export class SetupPagesController {
     const state = await this.stateOf(access.ctx);
     if (state.completedAt) return reply.redirect('/setup/done', 303);
     const query = request.query as Record<string, string | undefined>;
-    return this.html(request, reply, 'setup', {
-      title: this.t(request, 'onboarding:title'),
+    return sendPage(this.kernel, request, reply, 'setup', {
+      title: say(this.kernel, request, 'onboarding:title'),
       checklist: this.checklist(request, state),
-      notice: query.checkout === 'done' ? this.t(request, 'onboarding:checkoutDone') : undefined,
+      notice: query.checkout === 'done' ? say(this.kernel, request, 'onboarding:checkoutDone') : undefined,
     });
   }
 
@@ -199,12 +172,12 @@ export class SetupPagesController {
     const state = await this.stateOf(access.ctx);
     if (!state.completedAt) return reply.redirect('/setup', 303);
     const [numbers, firstCall, values] = await Promise.all([this.kernel.wizard.numbers(access.ctx), this.kernel.wizard.firstRealCall(access.ctx), this.kernel.wizard.values(access.ctx)]);
-    return this.html(request, reply, 'setup-done', {
-      title: this.t(request, 'onboarding:done.title'),
+    return sendPage(this.kernel, request, reply, 'setup-done', {
+      title: say(this.kernel, request, 'onboarding:done.title'),
       checklist: this.checklist(request, state),
-      dashboardUrl: `${this.origin(request)}/`,
-      numbers: numbers.map((n) => ({ ...n, syncLabel: this.t(request, `onboarding:sync.${n.syncState ?? 'none'}`) })),
-      firstCall: firstCall ? this.when(request, firstCall, values.client.timezone) : null,
+      dashboardUrl: `${originOf(this.kernel, request)}/`,
+      numbers: numbers.map((n) => ({ ...n, syncLabel: say(this.kernel, request, `onboarding:sync.${n.syncState ?? 'none'}`) })),
+      firstCall: firstCall ? localTime(request, firstCall, values.client.timezone) : null,
       status: values.client.status,
     });
   }
@@ -216,11 +189,7 @@ export class SetupPagesController {
     if (!access) return reply.code(401).send({ error: 'unauthenticated' });
     await this.stateOf(access.ctx);
     const at = await this.kernel.wizard.firstRealCall(access.ctx);
-    return reply.header('cache-control', 'no-store').send({ received: at !== null, at: at?.toISOString() ?? null, label: at ? this.t(request, 'onboarding:done.firstCallReceived') : this.t(request, 'onboarding:done.waiting') });
-  }
-
-  private when(request: FastifyRequest, at: Date, timeZone: string): string {
-    return new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(at);
+    return reply.header('cache-control', 'no-store').send({ received: at !== null, at: at?.toISOString() ?? null, label: at ? say(this.kernel, request, 'onboarding:done.firstCallReceived') : say(this.kernel, request, 'onboarding:done.waiting') });
   }
 
   // ---- steps ----
@@ -242,8 +211,8 @@ export class SetupPagesController {
     const following = nextStep(step);
     const item = state.items.find((i) => i.step === step)!;
     const data: Record<string, unknown> = {
-      title: this.t(request, `onboarding:steps.${step}.title`),
-      help: this.t(request, `onboarding:steps.${step}.help`),
+      title: say(this.kernel, request, `onboarding:steps.${step}.title`),
+      help: say(this.kernel, request, `onboarding:steps.${step}.help`),
       step,
       [`is_${step}`]: true,
       stepNumber: WIZARD_STEPS.indexOf(step) + 1,
@@ -254,12 +223,12 @@ export class SetupPagesController {
       previousUrl: previous ? `/setup/${previous}` : '/setup',
       nextUrl: following ? `/setup/${following}` : '/setup/done',
       canSkipAhead: item.done && following !== null,
-      error: extra.error ?? (extra.problems?.length ? this.t(request, 'onboarding:fixFields') : undefined),
+      error: extra.error ?? (extra.problems?.length ? say(this.kernel, request, 'onboarding:fixFields') : undefined),
       notice: extra.notice,
       errors,
       ...(await this.stepData(request, ctx, step, values, extra, errors)),
     };
-    return this.html(request, reply, 'setup-step', data, status);
+    return sendPage(this.kernel, request, reply, 'setup-step', data, status);
   }
 
   private async stepData(request: FastifyRequest, ctx: TenantContext, step: WizardStep, values: WizardValues, extra: StepExtra, errors: Record<string, string>): Promise<Record<string, unknown>> {
@@ -278,7 +247,7 @@ export class SetupPagesController {
           },
           days: WEEKDAYS.map((day) => ({
             day,
-            label: this.t(request, `onboarding:days.${day}`),
+            label: say(this.kernel, request, `onboarding:days.${day}`),
             value: form ? str(form[`hours.${day}`]) : formatIntervals(profile.hours[day] ?? []),
             error: errors[`hours_${day}`],
           })),
@@ -310,12 +279,12 @@ export class SetupPagesController {
       case 'afterHours': {
         const chosen = (field: 'afterHours' | 'holiday' | 'emergency') => (form ? str(form[field]) : profile.policies[field]);
         const options = (field: 'afterHours' | 'holiday' | 'emergency', list: readonly string[]) =>
-          list.map((value) => ({ value, label: this.t(request, `onboarding:policy.${field === 'emergency' ? 'emergency' : 'route'}.${value}`), selected: chosen(field) === value }));
+          list.map((value) => ({ value, label: say(this.kernel, request, `onboarding:policy.${field === 'emergency' ? 'emergency' : 'route'}.${value}`), selected: chosen(field) === value }));
         return {
           policies: [
-            { field: 'afterHours', label: this.t(request, 'onboarding:steps.afterHours.afterHoursLabel'), options: options('afterHours', ROUTE_POLICIES), error: errors.afterHours },
-            { field: 'holiday', label: this.t(request, 'onboarding:steps.afterHours.holidayLabel'), options: options('holiday', ROUTE_POLICIES), error: errors.holiday },
-            { field: 'emergency', label: this.t(request, 'onboarding:steps.afterHours.emergencyLabel'), options: options('emergency', EMERGENCY_POLICIES), error: errors.emergency },
+            { field: 'afterHours', label: say(this.kernel, request, 'onboarding:steps.afterHours.afterHoursLabel'), options: options('afterHours', ROUTE_POLICIES), error: errors.afterHours },
+            { field: 'holiday', label: say(this.kernel, request, 'onboarding:steps.afterHours.holidayLabel'), options: options('holiday', ROUTE_POLICIES), error: errors.holiday },
+            { field: 'emergency', label: say(this.kernel, request, 'onboarding:steps.afterHours.emergencyLabel'), options: options('emergency', EMERGENCY_POLICIES), error: errors.emergency },
           ],
           transferNumber: profile.transferNumber ?? null,
           onCallNumber: profile.onCallNumber ?? null,
@@ -323,7 +292,7 @@ export class SetupPagesController {
       }
       case 'voice': {
         const voice = await this.kernel.voices.state(ctx);
-        return { voiceStatus: voice.status, voiceStatusLabel: this.t(request, `onboarding:voiceStatus.${voice.status}`), voiceReady: voice.status === 'ready' || voice.status === 'standard' };
+        return { voiceStatus: voice.status, voiceStatusLabel: say(this.kernel, request, `onboarding:voiceStatus.${voice.status}`), voiceReady: voice.status === 'ready' || voice.status === 'standard' };
       }
       case 'prompt': {
         const prompt = await this.kernel.prompts.state(ctx);
@@ -340,13 +309,13 @@ export class SetupPagesController {
             available = await this.kernel.wizard.available(ctx, search);
           } catch (error) {
             if (!(error instanceof TeroError)) throw error;
-            searchError = this.errorText(request, error);
+            searchError = errorText(this.kernel, request, error);
           }
         }
         return {
           search,
           searchError,
-          held: held.map((n) => ({ ...n, syncLabel: this.t(request, `onboarding:sync.${n.syncState ?? 'none'}`) })),
+          held: held.map((n) => ({ ...n, syncLabel: say(this.kernel, request, `onboarding:sync.${n.syncState ?? 'none'}`) })),
           available,
         };
       }
@@ -360,7 +329,7 @@ export class SetupPagesController {
                 id: call.id,
                 ended: call.ended,
                 listening: Boolean(call.awaiting),
-                lines: call.transcript.map((line) => ({ speaker: line.speaker, speakerLabel: this.t(request, `onboarding:steps.testCall.speaker.${line.speaker}`), text: line.text || this.t(request, `onboarding:steps.testCall.kind.${line.kind}`, { defaultValue: line.kind }) })),
+                lines: call.transcript.map((line) => ({ speaker: line.speaker, speakerLabel: say(this.kernel, request, `onboarding:steps.testCall.speaker.${line.speaker}`), text: line.text || say(this.kernel, request, `onboarding:steps.testCall.kind.${line.kind}`, { defaultValue: line.kind }) })),
               }
             : null,
         };
@@ -374,16 +343,16 @@ export class SetupPagesController {
     if (!access) return reply.redirect('/login', 303);
     let form: Form = {};
     try {
-      form = this.form(request);
+      form = checkedForm(this.kernel, request);
       const version = Number(str(form.version));
       const state = await this.kernel.wizard.save(access.ctx, access.actor, step, version, input(form) as never);
       if (state.completedAt) return reply.redirect('/setup/done', 303);
       return reply.redirect(`/setup/${state.currentStep}`, 303);
     } catch (error) {
       if (error instanceof StepInvalidError) return this.renderStep(request, reply, step, { ...extra, form: this.keepsForm(step) ? form : undefined, problems: error.issues }, 400);
-      if (error instanceof StepAlreadySavedError) return this.renderStep(request, reply, step, { ...extra, error: this.errorText(request, error) }, 409);
+      if (error instanceof StepAlreadySavedError) return this.renderStep(request, reply, step, { ...extra, error: errorText(this.kernel, request, error) }, 409);
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError) && !(error instanceof CsrfError) && !(error instanceof NotFoundError)) {
-        return this.renderStep(request, reply, step, { ...extra, form: this.keepsForm(step) ? form : undefined, error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.renderStep(request, reply, step, { ...extra, form: this.keepsForm(step) ? form : undefined, error: errorText(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }
@@ -449,11 +418,11 @@ export class SetupPagesController {
     let call: TestCallView;
     let form: Form;
     try {
-      form = this.form(request);
+      form = checkedForm(this.kernel, request);
       call = await move(access.ctx, form);
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !(error instanceof ForbiddenError) && !(error instanceof CsrfError)) {
-        return this.renderStep(request, reply, 'testCall', { error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.renderStep(request, reply, 'testCall', { error: errorText(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }

@@ -16,7 +16,7 @@ import { CsrfError, ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, errorText, say, sendPage, utcTime } from '../pages/page-kit';
 
 type Form = Record<string, unknown>;
 const str = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
@@ -62,40 +62,19 @@ interface PageExtra {
 export class TelephonyPagesController {
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
-  private async html(request: FastifyRequest, reply: FastifyReply, page: string, data: Record<string, unknown>, status = 200) {
-    await prepareLook(this.kernel, request);
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderPage(this.kernel, request, page, data));
-  }
-
-  private form(request: FastifyRequest): Form {
-    const fields = (request.body ?? {}) as Form;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, fields._csrf)) throw new CsrfError();
-    return fields;
-  }
-
-  private when(request: FastifyRequest, at: Date | null | undefined): string {
-    return at ? `${new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' }).format(at)} UTC` : '';
-  }
-
   /** A refusal in the reader's words; jambonz's own words are kept when it was jambonz that refused. */
   private errorText(request: FastifyRequest, error: TeroError): string {
-    if (error instanceof ValidationError) return error.problems.map((p) => `${this.fieldLabel(request, p.field)}: ${p.reason}`).join('; ');
-    const key = `errors:${error.code}`;
-    const words = this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
+    const words = errorText(this.kernel, request, error, (field) => this.fieldLabel(request, field));
     if (!(error instanceof JambonzApiError)) return words;
     const said = error.status
-      ? this.t(request, 'numbers:telephony.jambonzAnswered', { status: error.status, endpoint: error.endpoint, detail: error.jambonzMessage ?? '-' })
-      : this.t(request, 'numbers:telephony.jambonzSilent', { endpoint: error.endpoint, detail: String(error.params.detail ?? '-') });
+      ? say(this.kernel, request, 'numbers:telephony.jambonzAnswered', { status: error.status, endpoint: error.endpoint, detail: error.jambonzMessage ?? '-' })
+      : say(this.kernel, request, 'numbers:telephony.jambonzSilent', { endpoint: error.endpoint, detail: String(error.params.detail ?? '-') });
     return `${words} ${said}`;
   }
 
   private fieldLabel(request: FastifyRequest, field: string): string {
     const key = `numbers:telephony.field.${field}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key) : field;
+    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? say(this.kernel, request, key) : field;
   }
 
   /**
@@ -175,12 +154,13 @@ export class TelephonyPagesController {
         ? [{ sid: values.carrierSid, name: values.carrierSid, active: true, selected: true }]
         : [];
     const fieldErrors = extra.fieldErrors ?? {};
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'brand-telephony',
       {
-        title: this.t(request, 'numbers:telephony.title'),
+        title: say(this.kernel, request, 'numbers:telephony.title'),
         brandName: target.brandName,
         operator: request.tero.host.kind === 'instance',
         base,
@@ -194,14 +174,14 @@ export class TelephonyPagesController {
         connection: view
           ? {
               ...view,
-              statusLabel: this.t(request, `numbers:telephony.status.${view.status}`),
-              nextAttemptAt: this.when(request, view.nextAttemptAt),
-              lastSyncedAt: this.when(request, view.lastSyncedAt),
-              secretRotatedAt: this.when(request, view.secretRotatedAt),
+              statusLabel: say(this.kernel, request, `numbers:telephony.status.${view.status}`),
+              nextAttemptAt: utcTime(request, view.nextAttemptAt, 'medium'),
+              lastSyncedAt: utcTime(request, view.lastSyncedAt, 'medium'),
+              secretRotatedAt: utcTime(request, view.secretRotatedAt, 'medium'),
             }
           : null,
         hooks,
-        job: job ? { id: job.id, state: job.state, stateLabel: this.t(request, `numbers:telephony.job.${job.state}`), rotate: job.data.rotateSecret === true } : null,
+        job: job ? { id: job.id, state: job.state, stateLabel: say(this.kernel, request, `numbers:telephony.job.${job.state}`), rotate: job.data.rotateSecret === true } : null,
         test: extra.test
           ? {
               ...extra.test,
@@ -211,8 +191,8 @@ export class TelephonyPagesController {
         speechFieldErrors: extra.speechFieldErrors ?? {},
         speechListed: extra.speechListed ?? null,
         speechError: extra.speechError ?? null,
-        numberCounts: sync.counts.map((c) => ({ ...c, label: this.t(request, `numbers:sync.${c.state}`) })),
-        numberErrors: sync.errors.map((e) => ({ ...e, stateLabel: this.t(request, `numbers:state.${e.state}`) })),
+        numberCounts: sync.counts.map((c) => ({ ...c, label: say(this.kernel, request, `numbers:sync.${c.state}`) })),
+        numberErrors: sync.errors.map((e) => ({ ...e, stateLabel: say(this.kernel, request, `numbers:state.${e.state}`) })),
         moreNumberErrors: sync.moreErrors,
         vendors: PUSHED_SPEECH_VENDORS.map((v) => ({ value: v, name: VENDOR_NAMES[v] ?? v })),
         brandLabel: speechLabelFor(null),
@@ -230,7 +210,7 @@ export class TelephonyPagesController {
   ) {
     const target = await this.brandTarget(request, brandId);
     if (!target) return reply.redirect('/login', 303);
-    const form = this.form(request);
+    const form = checkedForm(this.kernel, request);
     return this.refusable(
       request,
       async () => {
@@ -254,13 +234,13 @@ export class TelephonyPagesController {
 
   private async save(request: FastifyRequest, target: Target, form: Form): Promise<PageExtra> {
     await this.kernel.provisioning.connections.set(target.ctx, this.connectionInput(form));
-    return { notice: this.t(request, 'numbers:telephony.saved') };
+    return { notice: say(this.kernel, request, 'numbers:telephony.saved') };
   }
 
   private async test(request: FastifyRequest, target: Target, form: Form): Promise<PageExtra> {
     const { connections } = this.kernel.provisioning;
     const found = await connections.test(target.ctx, this.connectionInput(form));
-    const extra: PageExtra = { test: found, values: form, notice: this.t(request, 'numbers:telephony.testOk', { account: found.account.name, count: found.carriers.length }) };
+    const extra: PageExtra = { test: found, values: form, notice: say(this.kernel, request, 'numbers:telephony.testOk', { account: found.account.name, count: found.carriers.length }) };
     // What of ours the saved account holds; the key is never read back.
     const saved = await connections.connectionOf(target.ctx.brandId);
     if (saved) {
@@ -289,8 +269,8 @@ export class TelephonyPagesController {
     if (form.confirm !== '1' && form.confirm !== 'on') throw new ValidationError([{ field: 'confirm', reason: 'tick the box to confirm' }]);
     const done = await this.kernel.provisioning.reconciler.disconnect(target.ctx.brandId);
     const notice = done.left
-      ? this.t(request, 'numbers:telephony.removedLeft', { detail: done.left })
-      : this.t(request, 'numbers:telephony.removed', { count: done.numbersUnpointed });
+      ? say(this.kernel, request, 'numbers:telephony.removedLeft', { detail: done.left })
+      : say(this.kernel, request, 'numbers:telephony.removed', { count: done.numbersUnpointed });
     return { notice };
   }
 
@@ -302,11 +282,11 @@ export class TelephonyPagesController {
   private async removeBrandKey(request: FastifyRequest, target: Target, form: Form): Promise<PageExtra> {
     const vendor = str(form.vendor);
     const removed = await this.kernel.provisioning.speech.remove(target.ctx, { vendor });
-    return { notice: this.t(request, removed.removed ? 'numbers:telephony.speech.removed' : 'numbers:telephony.speech.notThere', { vendor: VENDOR_NAMES[vendor] ?? vendor, label: removed.label }) };
+    return { notice: say(this.kernel, request, removed.removed ? 'numbers:telephony.speech.removed' : 'numbers:telephony.speech.notThere', { vendor: VENDOR_NAMES[vendor] ?? vendor, label: removed.label }) };
   }
 
   private pushedNotice(request: FastifyRequest, vendor: string, pushed: SpeechPushResult): string {
-    return this.t(request, `numbers:telephony.speech.pushed.${pushed.action}`, { vendor: VENDOR_NAMES[vendor] ?? vendor, label: pushed.label });
+    return say(this.kernel, request, `numbers:telephony.speech.pushed.${pushed.action}`, { vendor: VENDOR_NAMES[vendor] ?? vendor, label: pushed.label });
   }
 
   // ---- brand admin ----
@@ -364,8 +344,8 @@ export class TelephonyPagesController {
     const brands = await em.find(Brand, {}, { orderBy: { name: 'asc' } });
     const connections = await em.find(JambonzConnection, {});
     const byBrand = new Map(connections.map((c) => [c.brand.id, c]));
-    return this.html(request, reply, 'brand-telephony', {
-      title: this.t(request, 'numbers:telephony.title'),
+    return sendPage(this.kernel, request, reply, 'brand-telephony', {
+      title: say(this.kernel, request, 'numbers:telephony.title'),
       brandList: brands.map((b) => {
         const c = byBrand.get(b.id);
         return {
@@ -373,9 +353,9 @@ export class TelephonyPagesController {
           name: b.name,
           url: `/operator/brands/${b.id}/telephony`,
           status: c?.status ?? 'none',
-          statusLabel: this.t(request, `numbers:telephony.status.${c?.status ?? 'none'}`),
+          statusLabel: say(this.kernel, request, `numbers:telephony.status.${c?.status ?? 'none'}`),
           lastError: c?.lastError ?? '',
-          lastSyncedAt: this.when(request, c?.lastSyncedAt),
+          lastSyncedAt: utcTime(request, c?.lastSyncedAt, 'medium'),
         };
       }),
     });
@@ -445,12 +425,13 @@ export class TelephonyPagesController {
     const label = speechLabelFor(client.slug);
     const voice = profile?.voice ?? null;
     const values = extra.values ?? {};
-    return this.html(
+    return sendPage(
+      this.kernel,
       request,
       reply,
       'client-voice-key',
       {
-        title: this.t(request, 'numbers:telephony.voiceKey.title'),
+        title: say(this.kernel, request, 'numbers:telephony.voiceKey.title'),
         error: extra.error,
         notice: extra.notice,
         fieldErrors: extra.fieldErrors ?? {},
@@ -470,7 +451,7 @@ export class TelephonyPagesController {
     const access = this.clientAccess(request);
     if (!access) return reply.redirect('/login', 303);
     if (!access.manage) throw new ForbiddenError();
-    const form = this.form(request);
+    const form = checkedForm(this.kernel, request);
     return this.refusable(
       request,
       async () => this.clientPage(request, reply, { notice: await act(access.ctx, access.clientId, form) }),
@@ -488,7 +469,7 @@ export class TelephonyPagesController {
     return this.clientAction(request, reply, async (ctx, clientId, form) => {
       const pushed = await this.kernel.provisioning.speech.push(ctx, speechInput(form, clientId));
       const vendor = str(form.vendor);
-      const inUse = this.t(request, pushed.profileLabelled ? 'numbers:telephony.voiceKey.inUse' : 'numbers:telephony.voiceKey.notInUse', { vendor: VENDOR_NAMES[vendor] ?? vendor });
+      const inUse = say(this.kernel, request, pushed.profileLabelled ? 'numbers:telephony.voiceKey.inUse' : 'numbers:telephony.voiceKey.notInUse', { vendor: VENDOR_NAMES[vendor] ?? vendor });
       return `${this.pushedNotice(request, vendor, pushed)} ${inUse}`;
     });
   }
@@ -498,7 +479,7 @@ export class TelephonyPagesController {
     return this.clientAction(request, reply, async (ctx, clientId, form) => {
       const vendor = str(form.vendor);
       const removed = await this.kernel.provisioning.speech.remove(ctx, { clientId, vendor });
-      return this.t(request, removed.removed ? 'numbers:telephony.speech.removed' : 'numbers:telephony.speech.notThere', { vendor: VENDOR_NAMES[vendor] ?? vendor, label: removed.label });
+      return say(this.kernel, request, removed.removed ? 'numbers:telephony.speech.removed' : 'numbers:telephony.speech.notThere', { vendor: VENDOR_NAMES[vendor] ?? vendor, label: removed.label });
     });
   }
 }

@@ -4,11 +4,11 @@ import type { VoiceSampleRecord } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isMultipartBody } from '../http/multipart-form';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedUpload, errorWords, say, sendPage } from '../pages/page-kit';
 
 /** The upload route and the most one request may carry: ten files of at most 25 MB, 60 MB in all (plus the form's own bytes). */
 export const VOICE_UPLOAD_LIMITS: Readonly<Record<string, number>> = {
@@ -31,10 +31,6 @@ interface PageExtra {
 export class VoicePagesController {
   constructor(@Inject(KERNEL) private readonly kernel: Kernel) {}
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
   /** The owner (or the brand admin) on a client host; null when nobody is signed in. */
   private access(request: FastifyRequest): { ctx: TenantContext; owner: boolean } | null {
     const { principal, host } = request.tero;
@@ -49,13 +45,13 @@ export class VoicePagesController {
   }
 
   private reasonText(request: FastifyRequest, reason: VerdictReason): string {
-    return this.t(request, `voices:reason.${reason.code}`, reason.params);
+    return say(this.kernel, request, `voices:reason.${reason.code}`, reason.params);
   }
 
   private seconds(request: FastifyRequest, value: number): string {
     const minutes = Math.floor(value / 60);
     const rest = Math.round(value - minutes * 60);
-    return minutes ? this.t(request, 'voices:duration.minutes', { minutes, seconds: String(rest).padStart(2, '0') }) : this.t(request, 'voices:duration.seconds', { seconds: rest });
+    return minutes ? say(this.kernel, request, 'voices:duration.minutes', { minutes, seconds: String(rest).padStart(2, '0') }) : say(this.kernel, request, 'voices:duration.seconds', { seconds: rest });
   }
 
   private sampleData(request: FastifyRequest, sample: VoiceSampleRecord | SampleReport) {
@@ -64,7 +60,7 @@ export class VoicePagesController {
       fileName: sample.fileName,
       duration: this.seconds(request, sample.durationSeconds),
       verdict: sample.verdict,
-      verdictLabel: this.t(request, `voices:verdict.${sample.verdict}`),
+      verdictLabel: say(this.kernel, request, `voices:verdict.${sample.verdict}`),
       reasons: sample.reasons.map((r) => this.reasonText(request, r)),
     };
   }
@@ -78,14 +74,13 @@ export class VoicePagesController {
     const body = request.body;
     const posted = (isMultipartBody(body) ? body.fields : (body ?? {})) as Record<string, unknown>;
     const fromSetup = (request.query as Record<string, unknown> | undefined)?.from === 'setup' || posted.from === 'setup';
-    await prepareLook(this.kernel, request);
-    const html = renderPage(this.kernel, request, 'voice', {
-      title: this.t(request, 'voices:page.title'),
+    return sendPage(this.kernel, request, reply, 'voice', {
+      title: say(this.kernel, request, 'voices:page.title'),
       error: extra.error,
       notice: extra.notice,
       fromSetup,
       status: state.status,
-      statusLabel: this.t(request, `voices:status.${state.status}`),
+      statusLabel: say(this.kernel, request, `voices:status.${state.status}`),
       progress: state.progress ?? 0,
       failure: state.error ?? null,
       engine: view.engine,
@@ -104,20 +99,7 @@ export class VoicePagesController {
       totalVerdict: view.total.verdict,
       totalReasons: view.total.reasons.map((r) => this.reasonText(request, r)),
       limits: { files: UPLOAD_LIMITS.maxFiles, fileMb: UPLOAD_LIMITS.maxFileBytes / 1024 / 1024, uploadMb: UPLOAD_LIMITS.maxUploadBytes / 1024 / 1024, min: TOTAL_LIMITS.minSeconds, from: TOTAL_LIMITS.recommendedMinSeconds / 60, to: TOTAL_LIMITS.recommendedMaxSeconds / 60 },
-    });
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
-  }
-
-  private fields(request: FastifyRequest): Record<string, unknown> {
-    const body = request.body;
-    const fields = (isMultipartBody(body) ? body.fields : (body ?? {})) as Record<string, unknown>;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, fields._csrf)) throw new CsrfError();
-    return fields;
-  }
-
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    const key = `errors:${error.code}`;
-    return this.kernel.i18n.exists(key, { lng: request.tero.locale }) ? this.t(request, key, error.params) : error.message;
+    }, status);
   }
 
   /**
@@ -127,14 +109,14 @@ export class VoicePagesController {
   private async act(request: FastifyRequest, reply: FastifyReply, action: (ctx: TenantContext, owner: boolean) => Promise<PageExtra & { json?: unknown }>) {
     const access = this.access(request);
     if (!access) return reply.redirect('/login', 303);
-    this.fields(request);
+    checkedUpload(this.kernel, request).fields;
     try {
       const done = await action(access.ctx, access.owner);
       if (this.wantsJson(request)) return reply.header('cache-control', 'no-store').send({ state: await this.kernel.voices.state(access.ctx), ...((done.json as object) ?? {}) });
       return this.page(request, reply, done);
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500 && !this.wantsJson(request)) {
-        return this.page(request, reply, { error: this.errorText(request, error) }, error.options.status ?? 400);
+        return this.page(request, reply, { error: errorWords(this.kernel, request, error) }, error.options.status ?? 400);
       }
       throw error;
     }
@@ -149,7 +131,7 @@ export class VoicePagesController {
   @Get('/voice/status')
   async status(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const access = this.access(request);
-    if (!access) return reply.code(401).send({ error: { code: 'auth.unauthenticated', message: this.t(request, 'errors:auth.unauthenticated') } });
+    if (!access) return reply.code(401).send({ error: { code: 'auth.unauthenticated', message: say(this.kernel, request, 'errors:auth.unauthenticated') } });
     return reply.header('cache-control', 'no-store').send(await this.kernel.voices.state(access.ctx));
   }
 
@@ -161,7 +143,7 @@ export class VoicePagesController {
       const report = await this.kernel.voices.addSamples(ctx, files);
       const kept = report.files.filter((f) => f.verdict !== 'refused').length;
       return {
-        notice: this.t(request, 'voices:upload.done', { kept, count: report.files.length }),
+        notice: say(this.kernel, request, 'voices:upload.done', { kept, count: report.files.length }),
         uploaded: report.files,
         json: { files: report.files.map((f) => ({ ...f, reasonsText: f.reasons.map((r) => this.reasonText(request, r)) })), total: report.total },
       };
@@ -172,7 +154,7 @@ export class VoicePagesController {
   async removeSample(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     return this.act(request, reply, async (ctx) => {
       await this.kernel.voices.removeSample(ctx, id);
-      return { notice: this.t(request, 'voices:sample.removed') };
+      return { notice: say(this.kernel, request, 'voices:sample.removed') };
     });
   }
 
@@ -180,7 +162,7 @@ export class VoicePagesController {
   async clone(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.act(request, reply, async (ctx) => {
       await this.kernel.voices.startCloning(ctx);
-      return { notice: this.t(request, 'voices:clone.started') };
+      return { notice: say(this.kernel, request, 'voices:clone.started') };
     });
   }
 
@@ -193,7 +175,7 @@ export class VoicePagesController {
   async standard(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.act(request, reply, async (ctx) => {
       await this.kernel.voices.useStandardVoice(ctx);
-      return { notice: this.t(request, 'voices:standard.done') };
+      return { notice: say(this.kernel, request, 'voices:standard.done') };
     });
   }
 
@@ -203,7 +185,7 @@ export class VoicePagesController {
       if (!owner) throw new ForbiddenError();
       await this.kernel.voices.deleteVoice(ctx);
       this.kernel.logger.info({ audit: 'voice.deleted', brandId: ctx.brandId, clientId: ctx.clientId, userId: ctx.userId }, 'a client deleted its cloned voice');
-      return { notice: this.t(request, 'voices:delete.done') };
+      return { notice: say(this.kernel, request, 'voices:delete.done') };
     });
   }
 
