@@ -7,7 +7,7 @@ import { tenantContextOf } from '../http/request-context';
 import type { Kernel } from '../kernel';
 import { MonitoringAssets } from '../monitoring/monitoring-assets';
 import { ProfessionNames } from '../pages/profession-names';
-import { prepareLook, renderPage } from '../pages/render';
+import { say, sendPage } from '../pages/page-kit';
 import { type DashboardSummary, dashboardData, formatFigures } from './dashboard-view';
 
 /** Days the dashboard's plots cover, today included. */
@@ -53,13 +53,12 @@ export class DashboardPage {
     const ctx = this.access(request);
     if (!ctx) return reply.redirect('/login', 303);
     const locale = request.tero.locale;
-    const t = (key: string, vars: Record<string, unknown> = {}) => this.kernel.i18n.t(key, { lng: locale, ...vars });
+    const t = (key: string, vars: Record<string, unknown> = {}) => say(this.kernel, request, key, vars);
     const client = await this.kernel.accounts.getClient(ctx, ctx.clientId!);
     // A client that signed up sees its setup checklist until the wizard is complete.
     const [setup, summary, live] = await Promise.all([this.kernel.wizard.state(ctx), this.summary(ctx), this.kernel.analytics.liveCalls(ctx)]);
     const assets = this.assets.paths();
-    await prepareLook(this.kernel, request);
-    const html = renderPage(this.kernel, request, 'dashboard', {
+    return sendPage(this.kernel, request, reply, 'dashboard', {
       setup:
         setup && !setup.completedAt
           ? {
@@ -85,7 +84,6 @@ export class DashboardPage {
       assets,
       dashboardData: dashboardData({ summary, live, locale, t, uplotCss: assets.uplotCss }),
     });
-    return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html);
   }
 }
 

@@ -2,13 +2,13 @@ import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ValidationError } from '@tero/accounts';
 import { DIRECT_EXPORT_LIMIT, EXPORT_FORMATS, EXPORT_KINDS, type ExportJobView, type ExportRequest, MAX_EXPORT_DAYS, RangeTooLongError } from '@tero/analytics';
 import { CALL_OUTCOMES } from '@tero/db';
-import { TeroError, type TenantContext } from '@tero/sdk';
+import type { TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, errorText, localTime, say, sendPage } from '../pages/page-kit';
 import { EXPORT_PROGRESS_PATH, EXPORT_PROGRESS_SCRIPT } from './export-progress.script';
 
 type ClientContext = TenantContext & { clientId: string };
@@ -35,66 +35,57 @@ export class ExportsPagesController {
     return { ...tenantContextOf(request.tero), clientId: host.client.id };
   }
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
   private async page(request: FastifyRequest, reply: FastifyReply, ctx: ClientContext, extra: { error?: string; values?: Record<string, unknown>; job?: ExportJobView } = {}, status = 200) {
     const values = extra.values ?? {};
     const picked = new Set((Array.isArray(values.outcome) ? values.outcome : [values.outcome]).map(String));
     const today = await this.kernel.analytics.today(ctx);
     const job = extra.job;
-    await prepareLook(this.kernel, request);
-    return reply
-      .code(status)
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(
-        renderPage(this.kernel, request, 'exports', {
-          title: this.t(request, 'analytics:exports.pageTitle'),
-          error: extra.error,
-          hint: this.t(request, 'analytics:exports.form.hint', { limit: new Intl.NumberFormat(request.tero.locale).format(DIRECT_EXPORT_LIMIT), maxDays: MAX_EXPORT_DAYS }),
-          kinds: EXPORT_KINDS.map((kind) => ({ value: kind, label: this.t(request, `analytics:exports.kinds.${kind}`), selected: values.kind === kind })),
-          formats: EXPORT_FORMATS.map((format) => ({ value: format, label: this.t(request, `analytics:exports.formats.${format}`), selected: values.format === format })),
-          outcomes: CALL_OUTCOMES.map((outcome) => ({ value: outcome, label: this.t(request, `analytics:exports.outcomes.${outcome}`), checked: picked.has(outcome) })),
-          from: typeof values.from === 'string' ? values.from : '',
-          to: typeof values.to === 'string' ? values.to : '',
-          caller: typeof values.caller === 'string' ? values.caller : '',
-          minDuration: typeof values.minDuration === 'string' ? values.minDuration : '',
-          maxDuration: typeof values.maxDuration === 'string' ? values.maxDuration : '',
-          today,
-          job: job && {
-            id: job.id,
-            state: job.state,
-            done: job.done,
-            total: job.total,
-            percent: job.percent,
-            words:
-              job.state === 'completed'
-                ? this.t(request, 'analytics:exports.job.completed', { total: job.total })
-                : job.state === 'failed'
-                  ? this.t(request, 'analytics:exports.job.failed')
-                  : job.state === 'running'
-                    ? this.t(request, 'analytics:exports.job.running', { done: job.done, total: job.total })
-                    : this.t(request, 'analytics:exports.job.waiting'),
-            runningWords: this.t(request, 'analytics:exports.job.running', { done: '{done}', total: '{total}' }),
-            summary: this.describe(request, job.request),
-            downloadUrl: `/exports/jobs/${job.id}/file`,
-            downloadLabel: this.t(request, 'analytics:exports.job.download', { filename: job.filename }),
-            expires: job.expiresAt ? this.t(request, 'analytics:exports.job.expires', { date: new Intl.DateTimeFormat(request.tero.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(job.expiresAt) }) : null,
-          },
-          script: job && (job.state === 'waiting' || job.state === 'running') ? EXPORT_PROGRESS_PATH : null,
-        }),
-      );
+    return sendPage(
+      this.kernel,
+      request,
+      reply,
+      'exports',
+      {
+        title: say(this.kernel, request, 'analytics:exports.pageTitle'),
+        error: extra.error,
+        hint: say(this.kernel, request, 'analytics:exports.form.hint', { limit: new Intl.NumberFormat(request.tero.locale).format(DIRECT_EXPORT_LIMIT), maxDays: MAX_EXPORT_DAYS }),
+        kinds: EXPORT_KINDS.map((kind) => ({ value: kind, label: say(this.kernel, request, `analytics:exports.kinds.${kind}`), selected: values.kind === kind })),
+        formats: EXPORT_FORMATS.map((format) => ({ value: format, label: say(this.kernel, request, `analytics:exports.formats.${format}`), selected: values.format === format })),
+        outcomes: CALL_OUTCOMES.map((outcome) => ({ value: outcome, label: say(this.kernel, request, `analytics:exports.outcomes.${outcome}`), checked: picked.has(outcome) })),
+        from: typeof values.from === 'string' ? values.from : '',
+        to: typeof values.to === 'string' ? values.to : '',
+        caller: typeof values.caller === 'string' ? values.caller : '',
+        minDuration: typeof values.minDuration === 'string' ? values.minDuration : '',
+        maxDuration: typeof values.maxDuration === 'string' ? values.maxDuration : '',
+        today,
+        job: job && {
+          id: job.id,
+          state: job.state,
+          done: job.done,
+          total: job.total,
+          percent: job.percent,
+          words:
+            job.state === 'completed'
+              ? say(this.kernel, request, 'analytics:exports.job.completed', { total: job.total })
+              : job.state === 'failed'
+                ? say(this.kernel, request, 'analytics:exports.job.failed')
+                : job.state === 'running'
+                  ? say(this.kernel, request, 'analytics:exports.job.running', { done: job.done, total: job.total })
+                  : say(this.kernel, request, 'analytics:exports.job.waiting'),
+          runningWords: say(this.kernel, request, 'analytics:exports.job.running', { done: '{done}', total: '{total}' }),
+          summary: this.describe(request, job.request),
+          downloadUrl: `/exports/jobs/${job.id}/file`,
+          downloadLabel: say(this.kernel, request, 'analytics:exports.job.download', { filename: job.filename }),
+          expires: job.expiresAt ? say(this.kernel, request, 'analytics:exports.job.expires', { date: localTime(request, job.expiresAt) }) : null,
+        },
+        script: job && (job.state === 'waiting' || job.state === 'running') ? EXPORT_PROGRESS_PATH : null,
+      },
+      status,
+    );
   }
 
   private describe(request: FastifyRequest, exportRequest: ExportRequest): string {
-    return `${this.t(request, `analytics:exports.kinds.${exportRequest.kind}`)} · ${exportRequest.format.toUpperCase()} · ${exportRequest.range.from} – ${exportRequest.range.to}`;
-  }
-
-  private errorText(request: FastifyRequest, error: TeroError): string {
-    if (error instanceof ValidationError) return error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ');
-    return this.t(request, `errors:${error.code}`, error.params);
+    return `${say(this.kernel, request, `analytics:exports.kinds.${exportRequest.kind}`)} · ${exportRequest.format.toUpperCase()} · ${exportRequest.range.from} – ${exportRequest.range.to}`;
   }
 
   @Get('/exports')
@@ -111,13 +102,12 @@ export class ExportsPagesController {
   async exportNow(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const ctx = this.access(request);
     if (!ctx) return reply.redirect('/login', 303);
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
+    const body = checkedForm(this.kernel, request);
     let exportRequest: ExportRequest;
     try {
       exportRequest = await this.kernel.dataExports.parse(ctx, body);
     } catch (error) {
-      if (error instanceof ValidationError || error instanceof RangeTooLongError) return this.page(request, reply, ctx, { error: this.errorText(request, error), values: body }, 400);
+      if (error instanceof ValidationError || error instanceof RangeTooLongError) return this.page(request, reply, ctx, { error: errorText(this.kernel, request, error), values: body }, 400);
       throw error;
     }
     const result = await this.kernel.dataExports.export(ctx, exportRequest, request.tero.locale);
@@ -129,7 +119,7 @@ export class ExportsPagesController {
   @Get('/exports/jobs/:id')
   async jobStatus(@Req() request: FastifyRequest, @Res() reply: FastifyReply, @Param('id') id: string) {
     const ctx = this.access(request);
-    if (!ctx) return reply.code(401).send({ error: { code: 'auth.unauthenticated', message: this.t(request, 'errors:auth.unauthenticated') } });
+    if (!ctx) return reply.code(401).send({ error: { code: 'auth.unauthenticated', message: say(this.kernel, request, 'errors:auth.unauthenticated') } });
     const job = await this.kernel.dataExports.status(ctx, id);
     return reply.header('cache-control', 'no-store').send({ id: job.id, state: job.state, done: job.done, total: job.total, percent: job.percent, filename: job.filename, expiresAt: job.expiresAt?.toISOString() ?? null, downloadUrl: job.state === 'completed' ? `/exports/jobs/${job.id}/file` : null });
   }

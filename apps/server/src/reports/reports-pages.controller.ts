@@ -5,11 +5,11 @@ import { Client } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { attachment } from '../exports/exports-pages.controller';
-import { CsrfError, ForbiddenError } from '../http/page-errors';
+import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
-import { prepareLook, renderPage } from '../pages/render';
+import { checkedForm, errorText, say, sendPage } from '../pages/page-kit';
 
 type ClientContext = TenantContext & { clientId: string };
 
@@ -29,10 +29,6 @@ export class ReportsPagesController {
     return { ctx: { ...tenantContextOf(request.tero), clientId: host.client.id }, manage: principal.role !== 'client_staff' };
   }
 
-  private t(request: FastifyRequest, key: string, vars: Record<string, unknown> = {}): string {
-    return this.kernel.i18n.t(key, { lng: request.tero.locale, ...vars });
-  }
-
   private async page(request: FastifyRequest, reply: FastifyReply, extra: { error?: string; notice?: string; kind?: string; date?: string } = {}, status = 200) {
     const access = this.access(request);
     if (!access) return reply.redirect('/login', 303);
@@ -40,37 +36,37 @@ export class ReportsPagesController {
     const client = await this.kernel.db.forTenant(ctx).findOneOrFail(Client, { id: ctx.clientId });
     const choices = await this.kernel.reports.choices(ctx);
     const recent = await this.kernel.reports.recentDeliveries(ctx, 10);
-    await prepareLook(this.kernel, request);
-    return reply
-      .code(status)
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .send(
-        renderPage(this.kernel, request, 'reports', {
-          title: this.t(request, 'analytics:reports.pageTitle'),
-          error: extra.error,
-          notice: extra.notice,
-          canManage: manage,
-          kinds: REPORT_KINDS.map((kind) => ({ value: kind, label: this.t(request, `analytics:reports.title.${kind}`), selected: (extra.kind ?? 'weekly') === kind })),
-          date: extra.date ?? '',
-          today: await this.kernel.analytics.today(ctx),
-          scheduleHint: this.t(request, 'analytics:reports.schedule.hint', { timezone: client.timezone }),
-          choices: REPORT_KINDS.map((kind) => ({ value: kind, label: this.t(request, `analytics:reports.schedule.${kind}`), checked: choices[kind] })),
-          recent: recent.map((delivery) => {
-            const period = parsePeriodKey(delivery.kind as ReportKind, delivery.periodKey);
-            return {
-              text: this.t(request, 'analytics:reports.recent.item', { report: this.t(request, `analytics:reports.title.${delivery.kind}`), period: delivery.periodKey, count: delivery.recipients }),
-              url: period ? `/reports/report.pdf?kind=${period.kind}&date=${period.range.from}` : null,
-            };
-          }),
+    return sendPage(
+      this.kernel,
+      request,
+      reply,
+      'reports',
+      {
+        title: say(this.kernel, request, 'analytics:reports.pageTitle'),
+        error: extra.error,
+        notice: extra.notice,
+        canManage: manage,
+        kinds: REPORT_KINDS.map((kind) => ({ value: kind, label: say(this.kernel, request, `analytics:reports.title.${kind}`), selected: (extra.kind ?? 'weekly') === kind })),
+        date: extra.date ?? '',
+        today: await this.kernel.analytics.today(ctx),
+        scheduleHint: say(this.kernel, request, 'analytics:reports.schedule.hint', { timezone: client.timezone }),
+        choices: REPORT_KINDS.map((kind) => ({ value: kind, label: say(this.kernel, request, `analytics:reports.schedule.${kind}`), checked: choices[kind] })),
+        recent: recent.map((delivery) => {
+          const period = parsePeriodKey(delivery.kind as ReportKind, delivery.periodKey);
+          return {
+            text: say(this.kernel, request, 'analytics:reports.recent.item', { report: say(this.kernel, request, `analytics:reports.title.${delivery.kind}`), period: delivery.periodKey, count: delivery.recipients }),
+            url: period ? `/reports/report.pdf?kind=${period.kind}&date=${period.range.from}` : null,
+          };
         }),
-      );
+      },
+      status,
+    );
   }
 
   @Get('/reports')
   async reportsPage(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     const saved = (request.query as Record<string, unknown>).saved === '1';
-    return this.page(request, reply, saved ? { notice: this.t(request, 'analytics:reports.schedule.saved') } : {});
+    return this.page(request, reply, saved ? { notice: say(this.kernel, request, 'analytics:reports.schedule.saved') } : {});
   }
 
   /** `GET /reports/report.pdf?kind=weekly&date=2026-11-18`: the period holding that date (today's when none). */
@@ -92,12 +88,11 @@ export class ReportsPagesController {
     const access = this.access(request);
     if (!access) return reply.redirect('/login', 303);
     if (!access.manage) throw new ForbiddenError();
-    const body = (request.body ?? {}) as Record<string, unknown>;
-    if (!this.kernel.csrf.verify(request.tero.csrfSecret, body._csrf)) throw new CsrfError();
+    const body = checkedForm(this.kernel, request);
     try {
       await this.kernel.reports.saveChoices(access.ctx, body);
     } catch (error) {
-      if (error instanceof ValidationError) return this.page(request, reply, { error: error.problems.map((p) => `${p.field}: ${p.reason}`).join('; ') }, 400);
+      if (error instanceof ValidationError) return this.page(request, reply, { error: errorText(this.kernel, request, error) }, 400);
       throw error;
     }
     return reply.redirect('/reports?saved=1', 303);
