@@ -11,3 +11,4 @@ export * from './ports/llm.port';
 export * from './ports/payment.port';
 export * from './ports/voice.port';
 export * from './manifests';
+export * from './vendor-request';

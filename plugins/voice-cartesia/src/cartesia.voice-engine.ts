@@ -9,7 +9,9 @@ import {
   type VoiceEngine,
   type VoicePreview,
   type VoicePreviewInput,
+  type VendorAnswer,
   type VoiceRef,
+  vendorRequest,
 } from '@tero/sdk';
 import { joinWavClips, WavClipError } from './wav-clips';
 
@@ -87,8 +89,8 @@ export function cartesiaReason(body: string): string {
   return body.trim().slice(0, REASON_LIMIT) || '(empty body)';
 }
 
-function unavailable(message: string, params: Record<string, string | number>, cause?: unknown): TeroError {
-  return new TeroError('voice.unavailable', message, params, { cause, retryable: true, status: 503 });
+function unavailable(message: string, params: Record<string, string | number>): TeroError {
+  return new TeroError('voice.unavailable', message, params, { retryable: true, status: 503 });
 }
 
 function rejected(message: string, params: Record<string, string | number>, cause?: unknown): TeroError {
@@ -139,7 +141,7 @@ export class CartesiaVoiceEngine implements VoiceEngine {
     form.append('enhance', 'false');
 
     const answer = await this.request(ctx, 'POST', '/voices/clone', form, this.settings.cloneTimeoutMs);
-    const body = this.json(ctx, answer) as { id?: unknown };
+    const body = answer.json() as { id?: unknown };
     if (typeof body?.id !== 'string' || body.id === '') {
       throw this.logged(ctx, unavailable('Cartesia answered a voice creation without id', { reason: 'no id in the answer' }));
     }
@@ -147,7 +149,7 @@ export class CartesiaVoiceEngine implements VoiceEngine {
   }
 
   async preview(ctx: TenantContext, input: VoicePreviewInput): Promise<VoicePreview> {
-    const audio = await this.request(
+    const { bytes: audio } = await this.request(
       ctx,
       'POST',
       '/tts/bytes',
@@ -179,8 +181,8 @@ export class CartesiaVoiceEngine implements VoiceEngine {
   }
 
   /**
-   * Sends one request and returns the body of its 2xx answer, read whole under the same timeout (answers
-   * are small: JSON, or a few seconds of preview audio); otherwise throws in port terms. With
+   * Sends one request ({@link vendorRequest}: read whole under the timeout, a vendor out of reach is
+   * `voice.unavailable`) and returns its 2xx answer; a refusal throws in port terms. With
    * `missingIsDone`, a 404 counts as success (the voice is already gone).
    */
   private async request(
@@ -190,46 +192,22 @@ export class CartesiaVoiceEngine implements VoiceEngine {
     body: FormData | object | undefined,
     timeoutMs: number,
     missingIsDone = false,
-  ): Promise<Uint8Array> {
+  ): Promise<VendorAnswer> {
     const apiKey = this.settings.apiKey;
     if (!apiKey) {
       throw new TeroError('voice.not_configured', 'No Cartesia API key is configured for this brand, client or instance', { pluginId: 'voice-cartesia' }, { status: 503 });
     }
-    const headers: Record<string, string> = { 'x-api-key': apiKey, 'cartesia-version': CARTESIA_VERSION };
-    let payload: FormData | string | undefined;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let answer: Uint8Array;
-    try {
-      const response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
-      status = response.status;
-      answer = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      throw this.logged(ctx, this.failure(error, signal, timeoutMs));
-    }
-    if (status >= 200 && status < 300) return answer;
-    if (missingIsDone && status === 404) return new Uint8Array();
-    throw this.logged(ctx, refusal(status, new TextDecoder().decode(answer)));
-  }
-
-  /** A failed exchange: the timeout when it fired (while waiting or while reading), else the network error. */
-  private failure(error: unknown, signal: AbortSignal, timeoutMs: number): TeroError {
-    if (signal.aborted) return unavailable(`Cartesia did not answer within ${timeoutMs} ms`, { reason: `timeout after ${timeoutMs} ms`, timeoutMs }, error);
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return unavailable(`Cartesia unreachable: ${reason}`, { reason }, error);
-  }
-
-  private json(ctx: TenantContext, answer: Uint8Array): unknown {
-    try {
-      return JSON.parse(new TextDecoder().decode(answer));
-    } catch {
-      throw this.logged(ctx, unavailable('Cartesia answered something that is not JSON', { reason: 'answer is not JSON' }));
-    }
+    const answer = await vendorRequest({
+      method,
+      url: `${this.settings.baseUrl}${path}`,
+      headers: { 'x-api-key': apiKey, 'cartesia-version': CARTESIA_VERSION },
+      body,
+      timeoutMs,
+      failure: { vendor: 'Cartesia', code: 'voice.unavailable', onFailure: (error) => this.logged(ctx, error) },
+    });
+    if (answer.ok) return answer;
+    if (missingIsDone && answer.status === 404) return answer;
+    throw this.logged(ctx, refusal(answer.status, answer.text()));
   }
 
   /** Logs a failure once, where it happens, with the tenant, and returns it to be thrown. */

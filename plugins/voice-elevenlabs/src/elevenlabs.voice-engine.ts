@@ -9,7 +9,9 @@ import {
   type VoiceEngine,
   type VoicePreview,
   type VoicePreviewInput,
+  type VendorAnswer,
   type VoiceRef,
+  vendorRequest,
 } from '@tero/sdk';
 
 /** The plugin's effective configuration: instance settings (`VOICE_ELEVENLABS_<KEY>`) with the tenant's key laid over them. */
@@ -94,8 +96,8 @@ export function elevenLabsReason(body: string): { reason: string; code?: string 
   return { reason: body.slice(0, REASON_LIMIT) || '(empty body)' };
 }
 
-function unavailable(message: string, params: Record<string, string | number>, cause?: unknown): TeroError {
-  return new TeroError('voice.unavailable', message, params, { cause, retryable: true, status: 503 });
+function unavailable(message: string, params: Record<string, string | number>): TeroError {
+  return new TeroError('voice.unavailable', message, params, { retryable: true, status: 503 });
 }
 
 function rejected(message: string, params: Record<string, string | number>): TeroError {
@@ -142,7 +144,7 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
     form.append('remove_background_noise', 'false');
 
     const answer = await this.request(ctx, 'POST', '/v1/voices/add', form, this.settings.cloneTimeoutMs);
-    const body = this.json(ctx, answer) as { voice_id?: unknown };
+    const body = answer.json() as { voice_id?: unknown };
     if (typeof body?.voice_id !== 'string' || body.voice_id === '') {
       throw this.logged(ctx, unavailable('ElevenLabs answered a voice creation without voice_id', { reason: 'no voice_id in the answer' }));
     }
@@ -151,7 +153,7 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
 
   async preview(ctx: TenantContext, input: VoicePreviewInput): Promise<VoicePreview> {
     const path = `/v1/text-to-speech/${encodeURIComponent(input.voiceId)}?output_format=mp3_44100_128`;
-    const audio = await this.request(ctx, 'POST', path, { text: input.text, model_id: this.settings.model }, this.settings.timeoutMs);
+    const { bytes: audio } = await this.request(ctx, 'POST', path, { text: input.text, model_id: this.settings.model }, this.settings.timeoutMs);
     if (audio.length === 0) throw this.logged(ctx, unavailable('ElevenLabs answered an empty audio stream', { reason: 'empty audio' }));
     return { audio, contentType: 'audio/mpeg' };
   }
@@ -171,8 +173,8 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
   }
 
   /**
-   * Sends one request and returns the body of its 2xx answer, read whole under the same timeout (answers
-   * are small: JSON, or a few seconds of preview audio); otherwise throws in port terms. With
+   * Sends one request ({@link vendorRequest}: read whole under the timeout, a vendor out of reach is
+   * `voice.unavailable`) and returns its 2xx answer; a refusal throws in port terms. With
    * `missingIsDone`, a 400/404 `voice_not_found` counts as success (the voice is already gone).
    */
   private async request(
@@ -182,47 +184,23 @@ export class ElevenLabsVoiceEngine implements VoiceEngine {
     body: FormData | object | undefined,
     timeoutMs: number,
     missingIsDone = false,
-  ): Promise<Uint8Array> {
+  ): Promise<VendorAnswer> {
     const apiKey = this.settings.apiKey;
     if (!apiKey) {
       throw new TeroError('voice.not_configured', 'No ElevenLabs API key is configured for this brand, client or instance', { pluginId: 'voice-elevenlabs' }, { status: 503 });
     }
-    const headers: Record<string, string> = { 'xi-api-key': apiKey, accept: 'application/json, audio/mpeg' };
-    let payload: FormData | string | undefined;
-    if (body instanceof FormData) payload = body;
-    else if (body !== undefined) {
-      headers['content-type'] = 'application/json';
-      payload = JSON.stringify(body);
-    }
-    const signal = AbortSignal.timeout(timeoutMs);
-    let status: number;
-    let answer: Uint8Array;
-    try {
-      const response = await fetch(`${this.settings.baseUrl}${path}`, { method, headers, body: payload, signal });
-      status = response.status;
-      answer = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      throw this.logged(ctx, this.failure(error, signal, timeoutMs));
-    }
-    if (status >= 200 && status < 300) return answer;
-    const text = new TextDecoder().decode(answer);
-    if (missingIsDone && (status === 400 || status === 404) && elevenLabsReason(text).code === 'voice_not_found') return new Uint8Array();
-    throw this.logged(ctx, refusal(status, text));
-  }
-
-  /** A failed exchange: the timeout when it fired (while waiting or while reading), else the network error. */
-  private failure(error: unknown, signal: AbortSignal, timeoutMs: number): TeroError {
-    if (signal.aborted) return unavailable(`ElevenLabs did not answer within ${timeoutMs} ms`, { reason: `timeout after ${timeoutMs} ms`, timeoutMs }, error);
-    const reason = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
-    return unavailable(`ElevenLabs unreachable: ${reason}`, { reason }, error);
-  }
-
-  private json(ctx: TenantContext, answer: Uint8Array): unknown {
-    try {
-      return JSON.parse(new TextDecoder().decode(answer));
-    } catch {
-      throw this.logged(ctx, unavailable('ElevenLabs answered something that is not JSON', { reason: 'answer is not JSON' }));
-    }
+    const answer = await vendorRequest({
+      method,
+      url: `${this.settings.baseUrl}${path}`,
+      headers: { 'xi-api-key': apiKey, accept: 'application/json, audio/mpeg' },
+      body,
+      timeoutMs,
+      failure: { vendor: 'ElevenLabs', code: 'voice.unavailable', onFailure: (error) => this.logged(ctx, error) },
+    });
+    if (answer.ok) return answer;
+    const text = answer.text();
+    if (missingIsDone && (answer.status === 400 || answer.status === 404) && elevenLabsReason(text).code === 'voice_not_found') return answer;
+    throw this.logged(ctx, refusal(answer.status, text));
   }
 
   /** Logs a failure once, where it happens, with the tenant, and returns it to be thrown. */
