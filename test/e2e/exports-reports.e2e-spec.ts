@@ -1,26 +1,11 @@
-import { dirname, join, sep } from 'node:path';
 import { EXPORT_COLUMNS } from '@tero/analytics';
 import { addDays } from '@tero/core';
 import { Booking, Call, type CallOutcome, type CallRoute, CallerMessage, Client, ReportDelivery } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Response } from 'supertest';
 import { EXPORT_PROGRESS_PATH } from '../../apps/server/src/exports/export-progress.script';
+import { pdfText } from '../../libs/core/src/testing/pdf-text';
 import { type TestApp, createTestApp, signIn } from './create-test-app';
-
-/** The text of every page of a PDF, as a reader extracts it (pdfjs, the engine of Firefox's viewer). */
-async function pdfText(pdf: Buffer): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const standardFontDataUrl = join(dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + sep;
-  const task = pdfjs.getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, standardFontDataUrl });
-  const doc = await task.promise;
-  const pages: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    pages.push(content.items.map((item) => ('str' in item ? item.str : '')).join(' '));
-  }
-  await task.destroy();
-  return pages.join('\n').replace(/\s+/g, ' ');
-}
 
 /** supertest's parser that keeps a binary body (a PDF) as a Buffer. */
 function binary(res: Response, done: (err: Error | null, body: Buffer) => void): void {
@@ -191,7 +176,7 @@ describe('exports and reports', () => {
     expect(pdf.headers['content-type']).toBe('application/pdf');
     const body = pdf.body as Buffer;
     expect(body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const text = await pdfText(body);
+    const { text } = await pdfText(body);
     expect(text).toContain('Bright Smile Dental');
     expect(text).toContain('@SUM(1+1) please call me back');
   });
@@ -283,7 +268,7 @@ describe('exports and reports', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="report-2026-W47.pdf"');
     const pdf = res.body as Buffer;
     expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    const text = await pdfText(pdf);
+    const { text } = await pdfText(pdf);
     expect(text).toContain('Bright Smile Dental');
     expect(text).toContain('Weekly report');
     expect(text).toContain('Nov 16, 2026 – Nov 22, 2026');
@@ -294,7 +279,7 @@ describe('exports and reports', () => {
     expect(text).toMatch(/Missed calls recovered 2 0 \+2/);
 
     const es = await t.http(host()).get('/reports/report.pdf?kind=monthly&date=2026-11-01').set('Cookie', ownerCookie).set('Accept-Language', 'es').buffer(true).parse(binary);
-    const spanish = await pdfText(es.body as Buffer);
+    const { text: spanish } = await pdfText(es.body as Buffer);
     expect(spanish).toContain('Informe mensual');
     expect(spanish).toContain('Llamadas por día');
 
@@ -329,7 +314,7 @@ describe('exports and reports', () => {
     expect(mail.attachments?.map((a) => [a.filename, a.contentType])).toEqual([['report-2026-W47.pdf', 'application/pdf']]);
     const attached = Buffer.from(mail.attachments![0]!.contentBase64, 'base64');
     expect(attached.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(await pdfText(attached)).toContain('Bright Smile Dental');
+    expect((await pdfText(attached)).text).toContain('Bright Smile Dental');
     // The other brand's client (created today) had no week with us yet: nothing for it.
     expect((await t.kernel.outbox.list({ limit: 200 })).filter((m) => m.clientId === harborCtx.clientId && m.attachments?.length)).toHaveLength(0);
 
@@ -353,7 +338,7 @@ describe('exports and reports', () => {
     const csv = await t.http(harborHost).post('/exports').set('Cookie', harborCookie).type('form').send({ _csrf: csrfOf(page.text), kind: 'calls', from: '2026-11-01', to: '2026-11-30' });
     expect(csvLines(csv.text).slice(1).map((line) => line.split(',')[3])).toEqual(['+5215512345678']);
     const report = await t.http(harborHost).get('/reports/report.pdf?kind=monthly&date=2026-11-01').set('Cookie', harborCookie).buffer(true).parse(binary);
-    const text = await pdfText(report.body as Buffer);
+    const { text } = await pdfText(report.body as Buffer);
     expect(text).toContain('Clínica Dental Seaside');
     expect(text).not.toContain('Bright Smile');
     // A session of one client's host is no session on another's.

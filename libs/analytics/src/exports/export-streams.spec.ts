@@ -3,7 +3,7 @@ import { buffer as streamBuffer } from 'node:stream/consumers';
 import { createI18n } from '@tero/core';
 import type { CallerMessage } from '@tero/db';
 import type { i18n as I18nInstance } from 'i18next';
-import { pdfText } from '../reports/pdf-text.testing';
+import { pdfText } from '../../../core/src/testing/pdf-text';
 import { exportCsvStream } from './export-csv';
 import { exportPdfStream } from './export-pdf';
 import { EXPORT_COLUMNS, type ExportValue, decimalAmount, zonedIso } from './export-rows';

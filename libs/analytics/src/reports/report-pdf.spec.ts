@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { createI18n } from '@tero/core';
 import type { i18n as I18nInstance } from 'i18next';
 import type { ClientSummary } from '../analytics.types';
-import { pdfText } from './pdf-text.testing';
+import { pdfText } from '../../../core/src/testing/pdf-text';
 import { periodContaining, previousPeriod } from './report-period';
 import { formatRange, renderReportPdf, reportLines } from './report-pdf';
 

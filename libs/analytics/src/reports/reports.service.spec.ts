@@ -9,7 +9,7 @@ import pino from 'pino';
 import { type TestDatabase, createTestDatabase } from '../../../db/src/testing';
 import { postgresAvailable } from '../../../db/src/testing/postgres-gate';
 import { type Analytics, createAnalytics } from '../summary/analytics';
-import { pdfText } from './pdf-text.testing';
+import { pdfText } from '../../../core/src/testing/pdf-text';
 import { Reports } from './reports.service';
 
 const kinds = ['sqlite', ...(postgresAvailable() ? ['postgresql' as const] : [])] as const;

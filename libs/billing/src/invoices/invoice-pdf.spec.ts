@@ -1,25 +1,10 @@
 import 'reflect-metadata';
-import { dirname, join, sep } from 'node:path';
 import type { Brand, Client, Invoice } from '@tero/db';
 import type { i18n as I18nInstance } from 'i18next';
+import { pdfText } from '../../../core/src/testing/pdf-text';
 import { brandBillingSettings } from '../settings/brand-billing-settings';
 import { invoiceThemeOf, renderInvoicePdf, winAnsi } from './invoice-pdf';
 import { testI18n } from './testing/billing-fixtures';
-
-/** The text of every page, as a PDF reader extracts it (pdfjs, the engine of Firefox's viewer). */
-async function pdfText(pdf: Buffer): Promise<string> {
-  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  const standardFontDataUrl = join(dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + sep;
-  const task = pdfjs.getDocument({ data: new Uint8Array(pdf), useSystemFonts: false, standardFontDataUrl });
-  const doc = await task.promise;
-  const pages: string[] = [];
-  for (let n = 1; n <= doc.numPages; n++) {
-    const content = await (await doc.getPage(n)).getTextContent();
-    pages.push(content.items.map((item) => ('str' in item ? item.str : '')).join(' '));
-  }
-  await task.destroy();
-  return pages.join('\n').replace(/\s+/g, ' ');
-}
 
 const brand = { name: 'Acme Voz', supportEmail: 'ayuda@acme.test', themeTokens: { colorPrimary: '#0d9488' } } as unknown as Brand;
 const client = { name: 'Clínica Dental Peña', timezone: 'Europe/Madrid' } as unknown as Client;
@@ -58,7 +43,7 @@ describe('renderInvoicePdf', () => {
   it('in English: a PDF whose text shows the brand, its legal details, the client, the lines, the tax and the total', async () => {
     const pdf = await renderInvoicePdf(invoice('en'), { brand, client, settings, i18n, theme: invoiceThemeOf(brand) });
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
-    const text = await pdfText(pdf);
+    const { text } = await pdfText(pdf);
     for (const expected of [
       'Acme Voz',
       'Acme Voz Servicios S.L.',
@@ -85,18 +70,18 @@ describe('renderInvoicePdf', () => {
   });
 
   it('in Spanish and French: labels, amounts and dates as the reader writes them, accents intact', async () => {
-    const es = await pdfText(await renderInvoicePdf(invoice('es'), { brand, client, settings, i18n }));
+    const { text: es } = await pdfText(await renderInvoicePdf(invoice('es'), { brand, client, settings, i18n }));
     for (const expected of ['Factura', 'Número de factura', 'Fecha de emisión', 'Clínica Dental Peña', 'Plan Growth (mensual)', 'Descripción', '499,00 €', 'IVA (21 %)', '107,00 €', '616,50 €', 'Pagada', '1 mar 2026', 'NIF: B12345678']) {
       expect(es).toContain(expected);
     }
-    const fr = await pdfText(await renderInvoicePdf(invoice('fr'), { brand, client, settings, i18n }));
+    const { text: fr } = await pdfText(await renderInvoicePdf(invoice('fr'), { brand, client, settings, i18n }));
     for (const expected of ['Facture', 'Numéro de facture', "Date d'émission", 'Facturé à', 'Forfait Growth (mensuel)', 'Minutes au-delà des 500 incluses', 'Désignation', '499,00 €', 'Sous-total', '616,50 €', 'Payée', '1 mars 2026']) {
       expect(fr).toContain(expected);
     }
   });
 
   it('an open invoice without tax shows no tax line and no payment date; its brand name stands in for a missing legal name', async () => {
-    const text = await pdfText(
+    const { text } = await pdfText(
       await renderInvoicePdf(invoice('en', { status: 'open', taxRateBps: 0, taxMinor: 0, taxLabel: null, totalMinor: 50950, paidAt: null, currency: 'USD' }), {
         brand,
         client,
@@ -114,7 +99,7 @@ describe('renderInvoicePdf', () => {
 
   it('many lines flow onto further pages', async () => {
     const lines = Array.from({ length: 60 }, (_, i) => ({ kind: 'overage' as const, description: `Line ${i + 1}`, quantity: 1, unitMinor: 100, amountMinor: 100 }));
-    const text = await pdfText(await renderInvoicePdf(invoice('en', { lines, subtotalMinor: 6000, taxMinor: 1260, totalMinor: 7260 }), { brand, client, settings, i18n }));
+    const { text } = await pdfText(await renderInvoicePdf(invoice('en', { lines, subtotalMinor: 6000, taxMinor: 1260, totalMinor: 7260 }), { brand, client, settings, i18n }));
     expect(text).toContain('Line 1 ');
     expect(text).toContain('Line 60');
     expect(text).toContain('€72.60');
