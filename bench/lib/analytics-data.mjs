@@ -163,9 +163,14 @@ function callsStatement(frame) {
         offset 0
       ) g
       cross join lateral (select (timezone($6::text, now())::date - g.back) as local_day) d
+      cross join lateral (select (d.local_day::timestamp at time zone $6::text) as midnight) m
+      -- Today gets a whole day's calls, squeezed into the part of the day gone by (ended 10 minutes ago at the
+      -- latest), so that "today" weighs the same whatever the hour the bench runs at.
       cross join lateral (
         select d.local_day,
-               least(((d.local_day + make_interval(hours => g.hour, secs => g.sec))::timestamp at time zone $6::text), now() - interval '10 minutes' - make_interval(secs => g.sec)) as started_at
+               case when g.back = 0
+                    then m.midnight + greatest(now() - interval '10 minutes' - m.midnight, interval '0') * ((g.hour * 3600 + g.sec) / 86400.0)
+                    else (d.local_day + make_interval(hours => g.hour, secs => g.sec))::timestamp at time zone $6::text end as started_at
       ) t`;
 }
 
