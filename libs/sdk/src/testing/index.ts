@@ -7,3 +7,4 @@ export * from './llm-provider.contract';
 export * from './payment-provider.contract';
 export * from './raw-email.parser';
 export * from './voice-engine.contract';
+export * from './fake-vendor.server';

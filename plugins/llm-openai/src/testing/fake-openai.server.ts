@@ -1,7 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { LlmFinishReason, LlmUsage } from '@tero/sdk';
-import type { LlmReceivedRequest, LlmScriptedReply } from '@tero/sdk/testing';
+import { type FakeVendorListener, type LlmReceivedRequest, type LlmScriptedReply, listenFakeVendor, readFakeBody } from '@tero/sdk/testing';
 import type { WireChatChunk, WireChatResponse, WireToolCall } from '../openai-chat.wire';
 import { ChatRequestInvalid, decodeChatRequest, type DecodedChatRequest } from './chat-request.decoder';
 
@@ -75,35 +74,27 @@ export class FakeOpenAiServer {
   private readonly queue: LlmScriptedReply[] = [];
   private responder?: FakeOpenAiResponder;
   private served = 0;
-  private port = 0;
 
   private constructor(
-    private readonly server: Server,
+    private readonly listener: FakeVendorListener,
     private readonly options: FakeOpenAiServerOptions,
   ) {}
 
   /** Starts a fake on 127.0.0.1 on a free port. */
   static async start(options: FakeOpenAiServerOptions = {}): Promise<FakeOpenAiServer> {
     let fake: FakeOpenAiServer | undefined;
-    const server = createServer((req, res) => {
-      fake!.handle(req, res).catch((error: unknown) => {
-        fake!.responderErrors.push(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'the fake failed', type: 'server_error', param: null, code: null } }));
-      });
+    const listener = await listenFakeVendor((req, res) => fake!.handle(req, res), {
+      contentType: 'application/json',
+      body: JSON.stringify({ error: { message: 'the fake failed', type: 'server_error', param: null, code: null } }),
+      record: (error) => fake!.responderErrors.push(error),
     });
-    fake = new FakeOpenAiServer(server, options);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    fake.port = (server.address() as AddressInfo).port;
+    fake = new FakeOpenAiServer(listener, options);
     return fake;
   }
 
   /** The base URL a provider is configured with: `http://127.0.0.1:<port>/v1`. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}${this.options.basePath ?? '/v1'}`;
+    return `${this.listener.origin}${this.options.basePath ?? '/v1'}`;
   }
 
   /** Queues answers to the next requests, one each, in order. */
@@ -122,17 +113,15 @@ export class FakeOpenAiServer {
   }
 
   /** Stops listening and drops open connections, hanging ones included. */
-  async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.local');
     const exchange: FakeOpenAiExchange = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: undefined, status: 0 };
     this.exchanges.push(exchange);
-    const raw = await this.readBody(req);
+    const raw = (await readFakeBody(req, BODY_LIMIT))?.toString('utf8');
 
     if (req.method !== 'POST' || url.pathname !== `${this.options.basePath ?? '/v1'}/chat/completions`) {
       return this.refuse(res, exchange, 404, `Unknown request URL: ${req.method} ${url.pathname}`);
@@ -204,16 +193,6 @@ export class FakeOpenAiServer {
   }
 
   /** The body as text, or `undefined` past the size limit. */
-  private async readBody(req: IncomingMessage): Promise<string | undefined> {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size <= BODY_LIMIT) chunks.push(chunk);
-    }
-    return size > BODY_LIMIT ? undefined : Buffer.concat(chunks).toString('utf8');
-  }
-
   private refuse(res: ServerResponse, exchange: FakeOpenAiExchange, status: number, message: string): void {
     exchange.status = status;
     const headers: Record<string, string> = { 'content-type': 'application/json' };

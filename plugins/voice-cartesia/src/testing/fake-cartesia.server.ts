@@ -1,6 +1,14 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { pcmWav, readWavInfo, type VoiceVendorFake, type VoiceVendorFakeVoice, type VoiceVendorFault } from '@tero/sdk/testing';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type FakeVendorListener,
+  listenFakeVendor,
+  pcmWav,
+  readFakeBody,
+  readWavInfo,
+  type VoiceVendorFake,
+  type VoiceVendorFakeVoice,
+  type VoiceVendorFault,
+} from '@tero/sdk/testing';
 
 export interface FakeCartesiaServerOptions {
   /** The key every request must carry in `X-API-Key`; `sk_car_test` by default. */
@@ -57,10 +65,9 @@ export class FakeCartesiaServer implements VoiceVendorFake {
   readonly fakeErrors: unknown[] = [];
   private readonly held = new Map<string, FakeCartesiaVoice>();
   private readonly faults: { fault: VoiceVendorFault; reason?: string }[] = [];
-  private port = 0;
 
   private constructor(
-    private readonly server: Server,
+    private readonly listener: FakeVendorListener,
     /** The key requests must carry. */
     readonly apiKey: string,
   ) {}
@@ -68,25 +75,18 @@ export class FakeCartesiaServer implements VoiceVendorFake {
   /** Starts a fake on 127.0.0.1 on a free port. */
   static async start(options: FakeCartesiaServerOptions = {}): Promise<FakeCartesiaServer> {
     let fake: FakeCartesiaServer | undefined;
-    const server = createServer((req, res) => {
-      fake!.handle(req, res).catch((error: unknown) => {
-        fake!.fakeErrors.push(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('the fake failed');
-      });
+    const listener = await listenFakeVendor((req, res) => fake!.handle(req, res), {
+      contentType: 'text/plain',
+      body: 'the fake failed',
+      record: (error) => fake!.fakeErrors.push(error),
     });
-    fake = new FakeCartesiaServer(server, options.apiKey ?? 'sk_car_test');
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    fake.port = (server.address() as AddressInfo).port;
+    fake = new FakeCartesiaServer(listener, options.apiKey ?? 'sk_car_test');
     return fake;
   }
 
   /** The base URL an engine is configured with: `http://127.0.0.1:<port>`. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.listener.origin}`;
   }
 
   /** The voices held, with everything they were created from, oldest first. */
@@ -113,17 +113,15 @@ export class FakeCartesiaServer implements VoiceVendorFake {
   }
 
   /** Stops listening and drops open connections, hanging ones included. */
-  async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.local');
     const exchange: FakeCartesiaExchange = { method: req.method ?? '', path: url.pathname, headers: req.headers, status: 0 };
     this.exchanges.push(exchange);
-    const raw = await readBody(req);
+    const raw = await readFakeBody(req, BODY_LIMIT);
 
     const queued = this.faults.shift();
     if (queued?.fault === 'hang') return;
@@ -257,15 +255,4 @@ export class FakeCartesiaServer implements VoiceVendorFake {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   }
-}
-
-/** The body, or `undefined` past the size limit. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= BODY_LIMIT) chunks.push(chunk);
-  }
-  return size > BODY_LIMIT ? undefined : Buffer.concat(chunks);
 }

@@ -1,6 +1,13 @@
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readWavInfo, type VoiceVendorFake, type VoiceVendorFakeVoice, type VoiceVendorFault } from '@tero/sdk/testing';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import {
+  type FakeVendorListener,
+  listenFakeVendor,
+  readFakeBody,
+  readWavInfo,
+  type VoiceVendorFake,
+  type VoiceVendorFakeVoice,
+  type VoiceVendorFault,
+} from '@tero/sdk/testing';
 
 export interface FakeElevenLabsServerOptions {
   /** The key every request must carry in `xi-api-key`; `xi-test-key` by default. */
@@ -78,10 +85,9 @@ export class FakeElevenLabsServer implements VoiceVendorFake {
   private readonly held = new Map<string, FakeElevenLabsVoice>();
   private readonly faults: QueuedFault[] = [];
   private created = 0;
-  private port = 0;
 
   private constructor(
-    private readonly server: Server,
+    private readonly listener: FakeVendorListener,
     /** The key requests must carry. */
     readonly apiKey: string,
   ) {}
@@ -89,25 +95,18 @@ export class FakeElevenLabsServer implements VoiceVendorFake {
   /** Starts a fake on 127.0.0.1 on a free port. */
   static async start(options: FakeElevenLabsServerOptions = {}): Promise<FakeElevenLabsServer> {
     let fake: FakeElevenLabsServer | undefined;
-    const server = createServer((req, res) => {
-      fake!.handle(req, res).catch((error: unknown) => {
-        fake!.fakeErrors.push(error);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ detail: { status: 'internal_error', message: 'the fake failed' } }));
-      });
+    const listener = await listenFakeVendor((req, res) => fake!.handle(req, res), {
+      contentType: 'application/json',
+      body: JSON.stringify({ detail: { status: 'internal_error', message: 'the fake failed' } }),
+      record: (error) => fake!.fakeErrors.push(error),
     });
-    fake = new FakeElevenLabsServer(server, options.apiKey ?? 'xi-test-key');
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => resolve());
-    });
-    fake.port = (server.address() as AddressInfo).port;
+    fake = new FakeElevenLabsServer(listener, options.apiKey ?? 'xi-test-key');
     return fake;
   }
 
   /** The base URL an engine is configured with: `http://127.0.0.1:<port>`. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}`;
+    return `${this.listener.origin}`;
   }
 
   /** The voices held, with everything they were created from, oldest first. */
@@ -134,17 +133,15 @@ export class FakeElevenLabsServer implements VoiceVendorFake {
   }
 
   /** Stops listening and drops open connections, hanging ones included. */
-  async stop(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    await closed;
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake.local');
     const exchange: FakeElevenLabsExchange = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, status: 0 };
     this.exchanges.push(exchange);
-    const raw = await readBody(req);
+    const raw = await readFakeBody(req, BODY_LIMIT);
 
     const queued = this.faults.shift();
     if (queued?.fault === 'hang') return;
@@ -281,15 +278,4 @@ export class FakeElevenLabsServer implements VoiceVendorFake {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(body));
   }
-}
-
-/** The body, or `undefined` past the size limit. */
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size <= BODY_LIMIT) chunks.push(chunk);
-  }
-  return size > BODY_LIMIT ? undefined : Buffer.concat(chunks);
 }
