@@ -86,7 +86,7 @@ export class FakeCartesiaServer implements VoiceVendorFake {
 
   /** The base URL an engine is configured with: `http://127.0.0.1:<port>`. */
   get baseUrl(): string {
-    return `${this.listener.origin}`;
+    return this.listener.origin;
   }
 
   /** The voices held, with everything they were created from, oldest first. */
