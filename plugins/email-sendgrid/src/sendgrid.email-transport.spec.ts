@@ -1,7 +1,6 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { createServer, type AddressInfo } from 'node:net';
 import { TeroError, type PluginLogger, type TenantContext } from '@tero/sdk';
-import { runEmailTransportContract } from '@tero/sdk/testing';
+import { closedPort, runEmailTransportContract } from '@tero/sdk/testing';
 import { SendgridEmailTransport, type SendgridEmailConfig } from './sendgrid.email-transport';
 import { SENDGRID_SIGNATURE_HEADER, SENDGRID_TIMESTAMP_HEADER } from './sendgrid.events';
 import { FakeSendgridServer } from './testing/fake-sendgrid.server';
@@ -11,14 +10,6 @@ const ctx: TenantContext = { brandId: 'brand-1', clientId: 'client-1', locale: '
 let fake: FakeSendgridServer;
 
 const transport = (config: Partial<SendgridEmailConfig> = {}) => new SendgridEmailTransport({ apiKey: fake.apiKey, baseUrl: fake.url, ...config }, silentLogger);
-
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 async function caught(promise: Promise<unknown>): Promise<TeroError> {
   try {

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { collectLlmStream, LLM, PluginConfigError, TeroError, type LlmRequest, type PluginLogger, type TenantContext } from '@tero/sdk';
-import { runLlmProviderContract } from '@tero/sdk/testing';
+import { closedPort, runLlmProviderContract } from '@tero/sdk/testing';
 import plugin from './index';
 import { OpenAiLlmProvider, resolveOpenAiSettings, type OpenAiLlmConfig } from './openai.llm-provider';
 import { FakeOpenAiServer } from './testing';
@@ -14,15 +14,6 @@ const ctx: TenantContext = { brandId: 'brand-1', clientId: 'client-1', locale: '
 const silentLogger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const USAGE = { promptTokens: 3, completionTokens: 2, totalTokens: 5 };
 const hello: LlmRequest = { messages: [{ role: 'user', content: 'Hello' }] };
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function provider(config: Partial<OpenAiLlmConfig> & { baseUrl: string }): OpenAiLlmProvider {
   return new OpenAiLlmProvider({ model: 'gpt-test', apiKey: KEY, ...config }, silentLogger);

@@ -1,8 +1,7 @@
-import { createServer, type AddressInfo } from 'node:net';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { PluginConfigError, TeroError, VOICE, type TenantContext, type VoiceSample } from '@tero/sdk';
-import { pcmWav, readWavInfo, runVoiceEngineContract, VOICE_CONTRACT_TIMEOUT_MS } from '@tero/sdk/testing';
+import { closedPort, pcmWav, readWavInfo, runVoiceEngineContract, VOICE_CONTRACT_TIMEOUT_MS } from '@tero/sdk/testing';
 import plugin from './index';
 import { CartesiaVoiceEngine, cartesiaReason, CARTESIA_VERSION, type CartesiaVoiceConfig } from './cartesia.voice-engine';
 import { FakeCartesiaServer } from './testing';
@@ -10,15 +9,6 @@ import manifestPackage from '../package.json';
 
 const KEY = 'sk_car_0123456789';
 const ctx: TenantContext = { brandId: 'brand-1', clientId: 'client-1', locale: 'en', requestId: 'req-1' };
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function engine(config: Partial<CartesiaVoiceConfig> & { baseUrl: string }): CartesiaVoiceEngine {
   return new CartesiaVoiceEngine({ apiKey: KEY, timeoutMs: VOICE_CONTRACT_TIMEOUT_MS, ...config });

@@ -1,9 +1,9 @@
 import { createServer as createHttpServer } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { PluginConfigError, TeroError, VOICE, type TenantContext, type VoiceSample } from '@tero/sdk';
-import { pcmWav, runVoiceEngineContract, VOICE_CONTRACT_TIMEOUT_MS } from '@tero/sdk/testing';
+import { closedPort, pcmWav, runVoiceEngineContract, VOICE_CONTRACT_TIMEOUT_MS } from '@tero/sdk/testing';
 import plugin from './index';
 import { ElevenLabsVoiceEngine, elevenLabsReason, type ElevenLabsVoiceConfig } from './elevenlabs.voice-engine';
 import { FakeElevenLabsServer } from './testing';
@@ -11,15 +11,6 @@ import manifestPackage from '../package.json';
 
 const KEY = 'xi-0123456789abcdef';
 const ctx: TenantContext = { brandId: 'brand-1', clientId: 'client-1', locale: 'en', requestId: 'req-1' };
-
-/** A port nothing listens on: bound, then closed. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 function engine(config: Partial<ElevenLabsVoiceConfig> & { baseUrl: string }): ElevenLabsVoiceEngine {
   return new ElevenLabsVoiceEngine({ apiKey: KEY, timeoutMs: VOICE_CONTRACT_TIMEOUT_MS, ...config });

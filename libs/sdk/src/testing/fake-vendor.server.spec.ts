@@ -1,4 +1,4 @@
-import { listenFakeVendor, readFakeBody } from './fake-vendor.server';
+import { closedPort, listenFakeVendor, readFakeBody } from './fake-vendor.server';
 
 describe('listenFakeVendor', () => {
   it('serves the handler on 127.0.0.1 and reads bodies up to a limit', async () => {
@@ -49,5 +49,17 @@ describe('listenFakeVendor', () => {
     await listener.stop();
     expect(await hanging).toBe('dropped');
     await expect(fetch(listener.origin)).rejects.toThrow();
+  });
+});
+
+describe('closedPort', () => {
+  it('names a port where a connection is refused', async () => {
+    const port = await closedPort();
+    expect(port).toBeGreaterThan(0);
+    const error = await fetch(`http://127.0.0.1:${port}/`).then(
+      () => null,
+      (e: { cause?: { code?: string } }) => e,
+    );
+    expect(error?.cause?.code).toBe('ECONNREFUSED');
   });
 });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 
 /** A fake vendor's HTTP server, listening on 127.0.0.1 on a free port. */
 export interface FakeVendorListener {
@@ -51,4 +51,13 @@ export async function readFakeBody(req: IncomingMessage, limit: number): Promise
     if (size <= limit) chunks.push(chunk);
   }
   return size > limit ? undefined : Buffer.concat(chunks);
+}
+
+/** A port on 127.0.0.1 that nothing listens on (bound, then closed): where a plugin meets a vendor out of reach. */
+export async function closedPort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
