@@ -1,14 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type FakeVendorListener,
-  listenFakeVendor,
-  pcmWav,
-  readFakeBody,
-  readWavInfo,
-  type VoiceVendorFake,
-  type VoiceVendorFakeVoice,
-  type VoiceVendorFault,
-} from '@tero/sdk/testing';
+import { type FakeVendorListener, listenFakeVendor, pcmWav, readFakeBody, readWavInfo, type VoiceVendorFake, type VoiceVendorFakeVoice, type VoiceVendorFault } from '@tero/sdk/testing';
 
 export interface FakeCartesiaServerOptions {
   /** The key every request must carry in `X-API-Key`; `sk_car_test` by default. */

@@ -1,13 +1,5 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type FakeVendorListener,
-  listenFakeVendor,
-  readFakeBody,
-  readWavInfo,
-  type VoiceVendorFake,
-  type VoiceVendorFakeVoice,
-  type VoiceVendorFault,
-} from '@tero/sdk/testing';
+import { type FakeVendorListener, listenFakeVendor, readFakeBody, readWavInfo, type VoiceVendorFake, type VoiceVendorFakeVoice, type VoiceVendorFault } from '@tero/sdk/testing';
 
 export interface FakeElevenLabsServerOptions {
   /** The key every request must carry in `xi-api-key`; `xi-test-key` by default. */
