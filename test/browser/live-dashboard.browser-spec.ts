@@ -133,6 +133,9 @@ describe('the live dashboard in Chromium', () => {
    * the reports page, which counts `callsToday` — every page in the reader's language.
    */
   async function followCallAfterwards(page: Page, from: string, said: string, callsToday: number, words: PageWords) {
+    // The call's record is written behind: what its hooks queued is written now, as the periodic flush
+    // would a moment later, so that the pages read the call ended (a loaded machine may delay that flush).
+    await t.kernel.telephony.writer.flush();
     const base = `http://${t.logins.owner.host}:${port}`;
     await page.goto(`${base}/calls`);
     await page.getByRole('heading', { level: 1, name: words.callLog }).waitFor();
