@@ -393,8 +393,11 @@ describe('jambonz provisioning through the telephony page', () => {
     await t.kernel.numbers.pool.release(brandCtx, spare.id);
     const deleted = await t.http(adminHost).post(`/admin/numbers/${spare.id}/delete`).set('Cookie', admin).set('Accept', 'text/html').type('form').send({ _csrf: csrfOf((await page()).text), confirm: '1' });
     expect(deleted.status).toBe(200);
-    expect((await connectionRow())!.numbersToDelete).toEqual(['+13035550901']);
-    expect((await pass())).toMatchObject({ ok: true, numbers: { deleted: 1 } });
+    // The number waits on the connection (`numbersToDelete`) for a pass. The release and the deletion each asked for a
+    // pass of their own (jobs, which may run first where jobs run on BullMQ): whichever pass got there, the number is
+    // gone from jambonz and from the queue once a pass has run.
+    await t.kernel.jobs.drain();
+    expect((await pass()).ok).toBe(true);
     expect(fake.phoneNumber('+13035550901')).toBeUndefined();
     expect((await connectionRow())!.numbersToDelete ?? []).toEqual([]);
   });
