@@ -261,6 +261,11 @@ export class ClientApiReads {
     const conditions: Record<string, unknown> = { ...(where as object) };
     if (typeof q.cursor === 'string') {
       const after = decodeCursor(list, q.cursor);
+      // The position becomes the range's upper bound (`<=`; the OR breaks ties): the OR alone does not bound
+      // the index scan, so each page read the rows of all the pages before it again. It replaces the range's
+      // `<` rather than joining it: given two, SQLite's planner picks one it cannot tell apart.
+      const { $lt: end, ...bounds } = (conditions[field] ?? {}) as { $gte?: Date; $lt?: Date };
+      conditions[field] = end && end <= after.at ? { ...bounds, $lt: end } : { ...bounds, $lte: after.at };
       conditions.$and = [{ $or: [{ [field]: { $lt: after.at } }, { [field]: after.at, id: { $lt: after.id } }] }];
     }
     const rows = await em.find(entity, conditions as FilterQuery<T>, { orderBy: { [field]: 'desc', id: 'desc' } as never, limit: limit + 1 });

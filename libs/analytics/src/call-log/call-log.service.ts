@@ -162,23 +162,34 @@ export function createCallLog(deps: CallLogDeps): CallLog {
     const textPattern = query.text ? `%${escapeLike(query.text)}%` : null;
     const like = sqlite ? sql.raw('like') : sql.raw('ilike');
 
-    const where: RawBuilder<unknown>[] = [sql`c.client_id = ${clientId}`, sql`c.started_at >= ${at(start)}`, sql`c.started_at < ${at(end)}`];
-    if (query.outcomes?.length) where.push(sql`c.outcome in (${sql.join(query.outcomes)})`);
-    if (query.caller) where.push(sql`c.from_number like ${`%${escapeLike(query.caller)}%`} escape '\\'`);
-    if (query.minDurationSeconds !== undefined) where.push(sql`c.duration_seconds >= ${query.minDurationSeconds}`);
-    if (query.maxDurationSeconds !== undefined) where.push(sql`c.duration_seconds <= ${query.maxDurationSeconds}`);
-    if (textPattern) where.push(sql`exists (select 1 from call_turns t where t.call_id = c.id and t.text ${like} ${textPattern} escape '\\')`);
     const durationKey = sql`coalesce(c.duration_seconds, -1)`;
+    // A page after a cursor by time: the position replaces the range's bound on its side (`<=`/`>=`; the row
+    // comparison breaks ties). Not a second bound beside the range's: SQLite's planner, given two it cannot
+    // tell apart, starts the index scan at the range's edge and reads every earlier page's rows again.
+    let lower = sql`c.started_at >= ${at(start)}`;
+    let upper = sql`c.started_at < ${at(end)}`;
+    let after: RawBuilder<unknown> | null = null;
     if (query.cursor) {
       const position = cursors.decode(query.cursor);
       if (position.sort !== sort || position.clientId !== clientId) {
         throw new CallLogQueryError(CALL_LOG_ERRORS.invalidCursor, 'cursor', 'belongs to another search; start again from the first page');
       }
       const t = at(position.startedAtMs);
-      if (sort === 'newest') where.push(sql`(c.started_at, c.id) < (${t}, ${position.id})`);
-      else if (sort === 'oldest') where.push(sql`(c.started_at, c.id) > (${t}, ${position.id})`);
-      else where.push(sql`(${durationKey}, c.started_at, c.id) < (${position.durationSeconds}, ${t}, ${position.id})`);
+      if (sort === 'newest') {
+        if (position.startedAtMs < end.getTime()) upper = sql`c.started_at <= ${t}`;
+        after = sql`(c.started_at, c.id) < (${t}, ${position.id})`;
+      } else if (sort === 'oldest') {
+        if (position.startedAtMs > start.getTime()) lower = sql`c.started_at >= ${t}`;
+        after = sql`(c.started_at, c.id) > (${t}, ${position.id})`;
+      } else after = sql`(${durationKey}, c.started_at, c.id) < (${position.durationSeconds}, ${t}, ${position.id})`;
     }
+    const where: RawBuilder<unknown>[] = [sql`c.client_id = ${clientId}`, lower, upper];
+    if (after) where.push(after);
+    if (query.outcomes?.length) where.push(sql`c.outcome in (${sql.join(query.outcomes)})`);
+    if (query.caller) where.push(sql`c.from_number like ${`%${escapeLike(query.caller)}%`} escape '\\'`);
+    if (query.minDurationSeconds !== undefined) where.push(sql`c.duration_seconds >= ${query.minDurationSeconds}`);
+    if (query.maxDurationSeconds !== undefined) where.push(sql`c.duration_seconds <= ${query.maxDurationSeconds}`);
+    if (textPattern) where.push(sql`exists (select 1 from call_turns t where t.call_id = c.id and t.text ${like} ${textPattern} escape '\\')`);
     const order =
       sort === 'newest' ? sql`c.started_at desc, c.id desc` : sort === 'oldest' ? sql`c.started_at asc, c.id asc` : sql`${durationKey} desc, c.started_at desc, c.id desc`;
 
