@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/core';
 import { Brand, Client, type Database, User } from '@tero/db';
 import { TeroError, type TenantContext } from '@tero/sdk';
 import {
@@ -75,6 +76,35 @@ export class AccountsService {
     await em.flush();
     this.onChange();
     return client;
+  }
+
+  /**
+   * A client and its owner in one transaction, for the public sign-up: both inputs are validated and the
+   * e-mail checked before anything is written, and `within` adds the rows the caller needs beside them
+   * (the wizard's profile and state) to the same unit of work, so a failure anywhere leaves no client,
+   * user or half-made profile behind. Caches are told only once the transaction committed.
+   */
+  async createClientWithOwner(
+    ctx: TenantContext,
+    clientInput: CreateClientInput,
+    ownerInput: Omit<CreateUserInput, 'role'>,
+    options: { status?: 'active' | 'onboarding'; within?: (em: EntityManager, clientCtx: TenantContext, client: Client) => Promise<void> } = {},
+  ): Promise<{ client: Client; owner: User }> {
+    const data = parseInput(createClientSchema, clientInput);
+    const owner = parseInput(createUserSchema, { ...ownerInput, role: 'client_owner' });
+    const brandCtx = { ...ctx, clientId: null };
+    const passwordHash = owner.password ? await hashPassword(owner.password) : null;
+    const created = await this.db.forTenant(brandCtx).transactional(async (em) => {
+      if (await em.count(Client, { slug: data.slug })) throw new ValidationError([{ field: 'slug', reason: 'is taken in this brand' }]);
+      if (await em.count(User, { email: owner.email })) throw new ValidationError([{ field: 'email', reason: 'is already used in this brand' }]);
+      const brand = em.getReference(Brand, ctx.brandId);
+      const client = em.create(Client, { ...data, brand, status: options.status ?? 'active' });
+      const user = em.create(User, { brand, client, email: owner.email, name: owner.name, role: 'client_owner', locale: owner.locale ?? null, passwordHash });
+      await options.within?.(em, { ...ctx, clientId: client.id }, client);
+      return { client, owner: user };
+    });
+    this.onChange();
+    return created;
   }
 
   async listClients(ctx: TenantContext): Promise<Client[]> {

@@ -325,27 +325,46 @@ export class BillingPagesController {
       const em = this.kernel.db.forTenant(ctx);
       let slug = slugOf(businessName);
       for (let n = 2; (await em.count(Client, { slug })) > 0; n++) slug = `${slugOf(businessName).slice(0, 36)}-${n}`;
+      // Everything a sign-up needs is checked before anything is written, so bad input changes nothing.
       const plan = await this.kernel.billing.plans.get(ctx, str(form.planId));
       const provider = str(form.provider);
       if (!(await this.kernel.billing.providers.isAvailable(ctx, provider))) {
         throw new TeroError('billing.provider_unavailable', `payment provider "${provider}" is not set up for this brand`, { provider }, { status: 400 });
       }
-      const client = await this.kernel.accounts.createClient(ctx, { name: businessName, slug, professionPack: str(form.profession), locale: request.tero.locale }, { status: 'onboarding' });
+      const profession = str(form.profession);
+      if (!(await this.professions.list(request.tero.locale)).some((p) => p.id === profession)) {
+        throw new ValidationError([{ field: 'profession', reason: 'is not a profession this instance offers' }]);
+      }
+      // The client, its owner, the agent profile from the pack and the wizard state: one transaction.
+      const { client, owner } = await this.kernel.accounts.createClientWithOwner(
+        ctx,
+        { name: businessName, slug, professionPack: profession, locale: request.tero.locale },
+        { email: str(form.email), name: str(form.ownerName), password: typeof form.password === 'string' ? form.password : '', locale: request.tero.locale },
+        { status: 'onboarding', within: (tx, clientCtx, created) => this.kernel.wizard.prepare(tx, clientCtx, created) },
+      );
       const clientCtx: TenantContext = { ...ctx, clientId: client.id };
-      const owner = await this.kernel.accounts.createUser(clientCtx, { email: str(form.email), name: str(form.ownerName), role: 'client_owner', password: typeof form.password === 'string' ? form.password : '', locale: request.tero.locale });
-      // The agent profile from the pack and the setup wizard; the owner comes back from the checkout to
-      // the wizard on the client's host, signed in by a one-time link (cookies are per host).
-      await this.kernel.wizard.begin(clientCtx, { userId: owner.id });
-      const handover = new URL(await this.kernel.auth.issueMagicLink(owner, SIGNUP_HANDOVER_SECONDS)).searchParams.get('token') ?? '';
-      const clientOrigin = originOf(this.kernel, request, this.kernel.resolver.clientHost(host.brand, client.slug));
-      const started = await this.kernel.billing.subscriptions.startCheckout(ctx, {
-        clientId: client.id,
-        planId: plan.id,
-        interval: (str(form.interval) || 'month') as 'month' | 'year',
-        provider,
-        successUrl: `${clientOrigin}/setup/welcome?token=${encodeURIComponent(handover)}`,
-        cancelUrl: `${clientOrigin}/billing?checkout=canceled`,
-      });
+      let started: { redirectUrl: string };
+      try {
+        // The owner comes back from the checkout to the wizard on the client's host, signed in by a
+        // one-time link (cookies are per host).
+        const handover = new URL(await this.kernel.auth.issueMagicLink(owner, SIGNUP_HANDOVER_SECONDS)).searchParams.get('token') ?? '';
+        const clientOrigin = originOf(this.kernel, request, this.kernel.resolver.clientHost(host.brand, client.slug));
+        started = await this.kernel.billing.subscriptions.startCheckout(ctx, {
+          clientId: client.id,
+          planId: plan.id,
+          interval: (str(form.interval) || 'month') as 'month' | 'year',
+          provider,
+          successUrl: `${clientOrigin}/setup/welcome?token=${encodeURIComponent(handover)}`,
+          cancelUrl: `${clientOrigin}/billing?checkout=canceled`,
+        });
+      } catch (error) {
+        // No checkout, no sign-up: the client and everything made with it go, so the same e-mail can try
+        // again (a client left behind would hold the e-mail and the slug with nothing to resume from).
+        await this.kernel.accounts.deleteClient(ctx, client.id);
+        throw error;
+      }
+      // Announced only once the rows are committed and the checkout started: no event names a removed client.
+      await this.kernel.wizard.announce(clientCtx, { userId: owner.id });
       return reply.redirect(started.redirectUrl, 303);
     } catch (error) {
       if (error instanceof TeroError && (error.options.status ?? 400) < 500) {

@@ -109,6 +109,13 @@ export interface WizardDeps {
 export interface Wizard {
   /** Sign-up: the agent profile from the pack, the wizard state, and `onboarding.started` with the owner. */
   begin(ctx: TenantContext, input: { userId: string }): Promise<void>;
+  /**
+   * The agent profile from the pack and the wizard state, added to `em`'s unit of work and flushed by its
+   * transaction (the sign-up's, beside the client and owner): an unknown pack fails it and nothing is kept.
+   */
+  prepare(em: EntityManager, ctx: TenantContext, client: Client): Promise<void>;
+  /** After the sign-up committed: caches forget the client and `onboarding.started` names the owner. */
+  announce(ctx: TenantContext, input: { userId: string }): Promise<void>;
   /** The checklist; null for a client that has no wizard (created another way). */
   state(ctx: TenantContext): Promise<WizardView | null>;
   /** The values the step pages show. */
@@ -217,16 +224,21 @@ export function createWizard(deps: WizardDeps): Wizard {
   const wizard: Wizard = {
     async begin(ctx, input) {
       const clientId = clientOf(ctx);
-      const em = deps.db.forTenant(ctx);
-      const client = await em.findOneOrFail(Client, { id: clientId });
-      if (!(await em.count(AgentProfile, { client: clientId }))) {
+      await deps.db.forTenant(ctx).transactional(async (em) => wizard.prepare(em, ctx, await em.findOneOrFail(Client, { id: clientId })));
+      await wizard.announce(ctx, input);
+    },
+
+    async prepare(em, ctx, client) {
+      if (!(await em.count(AgentProfile, { client: client.id }))) {
         const defaults = profileDefaultsFromPack(await deps.packs.get(client.professionPack));
-        em.create(AgentProfile, { ...defaults, brand: em.getReference(Brand, ctx.brandId), client: em.getReference(Client, clientId) });
+        em.create(AgentProfile, { ...defaults, brand: em.getReference(Brand, ctx.brandId), client: em.getReference(Client, client.id) });
       }
-      if (!(await em.count(OnboardingState, { client: clientId }))) {
-        em.create(OnboardingState, { brand: em.getReference(Brand, ctx.brandId), client: em.getReference(Client, clientId) });
+      if (!(await em.count(OnboardingState, { client: client.id }))) {
+        em.create(OnboardingState, { brand: em.getReference(Brand, ctx.brandId), client: em.getReference(Client, client.id) });
       }
-      await em.flush();
+    },
+
+    async announce(ctx, input) {
       deps.onClientChanged(ctx);
       await publish(ctx, ONBOARDING_EVENTS.started, { userId: input.userId });
     },
