@@ -1,12 +1,14 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { EventBus, JobQueue } from '@tero/core';
+import { type EventBus, InProcessEventBus, type JobQueue } from '@tero/core';
 import { AgentProfile, Booking, Brand, Call, type CallOutcome, type CallRoute, CallEvent, CallRollup, CallTurn, Client } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
+import { CALL_EVENTS } from '@tero/telephony';
 import pino from 'pino';
 import { type TestDatabase, createTestDatabase } from '../../../db/src/testing';
 import { postgresAvailable } from '../../../db/src/testing/postgres-gate';
 import { createAnalytics } from '../summary/analytics';
+import { TodayCache } from '../summary/today-cache';
 import { CallRollups } from './call-rollups';
 
 const kinds = ['sqlite', ...(postgresAvailable() ? ['postgresql' as const] : [])] as const;
@@ -212,6 +214,29 @@ describe.each(kinds)('call rollups and the summary on %s', (kind) => {
       expect(today).toEqual(await service.summary(ctx, { from: '2026-03-10', to: '2026-03-10' }));
       expect(month).toEqual(await service.summary(ctx, { from: '2026-02-09', to: '2026-03-10' }));
       expect([today!.calls, month!.calls, month!.revenueMinor]).toEqual([1, 2, 1500]);
+    });
+
+    it('keeps today between the events that change it: a call ended is counted at once', async () => {
+      const ctx = await seedClient(t);
+      const bus = new InProcessEventBus(pino({ level: 'silent' }));
+      const todayCache = new TodayCache();
+      const off = todayCache.listen(bus);
+      try {
+        const service = createAnalytics({ db: t.db, jobs: unused as JobQueue, events: bus, logger: pino({ level: 'silent' }), clock, todayCache });
+        const today = { from: '2026-03-10', to: '2026-03-10' };
+        await addCall(t, ctx, { at: '2026-03-10T09:00:00Z', outcome: 'answered' });
+        expect((await service.summary(ctx, today)).calls).toBe(1);
+        // Written without an event (as no call is): the kept figures stand.
+        const ended = await addCall(t, ctx, { at: '2026-03-10T10:00:00Z', outcome: 'booked', booking: 2500 });
+        expect((await service.summary(ctx, today)).calls).toBe(1);
+        const delivered = new Promise<void>((resolve) => bus.subscribe(CALL_EVENTS.ended, () => resolve()));
+        await bus.publish({ type: CALL_EVENTS.ended, brandId: ctx.brandId, clientId: ctx.clientId, payload: { callId: ended.id } });
+        await delivered;
+        expect(await service.summary(ctx, today)).toMatchObject({ calls: 2, revenueMinor: 2500 });
+      } finally {
+        off();
+        await bus.close();
+      }
     });
 
     it('refuses ten years', async () => {

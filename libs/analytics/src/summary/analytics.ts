@@ -3,11 +3,12 @@ import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
 import type { ClientSummary, LocalDateRange } from '../analytics.types';
-import { CallRollups } from '../rollups/call-rollups';
+import { CallRollups, type ClientFrame } from '../rollups/call-rollups';
 import type { DayFigures } from '../rollups/day-figures';
 import { RollupJobs } from '../rollups/rollup-jobs';
 import { parseRange } from './local-range';
 import { summarize } from './summary-maths';
+import { TodayCache } from './today-cache';
 
 /** A line of a call still in progress. */
 export interface LiveTurn {
@@ -37,13 +38,16 @@ export interface AnalyticsDeps {
   logger: Logger;
   /** The time "today" is read at (scenario tests pin it). */
   clock?: () => Date;
+  /** Today's figures kept between the events that change them (see {@link TodayCache}). */
+  todayCache?: TodayCache;
 }
 
 /** What the dashboard, reports and the API read of a client's calls. */
 export interface Analytics {
   /**
    * A client's figures over a range of its local dates: past dates from the daily rollups, today from its
-   * calls as they are now (so an ended call counts at once), dates to come as empty. The range is checked
+   * calls as they are now (so an ended call counts at once: kept at most ten seconds and dropped when a call
+   * of the client starts or ends or its rollup changes, see {@link TodayCache}), dates to come as empty. The range is checked
    * (real dates, in order, at most 400 days): a 400 otherwise.
    */
   summary(ctx: TenantContext, range: { from?: unknown; to?: unknown } | LocalDateRange): Promise<ClientSummary>;
@@ -59,7 +63,7 @@ export interface Analytics {
   /** The rollups themselves (recompute, catch-up), for the jobs, the CLI and the tests. */
   readonly rollups: CallRollups;
   readonly jobs: RollupJobs;
-  /** Registers the rollup jobs and starts the hourly sweep where jobs run; subscribes to ended calls. */
+  /** Registers the rollup jobs and starts the hourly sweep where jobs run; subscribes to ended calls (rollups, today's cache). */
   start(options: { processJobs: boolean }): Promise<void>;
   stop(): void;
 }
@@ -76,7 +80,20 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
   const clock = deps.clock ?? (() => new Date());
   const rollups = new CallRollups(deps.db, clock);
   const jobs = new RollupJobs({ db: deps.db, jobs: deps.jobs, events: deps.events, rollups, logger: deps.logger.child({ part: 'analytics' }) });
-  let off: (() => void) | null = null;
+  const todayCache = deps.todayCache ?? new TodayCache();
+  let offs: (() => void)[] = [];
+
+  /** Today added up from its calls, or as kept since the last event that changed it. */
+  async function todayOf(ctx: TenantContext, today: string, frame: ClientFrame): Promise<DayFigures> {
+    const clientId = ctx.clientId;
+    if (!clientId) return rollups.compute(ctx, today, frame);
+    const kept = todayCache.read(clientId, today, frame.timezone);
+    if (kept) return kept;
+    const ticket = todayCache.ticket(clientId);
+    const figures = await rollups.compute(ctx, today, frame);
+    todayCache.store(clientId, ticket, figures, frame.timezone);
+    return figures;
+  }
 
   async function summaries(ctx: TenantContext, rangesFor: (today: string) => ({ from?: unknown; to?: unknown } | LocalDateRange)[]): Promise<ClientSummary[]> {
     const frame = await rollups.frame(ctx);
@@ -86,9 +103,10 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     const from = ranges.reduce((min, r) => (r.from < min ? r.from : min), ranges[0]!.from);
     const to = ranges.reduce((max, r) => (r.to > max ? r.to : max), ranges[0]!.to);
     const days: Map<string, DayFigures> = from < today ? await rollups.read(ctx, from, to < today ? to : today) : new Map();
-    // Today's row may be a few seconds behind its calls: today is always added up from the calls.
+    // Today's row may be a few seconds behind its calls: today is always added up from the calls (or kept
+    // from such a sum since no event changed it).
     days.delete(today);
-    if (ranges.some((r) => r.from <= today && today <= r.to)) days.set(today, await rollups.compute(ctx, today, frame));
+    if (ranges.some((r) => r.from <= today && today <= r.to)) days.set(today, await todayOf(ctx, today, frame));
     return ranges.map((range) => summarize(range, days, frame));
   }
 
@@ -137,11 +155,11 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     },
     async start(options) {
       await jobs.start(options);
-      off = jobs.listen(deps.events);
+      offs = [jobs.listen(deps.events), todayCache.listen(deps.events)];
     },
     stop() {
-      off?.();
-      off = null;
+      offs.forEach((off) => off());
+      offs = [];
       jobs.stop();
     },
   };

@@ -1,3 +1,4 @@
 export * from './analytics';
 export * from './local-range';
 export * from './summary-maths';
+export * from './today-cache';
