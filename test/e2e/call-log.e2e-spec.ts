@@ -218,9 +218,27 @@ describe('call log and brand overview', () => {
     const calls = await page(brightHost(), '/calls?limit=100', adminOnClient);
     expect(calls.status).toBe(200);
     expect(rowIds(calls.text)).toEqual(brightCalls);
+    // On the client's host the admin sees the client's navigation and a banner naming the client with the way
+    // back to the brand's overview, not the brand's own links (which lead nowhere on this host).
+    for (const [path, lang, words] of [
+      ['/calls', 'en', 'Viewing Bright Smile Dental as brand admin'],
+      ['/dashboard', 'es', 'Viendo Bright Smile Dental como administrador de la marca'],
+    ] as const) {
+      const viewed = await page(brightHost(), `${path}?lang=${lang}`, adminOnClient);
+      expect(viewed.status).toBe(200);
+      const banner = /<p class="notice" role="status" data-testid="drill-down-banner">([\s\S]*?)<\/p>/.exec(viewed.text)?.[1] ?? '';
+      expect(banner).toContain(words);
+      expect(/href="([^"]+)" data-testid="drill-down-back"/.exec(banner)?.[1]).toBe(`http://${adminHost()}:3000/admin/overview`);
+      expect(viewed.text).toContain('data-testid="nav-calls"');
+      expect(viewed.text).not.toContain('data-testid="nav-overview"');
+      expect(viewed.text).not.toContain('href="/admin/clients"');
+    }
     // The link works once.
     expect((await t.http(brightHost()).get(`${target.pathname}${target.search}`)).status).toBe(401);
     const after = await page(adminHost(), '/admin/overview', admin);
     expect(after.text).toContain('data-testid="overview-access" data-client-slug="bright-smile"');
+    // On the brand's own host the admin has the brand's navigation and no drill-down banner.
+    expect(after.text).toContain('data-testid="nav-overview"');
+    expect(after.text).not.toContain('data-testid="drill-down-banner"');
   });
 });

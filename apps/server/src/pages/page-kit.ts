@@ -58,11 +58,7 @@ export function errorText(kernel: Pick<Kernel, 'i18n'>, request: FastifyRequest,
   return errorWords(kernel, request, error);
 }
 
-/** `scheme://host[:port]` of `host` (by default the request's) as browsers reach it: PUBLIC_URL's port is added when the host names none. */
-export function originOf(kernel: Pick<Kernel, 'config'>, request: FastifyRequest, host: string = request.headers.host ?? ''): string {
-  const port = new URL(kernel.config.PUBLIC_URL).port;
-  return `${request.protocol}://${host}${port && !host.includes(':') ? `:${port}` : ''}`;
-}
+export { originOf } from './origin';
 
 /** An instant in UTC, said so (`… UTC`), in the reader's language; '' for none. */
 export function utcTime(request: FastifyRequest, at: Date | string | null | undefined, timeStyle: 'short' | 'medium' = 'short'): string {
