@@ -26,8 +26,10 @@ export class AgentTestCallsController {
 
   @Post()
   @HttpCode(201)
-  start(@Req() request: ApiRequest, @Body() body: unknown): Promise<TestCallView> {
-    return this.host.calls.start(contextOf(request), body ?? {});
+  async start(@Req() request: ApiRequest, @Body() body: unknown): Promise<TestCallView> {
+    const ctx = contextOf(request);
+    await this.host.admit(ctx);
+    return this.host.calls.start(ctx, body ?? {});
   }
 
   @Get('/:id')
@@ -37,8 +39,10 @@ export class AgentTestCallsController {
 
   @Post('/:id/turns')
   @HttpCode(200)
-  turn(@Req() request: ApiRequest, @Param('id') id: string, @Body() body: unknown): Promise<TestCallView> {
-    return this.host.calls.turn(contextOf(request), id, body);
+  async turn(@Req() request: ApiRequest, @Param('id') id: string, @Body() body: unknown): Promise<TestCallView> {
+    const ctx = contextOf(request);
+    await this.host.admit(ctx);
+    return this.host.calls.turn(ctx, id, body);
   }
 
   @Delete('/:id')

@@ -1,7 +1,9 @@
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AgentTestCalls, TestCallMarker } from '@tero/telephony';
-import type { FastifyInstance } from 'fastify';
+import type { TenantContext } from '@tero/sdk';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { admitSpend } from '../http/spend-limits';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
 import { inProcessFetch } from './agent-test-calls.in-process-fetch';
@@ -18,7 +20,7 @@ const IN_PROCESS_ORIGIN = 'http://tero.in-process';
 export class AgentTestCallsHost implements BeforeApplicationShutdown {
   readonly calls: AgentTestCalls;
 
-  constructor(@Inject(KERNEL) kernel: Kernel, adapterHost: HttpAdapterHost) {
+  constructor(@Inject(KERNEL) private readonly kernel: Kernel, adapterHost: HttpAdapterHost) {
     this.calls = new AgentTestCalls({
       db: kernel.db,
       directory: kernel.telephony.directory,
@@ -27,6 +29,14 @@ export class AgentTestCallsHost implements BeforeApplicationShutdown {
       hooks: { baseUrl: IN_PROCESS_ORIGIN, fetch: inProcessFetch(IN_PROCESS_ORIGIN, () => adapterHost.httpAdapter.getInstance<FastifyInstance>()) },
       logger: kernel.logger.child({ part: 'test-calls' }),
     });
+  }
+
+  /**
+   * Counts a start or a turn (each an answer of the agent, maybe a paid LLM's) against the client's
+   * TEST_CALL_RATE_LIMIT; over it, 429 before the call moves. Reading or hanging up costs nothing and is never counted.
+   */
+  admit(ctx: TenantContext, reply?: FastifyReply): Promise<void> {
+    return admitSpend(this.kernel, ctx, 'test_call', reply);
   }
 
   async beforeApplicationShutdown(): Promise<void> {

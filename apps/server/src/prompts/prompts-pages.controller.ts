@@ -4,6 +4,7 @@ import { TeroError, type TenantContext } from '@tero/sdk';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ForbiddenError } from '../http/page-errors';
 import { tenantContextOf } from '../http/request-context';
+import { admitSpend } from '../http/spend-limits';
 import { KERNEL } from '../http/tokens';
 import type { Kernel } from '../kernel';
 import { checkedForm, errorWords, say, sendPage, utcTime } from '../pages/page-kit';
@@ -225,6 +226,7 @@ export class PromptsPagesController {
   @Post('/agent/prompt/scenarios')
   async scenarios(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
     return this.act(request, reply, async (ctx, _author, _form, locale) => {
+      await admitSpend(this.kernel, ctx, 'scenario_run', reply);
       await this.kernel.prompts.runScenarios(ctx, locale);
       return 'scenarios';
     });
@@ -235,6 +237,7 @@ export class PromptsPagesController {
     return this.act(request, reply, async (ctx, _author, form, locale) => {
       const use = str(form.use) === 'published' ? 'published' : 'draft';
       const sessionId = SESSION_ID.test(str(form.sessionId)) && str(form.restart) !== 'yes' ? str(form.sessionId) : null;
+      await admitSpend(this.kernel, ctx, 'agent_talk', reply);
       const answer = await this.kernel.prompts.talk(ctx, { locale, use, sessionId, text: str(form.text) });
       return { talk: { ...answer, use } };
     });

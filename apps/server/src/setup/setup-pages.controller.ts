@@ -432,12 +432,18 @@ export class SetupPagesController {
 
   @Post('/setup/testCall/start')
   async startCall(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.callMove(request, reply, (ctx) => this.testCalls.calls.start(ctx, {}));
+    return this.callMove(request, reply, async (ctx) => {
+      await this.testCalls.admit(ctx, reply);
+      return this.testCalls.calls.start(ctx, {});
+    });
   }
 
   @Post('/setup/testCall/turn')
   async callTurn(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.callMove(request, reply, (ctx, form) => this.testCalls.calls.turn(ctx, str(form.callId), { text: str(form.text) }));
+    return this.callMove(request, reply, async (ctx, form) => {
+      await this.testCalls.admit(ctx, reply);
+      return this.testCalls.calls.turn(ctx, str(form.callId), { text: str(form.text) });
+    });
   }
 
   @Post('/setup/testCall/hangup')

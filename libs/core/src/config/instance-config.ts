@@ -75,6 +75,17 @@ export const instanceConfigSchema = z.object({
   /** Login attempts allowed per e-mail and per IP in LOGIN_RATE_WINDOW_SECONDS. */
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** Messages a client may send to "talk to your agent" (each may call a paid LLM) in SPEND_RATE_WINDOW_SECONDS. */
+  AGENT_TALK_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').default(60),
+  /** Test-call moves (a start or a turn, each an agent's answer) a client may make in SPEND_RATE_WINDOW_SECONDS. */
+  TEST_CALL_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').default(120),
+  /** Scenario runs (the pack's scenarios played on a draft prompt) a client may start in SPEND_RATE_WINDOW_SECONDS. */
+  SCENARIO_RUN_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').default(10),
+  /** Window of the agent-talk, test-call and scenario-run limits, in seconds. */
+  SPEND_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds').min(1, 'must be at least 1 second').default(3600),
+  /** Failed API-key authentications allowed per IP in API_KEY_FAILURE_RATE_WINDOW_SECONDS; then the IP is refused with 429 until the window ends. */
+  API_KEY_FAILURE_RATE_LIMIT: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').default(20),
+  API_KEY_FAILURE_RATE_WINDOW_SECONDS: z.coerce.number({ error: 'must be a whole number of seconds' }).int('must be a whole number of seconds').min(1, 'must be at least 1 second').default(900),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).default(12),
   MAGIC_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(1440).default(15),
   /**

@@ -13,6 +13,18 @@ function contract(name: string, make: () => { limiter: RateLimiter; advance?: (m
       expect(results[3].retryAfterSeconds).toBeLessThanOrEqual(60);
       await close?.();
     });
+    it('peeks at a window without counting', async () => {
+      const { limiter, close } = make();
+      const key = `p-${Math.random()}`;
+      expect((await limiter.peek(key)).count).toBe(0);
+      await limiter.hit(key, 5, 60);
+      await limiter.hit(key, 5, 60);
+      const seen = await limiter.peek(key);
+      expect(seen.count).toBe(2);
+      expect(seen.retryAfterSeconds).toBeGreaterThan(0);
+      expect((await limiter.peek(key)).count).toBe(2);
+      await close?.();
+    });
     it('counts keys separately and resets', async () => {
       const { limiter, close } = make();
       const a = `a-${Math.random()}`;
@@ -63,6 +75,10 @@ describe('RedisRateLimiter', () => {
     const third = await one.hit('login:x', 2, 60);
     expect(third.allowed).toBe(false);
     expect(third.count).toBe(3);
+    // Either client sees the window without counting in it.
+    expect(await two.peek('login:x')).toMatchObject({ count: 3 });
+    expect((await one.peek('login:x')).count).toBe(3);
+    expect((await one.peek('login:none')).count).toBe(0);
     await one.reset('login:x');
     expect((await two.hit('login:x', 2, 60)).allowed).toBe(true);
     await one.reset('login:x');

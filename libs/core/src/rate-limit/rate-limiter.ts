@@ -14,6 +14,11 @@ export interface RateLimitResult {
  */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
+  /**
+   * The key's current window without counting a hit (count 0 when none is open): for limits on failures,
+   * where a caller over the limit must be refused before the attempt, which alone would count.
+   */
+  peek(key: string): Promise<{ count: number; retryAfterSeconds: number }>;
   reset(key: string): Promise<void>;
 }
 
@@ -32,6 +37,13 @@ export class MemoryRateLimiter implements RateLimiter {
     }
     window.count++;
     return { allowed: window.count <= limit, count: window.count, retryAfterSeconds: Math.ceil((window.resetAt - now) / 1000) };
+  }
+
+  async peek(key: string): Promise<{ count: number; retryAfterSeconds: number }> {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (!window || window.resetAt <= now) return { count: 0, retryAfterSeconds: 0 };
+    return { count: window.count, retryAfterSeconds: Math.ceil((window.resetAt - now) / 1000) };
   }
 
   async reset(key: string): Promise<void> {
@@ -62,6 +74,12 @@ export class RedisRateLimiter implements RateLimiter {
       retryAfterSeconds = windowSeconds;
     }
     return { allowed: count <= limit, count, retryAfterSeconds };
+  }
+
+  async peek(key: string): Promise<{ count: number; retryAfterSeconds: number }> {
+    const redisKey = `${this.prefix}:rl:${key}`;
+    const [[, count], [, ttl]] = (await this.redis.multi().get(redisKey).ttl(redisKey).exec()) as [[unknown, string | null], [unknown, number]];
+    return count === null ? { count: 0, retryAfterSeconds: 0 } : { count: Number(count), retryAfterSeconds: Math.max(ttl, 0) };
   }
 
   async reset(key: string): Promise<void> {
