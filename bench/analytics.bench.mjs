@@ -163,7 +163,7 @@ async function summaryTable({ site, cookie, apiKey, pg, frame, print }) {
   const ranges = [
     { key: 'today', label: 'today', range: { from: today, to: today } },
     { key: 'month', label: '30 days', range: { from: daysBefore(today, 29), to: today } },
-    // Without today: the rollups alone (today is added up from its calls on every request).
+    // Without today: the rollups alone (today's part is summed from its calls, cached until the client's next call event).
     { key: 'past', label: '30 days to yesterday', range: { from: daysBefore(today, 30), to: daysBefore(today, 1) } },
     { key: 'year', label: '1 year', range: { from: daysBefore(today, 364), to: today } },
   ];
@@ -195,7 +195,7 @@ async function summaryTable({ site, cookie, apiKey, pg, frame, print }) {
   const floor = await sampleLatency(() => site.get('/healthz'), { samples: SAMPLES });
   notes.push(`${SAMPLES} requests per range, one at a time, after 5 warm-up requests; ours over HTTP on the client's host, ${NAIVE} in the bench process straight to PostgreSQL`);
   notes.push(`the HTTP floor of ours meanwhile (GET /healthz): p50 ${floor.p50.toFixed(1)} ms, p95 ${floor.p95.toFixed(1)} ms; /dashboard/summary.json answers today's figures and the range's in one document`);
-  notes.push(`ours reads past days from the daily rollups and adds today up from today's calls on every request; the machine's load average: ${loadAverage()}`);
+  notes.push(`ours reads past days from the daily rollups and sums today from today's calls, cached per client until its next call starts or ends (at most 10 s): repeated requests with no call between are served from that cache; the machine's load average: ${loadAverage()}`);
   print(
     formatTable({
       title: 'analytics · dashboard summary',
