@@ -134,48 +134,6 @@ describe('the setup wizard', () => {
     expect(again.headers['set-cookie'] ?? []).not.toEqual(expect.arrayContaining([expect.stringMatching(/^tero_session=[^;]+/)]));
   });
 
-  it('refuses a sign-up with a taken e-mail, an unknown plan, an unset provider or a refused checkout, and keeps no client, user or profile of it', async () => {
-    const plan = (await t.kernel.billing.plans.list({ brandId, clientId: null, locale: 'en' })).find((p) => p.code === 'starter')!;
-    // PayPal set up with credentials its API refuses: the provider is "available" but the checkout fails.
-    const paypal = await submitForm(t, BRAND_HOST, adminCookie, '/admin/billing', '/admin/billing/providers/payment-paypal', { clientId: 'not-a-client', clientSecret: 'not-its-secret', webhookId: 'WH-NONE', brandName: 'Demo' });
-    expect(paypal.status).toBe(200);
-    const counts = async () => ({ clients: await db().count(Client, {}), users: await db().count(User, {}), profiles: await db().count(AgentProfile, {}), states: await db().count(OnboardingState, {}) });
-    const before = await counts();
-    const startedBefore = events.filter((e) => e.type === ONBOARDING_EVENTS.started).length;
-    const attempt = async (fields: Record<string, string>) => {
-      const { cookie: anonymous, token } = await csrfFor(t, BRAND_HOST, '/signup');
-      const fieldsOf = { businessName: 'Second Try Plumbing', ownerName: 'Sam Second', email: 'sam@secondtry.example', password: PASSWORD, profession: 'plumber', planId: plan.id, interval: 'month', provider: 'payment-stripe', ...fields };
-      return t.http(BRAND_HOST).post('/signup').set('Cookie', anonymous).set('Accept', 'text/html').type('form').send({ ...fieldsOf, _csrf: token });
-    };
-
-    const taken = await attempt({ email: 'PAT@flowright.example' });
-    expect(taken.status).toBe(400);
-    expect(decode(taken.text)).toContain('is already used in this brand');
-    const unknownPlan = await attempt({ planId: '00000000-0000-4000-8000-000000000000' });
-    expect(unknownPlan.status).toBeGreaterThanOrEqual(400);
-    expect(unknownPlan.status).toBeLessThan(500);
-    const unset = await attempt({ provider: 'payment-none' });
-    expect(unset.status).toBe(400);
-    expect(decode(unset.text)).toContain('payment-none');
-    const unknownPack = await attempt({ profession: 'astronaut' });
-    expect(unknownPack.status).toBe(400);
-    const shortPassword = await attempt({ password: 'short' });
-    expect(shortPassword.status).toBe(400);
-    const refused = await attempt({ provider: 'payment-paypal' });
-    expect(refused.status).not.toBe(303);
-    expect(await counts()).toEqual(before);
-    expect(await db().count(Client, { name: 'Second Try Plumbing' })).toBe(0);
-    expect(events.filter((e) => e.type === ONBOARDING_EVENTS.started)).toHaveLength(startedBefore);
-
-    // Nothing was kept, so the same owner signs up at once with Stripe.
-    const ok = await attempt({});
-    expect(ok.status).toBe(303);
-    const made = await db().findOneOrFail(Client, { name: 'Second Try Plumbing' });
-    expect(await db().count(User, { client: made.id })).toBe(1);
-    expect(await db().count(AgentProfile, { client: made.id })).toBe(1);
-    expect(await db().count(OnboardingState, { client: made.id })).toBe(1);
-  });
-
   it('shows the checklist on the dashboard of an owner who signs in later, and sends them to the next open step', async () => {
     const later = await signIn(t, { role: 'client owner', email: 'pat@flowright.example', password: PASSWORD, host });
     const dashboard = await t.http(host).get('/').set('Cookie', later).set('Accept', 'text/html');
@@ -405,5 +363,47 @@ describe('the setup wizard', () => {
     // Another brand's context does not reach this client's row either.
     const harbor = await db().findOneOrFail(Brand, { slug: 'harbor' });
     expect(await t.kernel.wizard.state({ brandId: harbor.id, clientId: client.id, locale: 'en' })).toBeNull();
+  });
+
+  it('refuses a sign-up with a taken e-mail, an unknown plan, an unset provider or a refused checkout, and keeps no client, user or profile of it', async () => {
+    const plan = (await t.kernel.billing.plans.list({ brandId, clientId: null, locale: 'en' })).find((p) => p.code === 'starter')!;
+    // PayPal set up with credentials its API refuses: the provider is "available" but the checkout fails.
+    const paypal = await submitForm(t, BRAND_HOST, adminCookie, '/admin/billing', '/admin/billing/providers/payment-paypal', { clientId: 'not-a-client', clientSecret: 'not-its-secret', webhookId: 'WH-NONE', brandName: 'Demo' });
+    expect(paypal.status).toBe(200);
+    const counts = async () => ({ clients: await db().count(Client, {}), users: await db().count(User, {}), profiles: await db().count(AgentProfile, {}), states: await db().count(OnboardingState, {}) });
+    const before = await counts();
+    const startedBefore = events.filter((e) => e.type === ONBOARDING_EVENTS.started).length;
+    const attempt = async (fields: Record<string, string>) => {
+      const { cookie: anonymous, token } = await csrfFor(t, BRAND_HOST, '/signup');
+      const fieldsOf = { businessName: 'Second Try Plumbing', ownerName: 'Sam Second', email: 'sam@secondtry.example', password: PASSWORD, profession: 'plumber', planId: plan.id, interval: 'month', provider: 'payment-stripe', ...fields };
+      return t.http(BRAND_HOST).post('/signup').set('Cookie', anonymous).set('Accept', 'text/html').type('form').send({ ...fieldsOf, _csrf: token });
+    };
+
+    const taken = await attempt({ email: 'PAT@flowright.example' });
+    expect(taken.status).toBe(400);
+    expect(decode(taken.text)).toContain('is already used in this brand');
+    const unknownPlan = await attempt({ planId: '00000000-0000-4000-8000-000000000000' });
+    expect(unknownPlan.status).toBeGreaterThanOrEqual(400);
+    expect(unknownPlan.status).toBeLessThan(500);
+    const unset = await attempt({ provider: 'payment-none' });
+    expect(unset.status).toBe(400);
+    expect(decode(unset.text)).toContain('payment-none');
+    const unknownPack = await attempt({ profession: 'astronaut' });
+    expect(unknownPack.status).toBe(400);
+    const shortPassword = await attempt({ password: 'short' });
+    expect(shortPassword.status).toBe(400);
+    const refused = await attempt({ provider: 'payment-paypal' });
+    expect(refused.status).not.toBe(303);
+    expect(await counts()).toEqual(before);
+    expect(await db().count(Client, { name: 'Second Try Plumbing' })).toBe(0);
+    expect(events.filter((e) => e.type === ONBOARDING_EVENTS.started)).toHaveLength(startedBefore);
+
+    // Nothing was kept, so the same owner signs up at once with Stripe.
+    const ok = await attempt({});
+    expect(ok.status).toBe(303);
+    const made = await db().findOneOrFail(Client, { name: 'Second Try Plumbing' });
+    expect(await db().count(User, { client: made.id })).toBe(1);
+    expect(await db().count(AgentProfile, { client: made.id })).toBe(1);
+    expect(await db().count(OnboardingState, { client: made.id })).toBe(1);
   });
 });
