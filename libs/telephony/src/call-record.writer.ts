@@ -239,10 +239,18 @@ export class CallRecordWriter {
         // Each transaction's statements are made just before it runs: the rows of a whole flush, made at
         // once, would hold the loop for milliseconds.
         const now = new Date();
-        const plans: (() => SqlitePlan)[] = [];
-        for (const part of chunks(calls, ROWS_PER_SQLITE_TRANSACTION)) plans.push(() => sqliteInsertPlan(tables.calls, part, now));
-        for (const part of chunks(turns, ROWS_PER_SQLITE_TRANSACTION)) plans.push(() => sqliteInsertPlan(tables.turns, part, now));
-        for (const part of chunks(events, ROWS_PER_SQLITE_TRANSACTION)) plans.push(() => sqliteInsertPlan(tables.events, part, now));
+        // Calls, then their turns and events, packed into as few transactions as the row budget allows: a
+        // call whose end was merged into its queued insert must not be seen ended before its events (the
+        // test-call marker among them) are, so a usual flush commits all three together.
+        const plans: (() => SqlitePlan)[] = packedInsertPlans(
+          [
+            (part: Queued<unknown>[]) => sqliteInsertPlan(tables.calls, part as typeof calls, now),
+            (part: Queued<unknown>[]) => sqliteInsertPlan(tables.turns, part as typeof turns, now),
+            (part: Queued<unknown>[]) => sqliteInsertPlan(tables.events, part as typeof events, now),
+          ],
+          [calls, turns, events],
+          ROWS_PER_SQLITE_TRANSACTION,
+        );
         for (const part of chunks(patches, ROWS_PER_SQLITE_TRANSACTION)) {
           plans.push(() => {
             const plan = sqlitePatchPlan(tables.calls, part, now);
@@ -512,6 +520,31 @@ const ROWS_PER_SQLITE_TRANSACTION = 400;
 
 function breathe(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
+ * SQLite insert plans for several tables' rows, in table order, each transaction filled up to `budget`
+ * rows across tables (a table's rows may be split over two transactions, never reordered).
+ */
+function packedInsertPlans(plan: ((rows: Queued<unknown>[]) => SqlitePlan)[], tables: Queued<unknown>[][], budget: number): (() => SqlitePlan)[] {
+  const transactions: [number, Queued<unknown>[]][][] = [];
+  let current: [number, Queued<unknown>[]][] = [];
+  let room = budget;
+  tables.forEach((rows, table) => {
+    for (let from = 0; from < rows.length; ) {
+      const take = Math.min(room, rows.length - from);
+      current.push([table, rows.slice(from, from + take)]);
+      from += take;
+      room -= take;
+      if (room === 0) {
+        transactions.push(current);
+        current = [];
+        room = budget;
+      }
+    }
+  });
+  if (current.length) transactions.push(current);
+  return transactions.map((parts) => () => ({ batches: parts.flatMap(([table, rows]) => plan[table]!(rows).batches) }));
 }
 
 function chunks<T>(items: T[], size: number): T[][] {
