@@ -11,4 +11,5 @@ export * from './ports/llm.port';
 export * from './ports/payment.port';
 export * from './ports/voice.port';
 export * from './manifests';
+export * from './plugin-settings';
 export * from './vendor-request';

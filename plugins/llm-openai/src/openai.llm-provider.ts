@@ -1,6 +1,8 @@
 import {
   LLM_ERRORS,
   PluginConfigError,
+  httpUrlSetting,
+  positiveIntegerSetting,
   TeroError,
   type LlmProvider,
   type LlmRequest,
@@ -68,20 +70,11 @@ export interface OpenAiSettings {
  * provider may also be built from code.
  */
 export function resolveOpenAiSettings(config: OpenAiLlmConfig): OpenAiSettings {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl ?? DEFAULT_OPENAI_BASE_URL);
-  } catch {
-    throw new PluginConfigError('llm-openai', 'baseUrl', 'must be an http(s) URL such as https://api.openai.com/v1');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new PluginConfigError('llm-openai', 'baseUrl', 'must be an http(s) URL such as https://api.openai.com/v1');
-  }
+  const url = httpUrlSetting('llm-openai', 'baseUrl', config.baseUrl ?? DEFAULT_OPENAI_BASE_URL, 'https://api.openai.com/v1');
   if (typeof config.model !== 'string' || config.model.trim() === '') {
     throw new PluginConfigError('llm-openai', 'model', 'is required (the model or deployment name)');
   }
-  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new PluginConfigError('llm-openai', 'timeoutMs', 'must be a positive integer');
+  const timeoutMs = positiveIntegerSetting('llm-openai', 'timeoutMs', config.timeoutMs) ?? DEFAULT_TIMEOUT_MS;
 
   url.pathname = `${url.pathname.replace(/\/+$/, '')}/chat/completions`;
   if (config.apiVersion) url.searchParams.set('api-version', config.apiVersion);

@@ -1,5 +1,7 @@
 import {
   PluginConfigError,
+  httpUrlSetting,
+  positiveIntegerSetting,
   TeroError,
   type ClonedVoice,
   type CloneVoiceInput,
@@ -54,19 +56,8 @@ interface CartesiaSettings {
  * manifest's schema is checked at boot and on save, but an engine may also be built from code.
  */
 function resolveSettings(config: CartesiaVoiceConfig): CartesiaSettings {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl ?? DEFAULT_CARTESIA_BASE_URL);
-  } catch {
-    throw new PluginConfigError('voice-cartesia', 'baseUrl', 'must be an http(s) URL such as https://api.cartesia.ai');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new PluginConfigError('voice-cartesia', 'baseUrl', 'must be an http(s) URL such as https://api.cartesia.ai');
-  }
-  const timeoutMs = config.timeoutMs;
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
-    throw new PluginConfigError('voice-cartesia', 'timeoutMs', 'must be a positive integer');
-  }
+  const url = httpUrlSetting('voice-cartesia', 'baseUrl', config.baseUrl ?? DEFAULT_CARTESIA_BASE_URL, 'https://api.cartesia.ai');
+  const timeoutMs = positiveIntegerSetting('voice-cartesia', 'timeoutMs', config.timeoutMs);
   return {
     baseUrl: url.toString().replace(/\/+$/, ''),
     apiKey: config.apiKey || undefined,

@@ -1,5 +1,7 @@
 import {
   PluginConfigError,
+  httpUrlSetting,
+  positiveIntegerSetting,
   TeroError,
   type ClonedVoice,
   type CloneVoiceInput,
@@ -49,19 +51,8 @@ interface ElevenLabsSettings {
  * manifest's schema is checked at boot and on save, but an engine may also be built from code.
  */
 function resolveSettings(config: ElevenLabsVoiceConfig): ElevenLabsSettings {
-  let url: URL;
-  try {
-    url = new URL(config.baseUrl ?? DEFAULT_ELEVENLABS_BASE_URL);
-  } catch {
-    throw new PluginConfigError('voice-elevenlabs', 'baseUrl', 'must be an http(s) URL such as https://api.elevenlabs.io');
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new PluginConfigError('voice-elevenlabs', 'baseUrl', 'must be an http(s) URL such as https://api.elevenlabs.io');
-  }
-  const timeoutMs = config.timeoutMs;
-  if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs <= 0)) {
-    throw new PluginConfigError('voice-elevenlabs', 'timeoutMs', 'must be a positive integer');
-  }
+  const url = httpUrlSetting('voice-elevenlabs', 'baseUrl', config.baseUrl ?? DEFAULT_ELEVENLABS_BASE_URL, 'https://api.elevenlabs.io');
+  const timeoutMs = positiveIntegerSetting('voice-elevenlabs', 'timeoutMs', config.timeoutMs);
   return {
     baseUrl: url.toString().replace(/\/+$/, ''),
     apiKey: config.apiKey || undefined,
