@@ -20,7 +20,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +27,7 @@ import { buildRollups, fillCalls } from './lib/analytics-data.mjs';
 import { bearerToken, expectStatus, latencyFigures, sampleLatency, signIn, siteClient } from './lib/analytics-http.mjs';
 import { liveEventLatency, redisPubSubLatency } from './lib/analytics-live.mjs';
 import { naiveSearch, naiveSummary, naiveTextSearch } from './lib/analytics-naive.mjs';
-import { answers200, freePort, startNode } from './lib/processes.mjs';
+import { answers200, freePort, reachable, serverNodeArgs, startNode } from './lib/processes.mjs';
 import { formatTable } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -51,24 +50,6 @@ const PUBSUB = 'redis-pubsub';
 const SEARCH_TEXT = 'root canal';
 /** Memory sampling period during the export, in ms. */
 const RSS_EVERY_MS = 50;
-
-function reachable(url, fallbackPort) {
-  const { hostname, port } = new URL(url);
-  return new Promise((done) => {
-    const socket = connect(Number(port || fallbackPort), hostname);
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('error', () => done(false));
-    socket.setTimeout(1500, () => (socket.destroy(), done(false)));
-  });
-}
-
-/** The Node flags of `npm start` (package.json), so that the server runs as deployed. */
-function serverNodeArgs() {
-  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/server\/src\/main\.js/.exec(start);
-  if (!flags) throw new Error(`package.json's start script does not run dist/apps/server/src/main.js: ${start}`);
-  return flags[1].trim().split(' ').filter(Boolean);
-}
 
 /** Undo steps, run newest first, once, whatever happened (an error, Ctrl-C). */
 function cleanupStack() {

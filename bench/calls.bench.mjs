@@ -10,14 +10,13 @@
 // Settings: BENCH_SECONDS (measured seconds per run, default 6), BENCH_CONCURRENCY (default 50,200),
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callFigures, driveCalls } from './lib/call-load.mjs';
-import { answers200, freePort, startNode } from './lib/processes.mjs';
+import { answers200, freePort, reachable, serverNodeArgs, startNode } from './lib/processes.mjs';
 import { formatTable, percentile } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -45,27 +44,6 @@ const METRICS = [
   { key: 'cpuUsPerRequest', label: 'CPU µs/req', digits: 0 },
   { key: 'peakRssMb', label: 'peak RSS MB', digits: 0, target: '< 300 MB (ours)' },
 ];
-
-function reachable(url, fallbackPort) {
-  const { hostname, port } = new URL(url);
-  return new Promise((done) => {
-    const socket = connect(Number(port || fallbackPort), hostname);
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('error', () => done(false));
-    socket.setTimeout(1500, () => (socket.destroy(), done(false)));
-  });
-}
-
-/**
- * The Node flags `npm start` runs the server with (package.json), so that the benchmark measures the
- * server as it is deployed (the Docker image's command and the deploy spec carry the same flags).
- */
-function serverNodeArgs() {
-  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
-  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/server\/src\/main\.js/.exec(start);
-  if (!flags) throw new Error(`package.json's start script does not run dist/apps/server/src/main.js: ${start}`);
-  return flags[1].trim().split(' ').filter(Boolean);
-}
 
 /** A fresh instance of one backend: its env, and how to clean it up. */
 async function prepareBackend(kind) {

@@ -5,10 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reachable } from './lib/processes.mjs';
 import { formatTable, percentile } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -124,20 +124,10 @@ async function measure(lookup, hosts) {
   };
 }
 
-function reachable(url) {
-  const { hostname, port } = new URL(url);
-  return new Promise((done) => {
-    const socket = connect(Number(port || 5432), hostname);
-    socket.once('connect', () => (socket.destroy(), done(true)));
-    socket.once('error', () => done(false));
-    socket.setTimeout(1500, () => (socket.destroy(), done(false)));
-  });
-}
-
 export default async function tenancy({ print }) {
   const { TenantResolver } = dist('libs/accounts/src/index.js');
   const kinds = ['sqlite'];
-  if (await reachable(PG_URL)) kinds.push('postgresql');
+  if (await reachable(PG_URL, 5432)) kinds.push('postgresql');
   else print(`\n(PostgreSQL at ${new URL(PG_URL).host} not reachable: the PostgreSQL run is skipped)`);
   for (const kind of kinds) {
     const { db, cleanup } = await openDatabase(kind);

@@ -1,7 +1,11 @@
 // Child processes of a benchmark: the servers under test, started, awaited, measured and stopped.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort() {
@@ -86,4 +90,26 @@ export async function answers200(url) {
   const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
   await res.arrayBuffer();
   return res.status === 200;
+}
+
+/** Whether a TCP service (PostgreSQL, Redis) answers at the URL's host and port (`fallbackPort` when the URL has none). */
+export function reachable(url, fallbackPort) {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = connect(Number(port || fallbackPort), hostname);
+    socket.once('connect', () => (socket.destroy(), done(true)));
+    socket.once('error', () => done(false));
+    socket.setTimeout(1500, () => (socket.destroy(), done(false)));
+  });
+}
+
+/**
+ * The Node flags `npm start` runs the server with (package.json), so that a benchmark measures the
+ * server as it is deployed (the Docker image's command and the deploy spec carry the same flags).
+ */
+export function serverNodeArgs() {
+  const start = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts.start;
+  const flags = /\bnode ((?:--\S+ )*)dist\/apps\/server\/src\/main\.js/.exec(start);
+  if (!flags) throw new Error(`package.json's start script does not run dist/apps/server/src/main.js: ${start}`);
+  return flags[1].trim().split(' ').filter(Boolean);
 }
