@@ -2,7 +2,8 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
 
 describe('the client dashboard in Chromium', () => {
@@ -14,10 +15,7 @@ describe('the client dashboard in Chromium', () => {
     t = await createTestApp();
     await t.app.listen(0, '127.0.0.1');
     port = (t.app.getHttpServer().address() as AddressInfo).port;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP *.localhost 127.0.0.1`],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

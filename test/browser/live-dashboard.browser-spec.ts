@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EXPORT_COLUMNS } from '@tero/analytics';
 import { type CallerInputSource, JambonzSimulator } from '@tero/telephony';
-import { type Browser, type Download, type Page, chromium } from 'playwright-core';
+import { type Browser, type Download, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { pdfText } from '../../libs/core/src/testing/pdf-text';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
 
@@ -82,10 +83,7 @@ describe('the live dashboard in Chromium', () => {
     t = await createTestApp({ clock: () => new Date(BASE + (Date.now() - realStart)) });
     await t.app.listen(0, '127.0.0.1');
     port = (t.app.getHttpServer().address() as AddressInfo).port;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP *.localhost 127.0.0.1`],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Brand, JambonzConnection } from '@tero/db';
 import { jambonzApiKeyAad } from '@tero/telephony';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { FakeJambonzServer } from '../../libs/telephony/src/testing/fake-jambonz.server';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
 import { callInfo, postHook } from '../e2e/jambonz-hook-requests';
@@ -54,10 +55,7 @@ describe('the monitoring page in Chromium', () => {
       await postHook(t, 'status', { ...info, call_status: 'completed', duration: 5 }, { secret: line.secret });
     }
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--host-resolver-rules=MAP *.localhost 127.0.0.1`],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Brand, Client, PhoneNumber } from '@tero/db';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { speechLike } from '../../libs/onboarding/src/voices/testing/test-audio';
 import { wavFile } from '../../libs/onboarding/src/voices/wav';
 import { FakeElevenLabsServer } from '../../plugins/voice-elevenlabs/src/testing';
@@ -57,10 +58,7 @@ describe('sign-up to first call in Chromium', () => {
     const admin = await signIn(t, t.logins.brandAdmin);
     expect((await submitForm(t, BRAND, admin, '/admin/billing', '/admin/billing/providers/payment-stripe', { secretKey: vendors.stripe.secretKey, webhookSecret: vendors.stripe.webhookSecret })).status).toBe(200);
     for (const number of ['+17375550100', '+17375550101']) expect((await submitForm(t, BRAND, admin, '/admin/numbers', '/admin/numbers', { number })).status).toBe(200);
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.localhost 127.0.0.1'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

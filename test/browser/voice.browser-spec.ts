@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VoiceClone } from '@tero/db';
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
+import { launchChromium } from './chromium';
 import { speechLike } from '../../libs/onboarding/src/voices/testing/test-audio';
 import { wavFile } from '../../libs/onboarding/src/voices/wav';
 import { FakeElevenLabsServer } from '../../plugins/voice-elevenlabs/src/testing';
@@ -30,14 +31,7 @@ describe('the voice page in Chromium', () => {
     t = await createTestApp({ env: { PLUGINS: 'voice-elevenlabs', VOICE_ELEVENLABS_API_KEY: 'xi-browser', VOICE_ELEVENLABS_BASE_URL: fake.baseUrl } });
     await t.app.listen(0, '127.0.0.1');
     port = (t.app.getHttpServer().address() as AddressInfo).port;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: [
-        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--host-resolver-rules=MAP *.localhost 127.0.0.1',
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${join(dir, 'microphone.wav')}`,
-      ],
-    });
+    browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-audio-capture=${join(dir, 'microphone.wav')}`]);
   });
   afterAll(async () => {
     await browser?.close();
