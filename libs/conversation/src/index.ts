@@ -10,5 +10,5 @@ export * from './llm';
  * The scenario runner and its in-memory ledger, public for one production use: a client's draft prompt is
  * tried against its pack's scenarios (and in "talk to your agent") without booking anything real.
  */
-export { runScenarioWithEngine, TEST_NUMBERS, type ScenarioRun } from './testing/scenario-runner';
+export { runScenarioWithEngine, scenarioBusinessProfile, TEST_NUMBERS, type ScenarioRun } from './testing/scenario-runner';
 export { InMemoryLedger, type InMemoryAgentTools } from './testing/in-memory-agent-tools';

@@ -158,12 +158,12 @@ export interface PackHarness {
 }
 
 /**
- * A test business running `pack` with the pack's defaults, a transfer and an on-call number
- * ({@link TEST_NUMBERS}), in New York time unless `timezone` is given.
+ * The business a pack's scenarios are written for: the pack's hours, services, FAQ and policies, with
+ * {@link TEST_NUMBERS} to put calls through; `overrides` name it (agent, address, phone…).
  */
-export function createPackHarness(pack: Pick<LoadedPack, 'id' | 'manifest' | 'prompts'>, i18n: I18n, options: { timezone?: string; profile?: Partial<KnowledgeProfile> } = {}): PackHarness {
+export function scenarioBusinessProfile(pack: Pick<LoadedPack, 'id' | 'manifest' | 'prompts'>, overrides: Partial<KnowledgeProfile> = {}): KnowledgeProfile {
   const defaults = profileDefaultsFromPack(pack);
-  const profile: KnowledgeProfile = {
+  return {
     agentName: 'Ava',
     address: '100 Main Street, Springfield',
     businessPhone: '+15550100000',
@@ -175,8 +175,17 @@ export function createPackHarness(pack: Pick<LoadedPack, 'id' | 'manifest' | 'pr
     policies: defaults.policies,
     transferNumber: TEST_NUMBERS.transfer,
     onCallNumber: TEST_NUMBERS.onCall,
-    ...options.profile,
+    ...overrides,
   };
+}
+
+/**
+ * A test business running `pack` with the pack's defaults, a transfer and an on-call number
+ * ({@link TEST_NUMBERS}), in New York time unless `timezone` is given.
+ */
+export function createPackHarness(pack: Pick<LoadedPack, 'id' | 'manifest' | 'prompts'>, i18n: I18n, options: { timezone?: string; profile?: Partial<KnowledgeProfile> } = {}): PackHarness {
+  const defaults = profileDefaultsFromPack(pack);
+  const profile = scenarioBusinessProfile(pack, options.profile);
   const client = { id: `client-${pack.id}`, name: `Sample ${pack.manifest.name.en ?? pack.id}`, timezone: options.timezone ?? 'America/New_York', locale: 'en' };
   const brand = { id: 'brand-test', currency: 'USD' };
   const byLocale = new Map<string, AgentKnowledge>();

@@ -8,8 +8,8 @@ import {
   type ScenarioRun,
   TEST_NUMBERS,
   buildKnowledge,
-  profileDefaultsFromPack,
   runScenarioWithEngine,
+  scenarioBusinessProfile,
 } from '@tero/conversation';
 import { type AgentProfile, type Brand, type Client, type Database, PromptVersion, type PromptScenarioReport } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
@@ -119,26 +119,10 @@ export class PromptScenarioRunner {
 export const PROMPT_SCENARIOS_JOB_NAME = 'prompts.scenarios';
 
 /**
- * The business the scenarios were written for: the pack's services, hours, FAQ and capacity, with numbers
+ * The business the scenarios were written for: the pack's services, hours, FAQ and policies, with numbers
  * to put calls through, under the client's name and its agent's name, address and phone.
  */
 function testBusiness(target: ScenarioTarget): KnowledgeInput {
-  const defaults = profileDefaultsFromPack(target.facts.pack);
-  const own = target.knowledgeInput.profile;
-  return {
-    ...target.knowledgeInput,
-    profile: {
-      agentName: own.agentName,
-      address: own.address,
-      businessPhone: own.businessPhone,
-      hours: defaults.hours,
-      exceptions: [],
-      services: defaults.services,
-      faq: defaults.faq,
-      emergencyKeywords: {},
-      policies: defaults.policies,
-      transferNumber: TEST_NUMBERS.transfer,
-      onCallNumber: TEST_NUMBERS.onCall,
-    },
-  };
+  const { agentName, address, businessPhone } = target.knowledgeInput.profile;
+  return { ...target.knowledgeInput, profile: scenarioBusinessProfile(target.facts.pack, { agentName, address, businessPhone }) };
 }
