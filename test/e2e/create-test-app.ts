@@ -53,7 +53,7 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
     NODE_ENV: 'test',
     DATA_DIR: database.dataDir,
     PUBLIC_URL: 'http://localhost:3000',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...(backend.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tero-e2e-${randomBytes(4).toString('hex')}` } : {}),
     ...options.env,

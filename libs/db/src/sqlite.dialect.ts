@@ -1,5 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { SqliteDialect, type SqliteStatement } from 'kysely';
+import { CompiledQuery, type Driver, SqliteDialect, type SqliteStatement } from 'kysely';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
 
 /** How often the checkpoint worker checkpoints the WAL. */
@@ -60,6 +60,21 @@ export class TeroSqliteDialect extends SqliteDialect {
         };
       },
     });
+  }
+
+  /**
+   * The ORM's transactions begin `immediate`: they take the write lock at once, waiting for it up to
+   * `busy_timeout`. A deferred one (kysely's `begin`) that read first and then writes fails at once with
+   * "database is locked" when another connection (the call record's write thread, the CLI) committed in
+   * between, since WAL mode cannot move a read snapshot forward: a wizard step saved as a test call
+   * ended saw exactly that. The ORM's connection is one per process, so its transactions were serial anyway.
+   */
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
   }
 
   /** The open connection; null before MikroORM connected or after it closed. */
