@@ -1,3 +1,4 @@
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Brand } from './entities';
@@ -29,7 +30,7 @@ describe('the SQLite dialect', () => {
           if (!/locked|busy/i.test(String(error))) throw error;
           otherWrite = 'waited';
         }
-        await tx.execute('create table if not exists dialect_probe_own (id integer)');
+        await (tx as SqlEntityManager).execute('create table if not exists dialect_probe_own (id integer)');
         return count;
       });
       expect(typeof found).toBe('number');
