@@ -30,7 +30,7 @@ describe('the SQLite dialect', () => {
           if (!/locked|busy/i.test(String(error))) throw error;
           otherWrite = 'waited';
         }
-        await (tx as SqlEntityManager).execute('create table if not exists dialect_probe_own (id integer)');
+        await (tx as unknown as SqlEntityManager).execute('create table if not exists dialect_probe_own (id integer)');
         return count;
       });
       expect(typeof found).toBe('number');
