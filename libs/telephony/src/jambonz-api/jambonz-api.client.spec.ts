@@ -280,6 +280,68 @@ describe('JambonzApiClient against the fake api-server', () => {
     });
   });
 
+  describe('messages', () => {
+    let smsAccount: { accountSid: string; apiKey: string };
+    let sms: JambonzApiClient;
+    beforeAll(() => {
+      smsAccount = fake.seedAccount({ name: 'Texting brand' });
+      fake.seedCarrier({ name: 'sms trunk', account_sid: smsAccount.accountSid, smpp_system_id: 'tero', smpp_password: 'secret' });
+      sms = new JambonzApiClient({ baseUrl: fake.url, apiKey: smsAccount.apiKey, timeoutMs: 2_000 });
+    });
+
+    it('sends a text through the carrier with SMPP and answers its sid and the carrier\'s answer', async () => {
+      const sent = await sms.createMessage(smsAccount.accountSid, { from: '15550100100', to: '15557770001', text: 'Booked: cleaning, Tue 10:00' });
+      expect(fake.requests.at(-1)).toMatchObject({
+        method: 'POST',
+        path: `/v1/Accounts/${smsAccount.accountSid}/Messages`,
+        status: 200,
+        body: { from: '15550100100', to: '15557770001', text: 'Booked: cleaning, Tue 10:00' },
+      });
+      expect(sent).toEqual({ sid: expect.stringMatching(/^[0-9a-f-]{36}$/), carrierResponse: { message_id: expect.any(String), carrier: 'sms trunk' } });
+      expect(fake.messages(smsAccount.accountSid)).toEqual([expect.objectContaining({ message_sid: sent.sid, from: '15550100100', to: '15557770001', text: 'Booked: cleaning, Tue 10:00', carrier: 'sms trunk' })]);
+    });
+
+    it("refuses what jambonz refuses, in its words: missing fields (400), another account's key (400), no SMS carrier (500)", async () => {
+      const before = fake.messages().length;
+      expect(await refusal(sms.createMessage(smsAccount.accountSid, { from: '', to: '15557770001', text: 'x' }))).toMatchObject({ code: 'jambonz.rejected', status: 400, retryable: false, jambonzMessage: 'missing from property' });
+      expect(await refusal(sms.createMessage(smsAccount.accountSid, { from: '15550100100', to: '', text: 'x' }))).toMatchObject({ status: 400, jambonzMessage: 'missing to property' });
+      expect(await refusal(sms.createMessage(smsAccount.accountSid, { from: '15550100100', to: '15557770001' }))).toMatchObject({
+        status: 400,
+        jambonzMessage: 'either text or media required in outbound message',
+      });
+      const spKey = fake.seedApiKey('service_provider');
+      const provider = new JambonzApiClient({ baseUrl: fake.url, apiKey: spKey });
+      expect(await refusal(provider.createMessage(smsAccount.accountSid, { from: '15550100100', to: '15557770001', text: 'x' }))).toMatchObject({
+        status: 400,
+        jambonzMessage: `unauthorized createMessage request for account ${smsAccount.accountSid}`,
+      });
+      // The first account has a carrier without SMPP: the feature server finds no way out, the api-server says 500.
+      expect(await refusal(client.createMessage(accountSid, { from: '15550100100', to: '15557770001', text: 'x' }))).toMatchObject({ code: 'jambonz.unavailable', status: 500, retryable: true, jambonzMessage: 'Internal Server Error' });
+      expect(await refusal(sms.createMessage('not-a-sid', { from: '1', to: '2', text: 'x' }))).toMatchObject({ status: 400, jambonzMessage: 'Bad request' });
+      expect(fake.messages().length).toBe(before);
+    });
+
+    it('takes injected faults like any route: 5xx retryable, 480 and 4xx not, silence a timeout', async () => {
+      const path = `/v1/Accounts/${smsAccount.accountSid}/Messages`;
+      const text = { from: '15550100100', to: '15557770002', text: 'x' };
+      fake.failNext(1, 503, { method: 'POST', path });
+      expect(await refusal(sms.createMessage(smsAccount.accountSid, text))).toMatchObject({ code: 'jambonz.unavailable', status: 503, retryable: true, endpoint: `POST ${path}` });
+      fake.failNext(1, 480, { path: /\/Messages$/ });
+      expect(await refusal(sms.createMessage(smsAccount.accountSid, text))).toMatchObject({ code: 'jambonz.rejected', status: 480, retryable: false });
+      const impatient = new JambonzApiClient({ baseUrl: fake.url, apiKey: smsAccount.apiKey, timeoutMs: 150 });
+      fake.failNext(1, 'hang', { path });
+      expect(await refusal(impatient.createMessage(smsAccount.accountSid, text))).toMatchObject({ code: 'jambonz.timeout', status: 0, retryable: true });
+      expect(fake.messages(smsAccount.accountSid).filter((m) => m.to === '15557770002')).toEqual([]);
+      await sms.createMessage(smsAccount.accountSid, text);
+      expect(fake.messages(smsAccount.accountSid).filter((m) => m.to === '15557770002')).toHaveLength(1);
+    });
+
+    it('a 2xx without a sid is an unexpected answer', async () => {
+      const odd = new JambonzApiClient({ baseUrl: 'https://jambonz.example.com', apiKey, fetch: async () => new Response('{"ok":true}', { status: 201, headers: { 'content-type': 'application/json' } }) });
+      expect(await refusal(odd.createMessage(accountSid, { from: '1', to: '2', text: 'x' }))).toMatchObject({ code: 'jambonz.unavailable', message: expect.stringContaining('no sid') });
+    });
+  });
+
   describe('failures', () => {
     it('a wrong key is unauthorized and not retryable; the key is in no error', async () => {
       const wrong = new JambonzApiClient({ baseUrl: fake.url, apiKey: 'not-a-key-of-this-server' });

@@ -8,6 +8,8 @@ import type {
   JambonzApplicationUpdate,
   JambonzCallRecord,
   JambonzCreated,
+  JambonzMessageInput,
+  JambonzMessageSent,
   JambonzPage,
   JambonzPhoneNumberInput,
   JambonzPhoneNumberRecord,
@@ -58,7 +60,8 @@ const segment = (sid: string): string => encodeURIComponent(sid);
 
 /**
  * A typed client of the jambonz REST API (api-server 0.9.6): applications, phone numbers, carriers and
- * their gateways, accounts and their webhook secret, speech credentials, recent calls, alerts, queues.
+ * their gateways, accounts and their webhook secret, speech credentials, recent calls, alerts, queues,
+ * and outbound messages (SMS).
  * Every call has a time limit; every answer that is not a success throws a {@link JambonzApiError}
  * whose `status` and `retryable` say what happened. The API key never appears in an error or a log.
  */
@@ -214,6 +217,24 @@ export class JambonzApiClient {
   /** The account's queues with callers waiting; `search` is a queue name pattern (`*` wildcards). */
   queues(accountSid: string, options: { search?: string } = {}): Promise<JambonzQueueRecord[]> {
     return this.json({ method: 'GET', path: `/Accounts/${segment(accountSid)}/Queues`, query: { search: options.search } });
+  }
+
+  // Messages
+
+  /**
+   * Sends an SMS from one of the account's numbers; resolves once jambonz handed it to the carrier (its
+   * sid). Needs an account-level key of `accountSid` and a carrier with an outbound SMPP gateway: without
+   * one the feature server refuses and the api-server answers 500; with no feature server up it answers
+   * 480 (a temporary failure, not retryable by its status class: callers that retry should say so).
+   */
+  async createMessage(accountSid: string, input: JambonzMessageInput): Promise<JambonzMessageSent> {
+    const path = `/Accounts/${segment(accountSid)}/Messages`;
+    const body = await this.json<{ sid?: unknown; carrierResponse?: unknown; providerResponse?: unknown }>({ method: 'POST', path, body: input });
+    if (typeof body?.sid !== 'string' || !body.sid) throw this.malformed('POST', path, 'no sid in the answer');
+    const sent: JambonzMessageSent = { sid: body.sid };
+    if (body.carrierResponse && typeof body.carrierResponse === 'object') sent.carrierResponse = body.carrierResponse as JambonzMessageSent['carrierResponse'];
+    if (body.providerResponse !== undefined) sent.providerResponse = body.providerResponse;
+    return sent;
   }
 
   // Transport

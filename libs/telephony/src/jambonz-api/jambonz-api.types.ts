@@ -428,6 +428,39 @@ export interface JambonzQueueRecord {
   length: number;
 }
 
+/**
+ * `POST /v1/Accounts/{sid}/Messages`: an SMS jambonz relays through the feature server to the account's
+ * carrier with an outbound SMPP gateway. Only an account-level API key of that very account may send
+ * (any other key: 400 `unauthorized createMessage request for account …`). jambonz passes the numbers to
+ * the carrier as given; it keeps its own numbers as digits without `+`, and so do we here.
+ */
+export interface JambonzMessageInput {
+  /** The sending number (one of the account's). Required (400 `missing from property`). */
+  from: string;
+  /** The destination. Required (400 `missing to property`). */
+  to: string;
+  /** The message; `text` or `media` is required (400). */
+  text?: string;
+  /** A media URL (MMS), where the carrier supports it. */
+  media?: string;
+  /** The name of the BYOC carrier to send through when the account has several with SMPP; the first outbound one otherwise. */
+  carrier?: string;
+  /** A messaging provider of the api-server's `JAMBONES_MESSAGING` (its HTTP providers); not used for SMPP carriers. */
+  provider?: string;
+}
+
+/**
+ * What jambonz answers a message it handed to the carrier: its `sid` (a UUID jambonz made) and the
+ * carrier's answer. The api-server 0.9.6 passes on the feature server's status (200); its swagger says
+ * 201 and names the second field `providerResponse`.
+ */
+export interface JambonzMessageSent {
+  sid: string;
+  /** The SMPP side's answer: the carrier's message id and the carrier's name. */
+  carrierResponse?: { message_id?: string; carrier?: string } & Record<string, unknown>;
+  providerResponse?: unknown;
+}
+
 /** `{ sid }`: what jambonz answers a create with (201). */
 export interface JambonzCreated {
   sid: string;

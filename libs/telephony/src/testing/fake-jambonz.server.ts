@@ -124,6 +124,20 @@ interface AlertRow {
   record: Omit<JambonzAlertRecord, 'time' | 'account_sid' | 'service_provider_sid'>;
 }
 
+/** A message jambonz handed to a carrier, as the fake keeps it. */
+export interface FakeJambonzMessage {
+  message_sid: string;
+  account_sid: string;
+  from: string;
+  to: string;
+  text: string | null;
+  media: string | null;
+  /** The carrier's name it went through. */
+  carrier: string;
+  /** The carrier's message id. */
+  carrier_message_id: string;
+}
+
 /** An answer: a status with a JSON body, a text body, or none. */
 class Answer {
   constructor(
@@ -134,7 +148,7 @@ class Answer {
 }
 
 /** What express's `sendStatus` writes. */
-const STATUS_TEXT: Record<number, string> = { 200: 'OK', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+const STATUS_TEXT: Record<number, string> = { 200: 'OK', 204: 'No Content', 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 500: 'Internal Server Error' };
 
 /** jambonz's `sysError`: `{ msg }`, 400 for its bad-request errors, 422 for unprocessable and duplicates, 500 for the rest. */
 const msg = (status: number, text: string): Answer => new Answer(status, { msg: text });
@@ -230,9 +244,14 @@ const toMs = (value: Date | number): number => (value instanceof Date ? value.ge
  * A local jambonz api-server (0.9.6) for tests: `/v1` with bearer API keys, in-memory state, and the real
  * server's validation, answers and error bodies for applications, phone numbers, carriers and gateways
  * (read), accounts and their webhook secret, speech credentials (ElevenLabs and Cartesia), recent calls,
- * alerts and queues — including its quirks: errors its routes do not anticipate answer 500 `{ msg }`
+ * alerts, queues and outbound messages (SMS) — including its quirks: errors its routes do not anticipate answer 500 `{ msg }`
  * (a missing `call_hook`, a foreign key, deleting a speech credential that does not exist with an
  * account key), permission middleware answers `{ status: 'fail', message }`, numbers lose their `+`.
+ *
+ * Messages go out through a carrier seeded with `smpp_system_id` (its outbound SMPP gateway); the fake
+ * answers as the api-server does once the feature server sent the message (200 `{ sid, carrierResponse }`),
+ * and 500 `Internal Server Error` when the feature server found no such carrier. It does not reproduce
+ * api-server 0.9.6 posting messages to the feature server's `createCall` (which breaks them there).
  *
  * Not modelled: writes to carriers and gateways, pagination of the plain lists, the `OPTIONS` schema
  * jambonz fetches to validate `env_vars`, verb validation of `app_json`, vendors other than ElevenLabs
@@ -260,6 +279,7 @@ export class FakeJambonzServer {
   private readonly cdrs: CdrRow[] = [];
   private readonly alertRows: AlertRow[] = [];
   private readonly queueLengths = new Map<string, Map<string, number>>();
+  private readonly sentMessages: FakeJambonzMessage[] = [];
   private faults: Array<{ remaining: number; fault: FakeJambonzFault; match: FakeJambonzMatch }> = [];
   private readonly sockets = new Set<Socket>();
   private port = 0;
@@ -568,6 +588,11 @@ export class FakeJambonzServer {
       .map((s) => ({ speech_credential_sid: s.speech_credential_sid, vendor: s.vendor, label: s.label, use_for_tts: s.use_for_tts, use_for_stt: s.use_for_stt, ...s.credential }));
   }
 
+  /** Messages handed to a carrier, oldest first; with `accountSid`, that account's. */
+  messages(accountSid?: string): FakeJambonzMessage[] {
+    return this.sentMessages.filter((m) => !accountSid || m.account_sid === accountSid).map((m) => ({ ...m }));
+  }
+
   webhookSecretOf(accountSid: string): string {
     const account = this.accounts.get(accountSid);
     if (!account) throw new Error(`fake jambonz: no account ${accountSid}`);
@@ -682,6 +707,7 @@ export class FakeJambonzServer {
       if (sub === 'WebhookSecret' && !subSid && method === 'GET') return this.webhookSecret(sid, q, user);
       if (sub === 'Applications' && !subSid && method === 'GET') return this.listAccountApps(sid, user);
       if (sub === 'Queues' && !subSid && method === 'GET') return this.queues(sid, q, user);
+      if (sub === 'Messages' && !subSid && method === 'POST') return this.createMessage(sid, body, user);
       if (sub === 'SpeechCredentials' || sub === 'RecentCalls' || sub === 'Alerts') {
         const refused = this.accountPermission(sid, user);
         if (refused) return refused;
@@ -764,6 +790,46 @@ export class FakeJambonzServer {
       .filter(([name]) => pattern.test(name))
       .map(([name, length]) => ({ name, length }));
     return new Answer(200, queues);
+  }
+
+  // Messages
+
+  /**
+   * `POST /Accounts/{sid}/Messages` in the api-server's order: the account's sid and the key's right to it,
+   * then `validateCreateMessage` (the key must be that account's own, `from`, `to`, `text` or `media`),
+   * then the feature server's `message` verb: the first carrier of the account (or its service provider)
+   * with an SMPP gateway — named by `carrier` when given — else the feature server refuses and the
+   * api-server answers a bare 500.
+   */
+  private createMessage(sid: string, body: Row, user: User): Answer {
+    const refused = this.accountRequest(sid, user);
+    if (refused) return refused;
+    if (user.account_sid !== sid) return msg(400, `unauthorized createMessage request for account ${sid}`);
+    if (!body.from) return msg(400, 'missing from property');
+    if (!body.to) return msg(400, 'missing to property');
+    if (!body.text && !body.media) return msg(400, 'either text or media required in outbound message');
+    const sp = this.accounts.get(sid)?.service_provider_sid;
+    const carrier = [...this.carriers.values()].find(
+      (c) =>
+        (c.account_sid === sid || (c.account_sid === null && c.service_provider_sid === sp)) &&
+        c.is_active === 1 &&
+        typeof c.smpp_system_id === 'string' &&
+        c.smpp_system_id !== '' &&
+        (!body.carrier || c.name === body.carrier),
+    );
+    if (!carrier) return sendStatus(500);
+    const sent: FakeJambonzMessage = {
+      message_sid: randomUUID(),
+      account_sid: sid,
+      from: String(body.from),
+      to: String(body.to),
+      text: typeof body.text === 'string' ? body.text : null,
+      media: typeof body.media === 'string' ? body.media : null,
+      carrier: String(carrier.name),
+      carrier_message_id: randomBytes(8).toString('hex'),
+    };
+    this.sentMessages.push(sent);
+    return new Answer(200, { sid: sent.message_sid, carrierResponse: { message_id: sent.carrier_message_id, carrier: sent.carrier } });
   }
 
   private formatAccount(row: Row): JambonzAccountRecord {
