@@ -128,6 +128,10 @@ export class AgentProfile extends BaseEntity {
   @Property({ type: 'boolean' })
   recordCalls: boolean & Opt = false;
 
+  /** Whether the agent texts the caller a confirmation of what they booked (an SMS through the brand's jambonz). */
+  @Property({ type: 'boolean' })
+  textConfirmations: boolean & Opt = true;
+
   /** Whether callers are told they speak with an AI (always before any recording). */
   @Property({ type: 'boolean' })
   aiDisclosure: boolean & Opt = true;

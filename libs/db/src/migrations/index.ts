@@ -25,6 +25,8 @@ import { Migration20261127000700Reports as PgReports } from './postgresql/migrat
 import { Migration20261127000700Reports as SqliteReports } from './sqlite/migration-20261127000700-reports';
 import { Migration20261127000800ApiKeys as PgApiKeys } from './postgresql/migration-20261127000800-api-keys';
 import { Migration20261127000800ApiKeys as SqliteApiKeys } from './sqlite/migration-20261127000800-api-keys';
+import { Migration20261127000900TextConfirmations as PgTextConfirmations } from './postgresql/migration-20261127000900-text-confirmations';
+import { Migration20261127000900TextConfirmations as SqliteTextConfirmations } from './sqlite/migration-20261127000900-text-confirmations';
 
 /**
  * Migrations are committed per engine (the SQL differs) and listed here in order, so nothing is found by
@@ -45,6 +47,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000600CallLogIndexes', class: SqliteCallLogIndexes },
     { name: 'Migration20261127000700Reports', class: SqliteReports },
     { name: 'Migration20261127000800ApiKeys', class: SqliteApiKeys },
+    { name: 'Migration20261127000900TextConfirmations', class: SqliteTextConfirmations },
   ],
   postgresql: [
     { name: 'Migration20261123000000Initial', class: PgInitial },
@@ -60,6 +63,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000600CallLogIndexes', class: PgCallLogIndexes },
     { name: 'Migration20261127000700Reports', class: PgReports },
     { name: 'Migration20261127000800ApiKeys', class: PgApiKeys },
+    { name: 'Migration20261127000900TextConfirmations', class: PgTextConfirmations },
   ],
 };
 
