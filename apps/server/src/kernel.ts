@@ -184,6 +184,7 @@ export async function createKernel(config: InstanceConfig, options: KernelOption
       logger,
       ledger,
       runtime,
+      jobs,
       clock: options.clock,
     });
     closers.unshift(() => telephony.close());

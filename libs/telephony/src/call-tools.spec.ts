@@ -7,6 +7,7 @@ import { type TestDatabase, createTestDatabase } from '../../db/src/testing';
 import { postgresAvailable } from '../../db/src/testing/postgres-gate';
 import type { CallSession } from './call-session.store';
 import { callHolder, createCallTools } from './call-tools';
+import type { ConfirmationAnswer, ConfirmationRequest } from './confirmations/booking-confirmations';
 
 const kinds = ['sqlite', ...(postgresAvailable() ? ['postgresql' as const] : [])] as const;
 const NOW = new Date('2026-03-09T13:00:00Z'); // Monday 09:00 in New York
@@ -143,10 +144,24 @@ describe.each(kinds)('call tools on %s', (kind) => {
     expect(theirs.outcome).toBeNull();
   });
 
-  it('names where transfers go, and says no confirmation was sent without a messaging plugin', async () => {
+  it('names where transfers go', async () => {
     const tools = createCallTools(session(ctx), { db: t.db, ledger, ctx, profile });
     expect(tools.transferTarget('human')).toBe('+15550109999');
     expect(tools.transferTarget('emergency')).toBeNull();
-    expect(await tools.sendConfirmation({ bookingId: randomUUID() })).toEqual({ sent: false });
+  });
+
+  it('asks for a confirmation text with the call, its client and the booking, and says sent only when it was accepted', async () => {
+    const bookingId = randomUUID();
+    expect(await createCallTools(session(ctx), { db: t.db, ledger, ctx, profile }).sendConfirmation({ bookingId })).toEqual({ sent: false });
+
+    const asked: ConfirmationRequest[] = [];
+    let answer: ConfirmationAnswer = { sent: true, jobId: 'job-1' };
+    const confirmations = { request: async (request: ConfirmationRequest) => (asked.push(request), answer) };
+    const call = session(ctx);
+    const tools = createCallTools(call, { db: t.db, ledger, ctx, profile, confirmations });
+    expect(await tools.sendConfirmation({ bookingId })).toEqual({ sent: true });
+    expect(asked).toEqual([{ ctx, session: call, profile, bookingId }]);
+    answer = { sent: false, reason: 'off' };
+    expect(await tools.sendConfirmation({ bookingId })).toEqual({ sent: false });
   });
 });

@@ -3,6 +3,7 @@ import type { AgentTools } from '@tero/conversation';
 import { type AgentProfile, Brand, CallerMessage, Client, type Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import { type CallSession, betterOutcome } from './call-session.store';
+import type { ConfirmationRequester } from './confirmations/booking-confirmations';
 
 /** What a call's tools need besides the session. */
 export interface CallToolsDeps {
@@ -11,6 +12,8 @@ export interface CallToolsDeps {
   /** The call's tenant: its brand and client, in the call's locale. */
   ctx: TenantContext;
   profile: AgentProfile;
+  /** Texts booking confirmations (a job per booking); without it no confirmation is ever sent. */
+  confirmations?: ConfirmationRequester;
 }
 
 /** The holder a call's slot holds are kept under. */
@@ -23,10 +26,11 @@ export function callHolder(callSid: string): string {
  * `call:<sid>`, so a booking is idempotent per call and slot) and its messages, all inside the call's
  * tenant. Each tool records what it achieved on the session as it succeeds (`booked`, `rescheduled`,
  * `cancelled`, `message_taken`), so the call's outcome is what the ledger and the messages hold, never
- * what the engine claims.
+ * what the engine claims. A confirmation is only queued (see `BookingConfirmations`): `sent` means accepted
+ * for sending, never that a text already went out.
  */
 export function createCallTools(session: CallSession, deps: CallToolsDeps): AgentTools {
-  const { ctx, ledger, db, profile } = deps;
+  const { ctx, ledger, db, profile, confirmations } = deps;
   const by = callHolder(session.callSid);
   return {
     checkAvailability: (query) => ledger.availability(ctx, query),
@@ -87,9 +91,10 @@ export function createCallTools(session: CallSession, deps: CallToolsDeps): Agen
       const number = reason === 'emergency' ? profile.onCallNumber : profile.transferNumber;
       return number || null;
     },
-    async sendConfirmation() {
-      // No messaging plugin exists yet: say so rather than pretend a text was sent.
-      return { sent: false };
+    async sendConfirmation(query) {
+      if (!confirmations) return { sent: false };
+      const answer = await confirmations.request({ ctx, session, profile, bookingId: query.bookingId });
+      return { sent: answer.sent };
     },
   };
 }

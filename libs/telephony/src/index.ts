@@ -7,6 +7,7 @@ export * from './call-record.writer';
 export * from './call-router';
 export * from './call-session.store';
 export * from './call-tools';
+export * from './confirmations';
 export * from './caller-input';
 export * from './conversation-runtime';
 export * from './hook-payloads';

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { BookingLedger } from '@tero/booking';
-import { ConfigError, InProcessEventBus, Keyring, createI18n, generateEncryptionKey, parseInstanceConfig } from '@tero/core';
+import { ConfigError, InProcessEventBus, InProcessJobQueue, Keyring, createI18n, generateEncryptionKey, parseInstanceConfig } from '@tero/core';
 import { capturingLogger } from '../../core/src/events/event-bus.testing';
 import { type TestDatabase, createTestDatabase } from '../../db/src/testing';
+import { BOOKING_CONFIRMATION_JOB } from './confirmations/booking-confirmations';
 import { DIRECTORY_CHANGED, createTelephony, parseVoiceList } from './telephony.factory';
 
 const secrets = { APP_SECRET: 'x'.repeat(40), ENCRYPTION_KEYS: generateEncryptionKey('k1') };
@@ -46,7 +47,7 @@ describe('createTelephony', () => {
   });
   afterAll(() => t.drop());
 
-  async function build(signatures: 'on' | 'off') {
+  async function build(signatures: 'on' | 'off', jobs?: InProcessJobQueue) {
     const { logger, lines } = capturingLogger();
     const events = new InProcessEventBus(logger);
     const telephony = createTelephony({
@@ -62,6 +63,7 @@ describe('createTelephony', () => {
       logger,
       ledger: new BookingLedger(t.db),
       runtime: { engine: () => Promise.reject(new Error('unused')), knowledge: () => Promise.reject(new Error('unused')) },
+      jobs,
     });
     return { telephony, lines, events };
   }
@@ -82,5 +84,19 @@ describe('createTelephony', () => {
     await events.close();
     expect(invalidate).toHaveBeenCalled();
     await telephony.close();
+  });
+
+  it('texts booking confirmations only where a job queue takes them, registering their job there', async () => {
+    const without = await build('on');
+    expect(without.telephony.confirmations).toBeNull();
+    await without.telephony.close();
+    const { logger } = capturingLogger();
+    const jobs = new InProcessJobQueue(logger);
+    const register = jest.spyOn(jobs, 'register');
+    const { telephony } = await build('on', jobs);
+    expect(telephony.confirmations).not.toBeNull();
+    expect(register.mock.calls.map(([name]) => name)).toEqual([BOOKING_CONFIRMATION_JOB]);
+    await telephony.close();
+    await jobs.close();
   });
 });

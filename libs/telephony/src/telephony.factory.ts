@@ -1,5 +1,5 @@
 import type { BookingLedger } from '@tero/booking';
-import type { EventBus, InstanceConfig, Keyring } from '@tero/core';
+import type { EventBus, InstanceConfig, JobQueue, Keyring } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { i18n as I18n } from 'i18next';
 import type { Redis } from 'ioredis';
@@ -8,6 +8,7 @@ import { CallDirectory } from './call-directory';
 import { listenSettings } from './recordings';
 import { CallRecordWriter } from './call-record.writer';
 import { type CallSessionStore, MemoryCallSessionStore, RedisCallSessionStore } from './call-session.store';
+import { BookingConfirmations } from './confirmations/booking-confirmations';
 import type { ConversationRuntime } from './conversation-runtime';
 import { JambonzAccountsService } from './jambonz-accounts.service';
 import { JambonzHooks, type JambonzHooksSettings } from './jambonz-hooks.service';
@@ -24,6 +25,8 @@ export interface Telephony {
   directory: CallDirectory;
   sessions: CallSessionStore;
   writer: CallRecordWriter;
+  /** Booking confirmations by text (their job is registered here); null without a job queue. */
+  confirmations: BookingConfirmations | null;
   /** Writes what is queued and stops listening for changes. */
   close(): Promise<void>;
 }
@@ -33,7 +36,7 @@ export interface TelephonyDeps {
     InstanceConfig,
     'REDIS_PREFIX' | 'JAMBONZ_SIGNATURES' | 'JAMBONZ_SIGNATURE_TOLERANCE_SECONDS' | 'STT_MIN_CONFIDENCE' | 'TTS_DEFAULT_VENDOR' | 'TTS_DEFAULT_VOICES' | 'CALL_RECORDING_URL'
   > &
-    Partial<Pick<InstanceConfig, 'PUBLIC_URL' | 'APP_SECRET'>>;
+    Partial<Pick<InstanceConfig, 'PUBLIC_URL' | 'APP_SECRET' | 'JAMBONZ_API_TIMEOUT_MS'>>;
   db: Database;
   /** Sessions and replay protection live here when set, so any replica can take the next hook. */
   redis: Redis | null;
@@ -43,7 +46,11 @@ export interface TelephonyDeps {
   logger: Logger;
   ledger: BookingLedger;
   runtime: ConversationRuntime;
+  /** Where booking confirmations are queued; without it the agent never texts. */
+  jobs?: JobQueue;
   clock?: () => Date;
+  /** Tests: the fetch the confirmations' jambonz clients use. */
+  fetch?: typeof fetch;
 }
 
 /** `en:en-US-Neural2-F,es:es-US-Neural2-A` → `{ en: 'en-US-Neural2-F', es: 'es-US-Neural2-A' }`. */
@@ -87,6 +94,10 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
       });
   const writer = new CallRecordWriter(db, log);
   writer.start();
+  const confirmations = deps.jobs
+    ? new BookingConfirmations({ db, jobs: deps.jobs, keyring, i18n: deps.i18n, writer, logger: log.child({ part: 'confirmations' }), timeoutMs: config.JAMBONZ_API_TIMEOUT_MS, clock: deps.clock, fetch: deps.fetch })
+    : null;
+  confirmations?.register();
   const unsubscribe = events.subscribe(DIRECTORY_CHANGED, () => directory.invalidate());
   const accounts = new JambonzAccountsService(db, keyring, (ctx) => {
     directory.invalidate();
@@ -115,6 +126,7 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
     directory,
     sessions,
     writer,
+    confirmations,
     close: async () => {
       unsubscribe();
       await writer.close();

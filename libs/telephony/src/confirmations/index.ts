@@ -1,0 +1,2 @@
+export * from './booking-confirmations';
+export * from './confirmation-text';
