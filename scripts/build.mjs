@@ -1,9 +1,12 @@
 // Compiles every TypeScript source of apps/, libs/ and plugins/ to dist/ with swc (type-checking is
 // `npm run typecheck`, a separate step), rewriting the @tero/* path aliases to relative requires.
+// Source maps go beside each file (`x.js.map`, named by a `sourceMappingURL` comment) rather than inline:
+// V8 keeps every loaded module's source text in the heap for the life of the process, and inline maps
+// (with the TypeScript they embed) were two thirds of our part of it: 15 MB of the server's boot RSS.
 import { transformFile } from '@swc/core';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -21,7 +24,7 @@ export function swcOptions() {
       paths: JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions.paths,
     },
     module: { type: 'commonjs', strictMode: true },
-    sourceMaps: 'inline',
+    sourceMaps: true,
   };
 }
 
@@ -45,10 +48,11 @@ async function build() {
     for await (const file of sources(dir)) {
       jobs.push(
         (async () => {
-          const { code } = await transformFile(file, { ...options, filename: file });
+          const { code, map } = await transformFile(file, { ...options, filename: file });
           const target = join(out, relative(root, file)).replace(/\.ts$/, '.js');
           await mkdir(dirname(target), { recursive: true });
-          await writeFile(target, code);
+          await writeFile(target, `${code}\n//# sourceMappingURL=${basename(target)}.map\n`);
+          await writeFile(`${target}.map`, map);
           count++;
         })(),
       );
