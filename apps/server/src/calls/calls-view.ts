@@ -68,9 +68,15 @@ export function logRow(item: CallLogItem, timezone: string, t: TFunction) {
   };
 }
 
-/** A timeline step's label: its translation (`status:ringing` → `calls.events.status_ringing`), else the key itself. */
-function eventLabel(t: TFunction, key: string): string {
-  return t(`analytics:calls.events.${key.replace(/[^a-z_]/gi, '_')}`, { defaultValue: key });
+/**
+ * A timeline step's label: its translation (`status:ringing` → `calls.events.status_ringing`), else that
+ * of the part before the colon (`confirmation_texted:<booking>` → `calls.events.confirmation_texted`, for
+ * steps a call may take once per booking), else the key itself.
+ */
+export function eventLabel(t: TFunction, key: string): string {
+  const kind = key.split(':')[0]!;
+  const fallback = kind !== key ? t(`analytics:calls.events.${kind.replace(/[^a-z_]/gi, '_')}`, { defaultValue: key }) : key;
+  return t(`analytics:calls.events.${key.replace(/[^a-z_]/gi, '_')}`, { defaultValue: fallback });
 }
 
 function timelineRow(entry: CallTimelineEntry, timezone: string, t: TFunction) {
