@@ -273,6 +273,47 @@ describe('the setup wizard', () => {
     expect((await profile()).policies).toMatchObject({ afterHours: 'ai', holiday: 'forward', emergency: 'transfer' });
   });
 
+  it('lets the owner turn booking confirmation texts off and on with the services, refusing a bad value with its reason', async () => {
+    const form = await page('/setup/services');
+    expect(form.text).toMatch(/<input type="checkbox" name="textConfirmations" value="on" checked data-testid="text-confirmations">/);
+    expect(form.text).toContain('Text callers a booking confirmation');
+    expect((await page('/setup/services', 'es')).text).toContain('Enviar a quien llama una confirmación de la cita por SMS');
+    expect((await page('/setup/services', 'fr')).text).toContain("Envoyer à l'appelant une confirmation du rendez-vous par SMS".replace("'", '&#x27;'));
+    const rows = (await profile()).services;
+    const fields = new URLSearchParams({ _csrf: csrfOf(form.text), version: versionOf(form.text) });
+    rows.forEach((s, i) => {
+      fields.set(`services.${i}.id`, s.id);
+      fields.set(`services.${i}.name`, s.name.en!);
+      fields.set(`services.${i}.durationMinutes`, String(s.durationMinutes));
+      fields.set(`services.${i}.price`, (s.priceMinor / 100).toFixed(2));
+      if (s.bookable) fields.set(`services.${i}.bookable`, 'on');
+    });
+    const send = (body: URLSearchParams) => t.http(host).post('/setup/services').set('Cookie', cookie).set('Accept', 'text/html').type('form').send(body.toString());
+
+    // What a browser sends with the box unticked: the hidden 0 alone.
+    fields.append('textConfirmations', '0');
+    expect((await send(fields)).status).toBe(303);
+    expect((await profile()).textConfirmations).toBe(false);
+    const off = await page('/setup/services');
+    expect(off.text).toMatch(/<input type="checkbox" name="textConfirmations" value="on"  data-testid="text-confirmations">/);
+
+    const bad = new URLSearchParams(fields);
+    bad.set('_csrf', csrfOf(off.text));
+    bad.set('version', versionOf(off.text));
+    bad.set('textConfirmations', 'sometimes');
+    const refused = await send(bad);
+    expect(refused.status).toBe(400);
+    expect(textOf(refused.text, 'error-textConfirmations')).toBe('Pick one of the options.');
+    expect((await profile()).textConfirmations).toBe(false);
+
+    // Ticked: the hidden 0, then the box's value; the last one counts.
+    const on = new URLSearchParams(bad);
+    on.set('textConfirmations', '0');
+    on.append('textConfirmations', 'on');
+    expect((await send(on)).status).toBe(303);
+    expect((await profile()).textConfirmations).toBe(true);
+  });
+
   it('completes the voice step once a standard voice is chosen, and the prompt step with the pack’s prompt kept', async () => {
     const voicePage = await page('/voice?from=setup');
     expect(voicePage.text).toContain('href="/setup"');

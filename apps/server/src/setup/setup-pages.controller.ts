@@ -259,9 +259,13 @@ export class SetupPagesController {
               ...profile.services.map((s) => ({ id: s.id, name: local(s.name), durationMinutes: String(s.durationMinutes), price: formatAmount(s.priceMinor, currency), bookable: s.bookable, remove: false })),
               ...Array.from({ length: NEW_ROWS }, () => ({ id: '', name: '', durationMinutes: '', price: '', bookable: true, remove: false })),
             ];
+        const lastOf = (value: unknown) => (Array.isArray(value) ? value[value.length - 1] : value);
         return {
           currency,
           listError: errors.services,
+          // As typed when the form is shown again; the hidden `0` before the checkbox says "not ticked".
+          textConfirmations: form ? ['on', '1', 'true'].includes(str(lastOf(form.textConfirmations))) : profile.textConfirmations,
+          textConfirmationsError: errors.textConfirmations,
           rows: rows.map((row, index) => ({ ...row, index, isNew: !row.id, errors: { name: errors[`services_${index}_name`], durationMinutes: errors[`services_${index}_durationMinutes`], price: errors[`services_${index}_price`] } })),
         };
       }
@@ -376,7 +380,7 @@ export class SetupPagesController {
 
   @Post('/setup/services')
   async saveServices(@Req() request: FastifyRequest, @Res() reply: FastifyReply) {
-    return this.save(request, reply, 'services', (form) => ({ rows: formRows(form, 'services') }));
+    return this.save(request, reply, 'services', (form) => ({ rows: formRows(form, 'services'), textConfirmations: form.textConfirmations }));
   }
 
   @Post('/setup/faq')

@@ -5,6 +5,7 @@ import {
   checkFaq,
   checkNumberChoice,
   checkServices,
+  checkTextConfirmations,
   checkTransfer,
   formatExceptions,
   isIanaZone,
@@ -115,6 +116,16 @@ describe('wizard steps', () => {
         'services.1.name:service_unknown',
       ]);
       expect(codes(checkServices([{ id: 'drain-cleaning', remove: 'on', name: 'a', durationMinutes: '30', price: '1' }, { id: 'water-heater', remove: '1', name: 'b', durationMinutes: '30', price: '1' }], current, 'en', 'USD'))).toEqual(['services:services_empty']);
+    });
+
+    it('reads the text-confirmation switch as the form sends it, keeping it when absent and refusing anything else', () => {
+      expect(checkTextConfirmations(['0', 'on'], false)).toEqual({ ok: true, value: true });
+      expect(checkTextConfirmations('0', true)).toEqual({ ok: true, value: false });
+      expect(checkTextConfirmations(false, true)).toEqual({ ok: true, value: false });
+      expect(checkTextConfirmations(true, false)).toEqual({ ok: true, value: true });
+      expect(checkTextConfirmations(undefined, false)).toEqual({ ok: true, value: false });
+      expect(checkTextConfirmations(undefined, true)).toEqual({ ok: true, value: true });
+      expect(codes(checkTextConfirmations('maybe', true))).toEqual(['textConfirmations:choice']);
     });
 
     it('reads amounts in the currency’s minor units', () => {

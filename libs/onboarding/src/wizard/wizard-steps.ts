@@ -260,6 +260,18 @@ export function checkServices(rows: readonly ServiceRowInput[], current: readonl
   return problems.length ? { ok: false, problems } : { ok: true, value: result };
 }
 
+/**
+ * The "Text callers a booking confirmation" switch as the services form sends it: a hidden `0` then, when
+ * ticked, the checkbox's `on` (the last value wins). Not sent at all: the current setting stays.
+ */
+export function checkTextConfirmations(value: unknown, current: boolean): Checked<boolean> {
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  if (last === undefined) return { ok: true, value: current };
+  if (ticked(last)) return { ok: true, value: true };
+  if (last === false || last === '0' || last === 'off' || last === 'false') return { ok: true, value: false };
+  return { ok: false, problems: [{ field: 'textConfirmations', code: 'choice', params: { allowed: 'on, off' } }] };
+}
+
 // ---- faq -----------------------------------------------------------------------------------------
 
 export interface FaqRowInput {

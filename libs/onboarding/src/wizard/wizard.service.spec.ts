@@ -120,6 +120,27 @@ describe.each(kinds)('the setup wizard on %s', (kind) => {
     expect(clientChanges).toContain(ctx.clientId);
   });
 
+  it('saves the services with the text-confirmation switch (on by default), refusing a bad value with the rows\' problems, and tells the caches when it changes', async () => {
+    const profileRow = () => t.db.forInstance('spec').findOneOrFail(AgentProfile, { client: ctx.clientId }, { refresh: true });
+    expect((await profileRow()).textConfirmations).toBe(true);
+    const rows = [{ id: plumber.manifest.services[0]!.id, name: 'Drains', durationMinutes: '60', price: '100' }];
+    const before = await version();
+    const refused = wizard.save(ctx, owner, 'services', before, { rows: [{ ...rows[0], price: '-1' }], textConfirmations: 'maybe' });
+    await expect(refused).rejects.toMatchObject({ issues: [{ field: 'services.0.price', code: 'price_format' }, { field: 'textConfirmations', code: 'choice' }] });
+    expect(await version()).toBe(before);
+
+    clientChanges.length = 0;
+    await wizard.save(ctx, owner, 'services', before, { rows, textConfirmations: ['0'] });
+    expect((await profileRow()).textConfirmations).toBe(false);
+    expect(clientChanges).toEqual([ctx.clientId]);
+    // A save that does not send the switch (an older form) leaves it as it is, and changes no cache.
+    await wizard.save(ctx, owner, 'services', await version(), { rows });
+    expect((await profileRow()).textConfirmations).toBe(false);
+    await wizard.save(ctx, owner, 'services', await version(), { rows, textConfirmations: ['0', 'on'] });
+    expect((await profileRow()).textConfirmations).toBe(true);
+    expect(clientChanges).toEqual([ctx.clientId, ctx.clientId]);
+  });
+
   it('needs a voice that is ready or standard', async () => {
     await expect(wizard.save(ctx, owner, 'voice', await version(), {})).rejects.toMatchObject({ issues: [{ field: 'voice', code: 'voice_not_ready', params: { status: 'none' } }] });
     voice = 'standard';

@@ -23,6 +23,7 @@ import {
   checkFaq,
   checkNumberChoice,
   checkServices,
+  checkTextConfirmations,
   checkTransfer,
 } from './wizard-steps';
 
@@ -51,7 +52,8 @@ export interface WizardView {
 /** What each step's input is. */
 export interface StepInputs {
   business: BusinessInput;
-  services: { rows: ServiceRowInput[] };
+  /** `textConfirmations`: the "Text callers a booking confirmation" switch (see `checkTextConfirmations`); absent keeps it. */
+  services: { rows: ServiceRowInput[]; textConfirmations?: unknown };
   faq: { rows: FaqRowInput[] };
   transfer: TransferInput;
   afterHours: AfterHoursInput;
@@ -283,9 +285,16 @@ export function createWizard(deps: WizardDeps): Wizard {
           break;
         }
         case 'services': {
-          const services = must(step, checkServices((input as StepInputs['services']).rows ?? [], current.profile.services, locale, current.currency));
+          const form = input as StepInputs['services'];
+          const services = checkServices(form.rows ?? [], current.profile.services, locale, current.currency);
+          const texts = checkTextConfirmations(form.textConfirmations, current.profile.textConfirmations);
+          if (!services.ok || !texts.ok) refuse(step, [...(services.ok ? [] : services.problems), ...(texts.ok ? [] : texts.problems)]);
+          const textConfirmations = must(step, texts);
+          // The call path keeps the profile cached: it must forget it for the switch to reach the next call.
+          clientChanged = textConfirmations !== current.profile.textConfirmations;
           outcome = await saveFields(ctx, clientId, step, version, actor, (_em, { profile }) => {
-            profile.services = services;
+            profile.services = must(step, services);
+            profile.textConfirmations = textConfirmations;
           });
           break;
         }
