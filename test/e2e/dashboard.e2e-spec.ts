@@ -148,7 +148,8 @@ describe('the client dashboard: rollups, summary and the live feed', () => {
     const [rollup] = await rollupsOf(brightId);
     const brandId = (await em().findOneOrFail(Client, { id: brightId }, { populate: ['brand'] })).brand.id;
     const event = { type: 'call.ended', brandId, clientId: brightId, payload: { callSid: row.callSid, callId: row.id, status: 'completed', outcome: 'booked', durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds } };
-    await t.kernel.events.publish(event);
+    // Once as this version publishes it (with the call's start), once as an earlier replica would (without).
+    await t.kernel.events.publish({ ...event, payload: { ...event.payload, startedAt: row.startedAt.toISOString() } });
     await t.kernel.events.publish(event);
     await settle();
     // And the day's recompute itself, run again as a retried job or the hourly sweep would.

@@ -942,7 +942,7 @@ export class JambonzHooks {
         this.deps.logger.warn({ err: error, callSid: session.callSid }, 'releasing the call\'s holds failed; they lapse by themselves');
       });
     }
-    this.publish(session, CALL_EVENTS.ended, { callSid: session.callSid, callId: session.callId, status: payload.call_status, outcome, durationSeconds: duration, billableSeconds: billable });
+    this.publish(session, CALL_EVENTS.ended, { callSid: session.callSid, callId: session.callId, startedAt: session.startedAt, status: payload.call_status, outcome, durationSeconds: duration, billableSeconds: billable });
     return { status: 200, body: [] };
   }
 

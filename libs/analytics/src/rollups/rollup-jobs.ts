@@ -1,11 +1,14 @@
-import { type EventBus, type JobQueue, PeriodicSweep } from '@tero/core';
+import { type EventBus, type JobQueue, PeriodicSweep, localDate } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import { CALL_EVENTS } from '@tero/telephony';
 import type { Logger } from 'pino';
-import type { CallRollups } from './call-rollups';
+import type { CallRollups, ClientFrame } from './call-rollups';
 
-/** A call ended: once its end is written, find its local date and ask for that date's (debounced) recompute. */
+/**
+ * A call ended and its event did not say when it started (a replica of an earlier version): once its end
+ * is written, find its local date and ask for that date's (debounced) recompute.
+ */
 export const ROLLUP_CALL_JOB = 'analytics.rollup.call';
 /** Recompute one client's local date from its calls. */
 export const ROLLUP_DAY_JOB = 'analytics.rollup.day';
@@ -16,11 +19,19 @@ export const ROLLUP_CLIENT_JOB = 'analytics.rollup.client';
 /** Published after a client's rollup changed, so open dashboards fetch their figures again. */
 export const SUMMARY_CHANGED = 'analytics.summary_changed';
 
-/**
- * Ended calls of one client and date within this window make one recompute, run when the window closes
- * (and after the call record's write-behind, ~250 ms, has landed).
- */
+/** Ended calls of one client and date within this window make one recompute, run after the window closed. */
 const DEBOUNCE_MS = 2_000;
+/**
+ * How long after its window a recompute runs: the call record is written behind (every 250 ms, by
+ * whichever replica took the call), and a recompute before that would miss the last calls' outcomes. A
+ * call it still misses is in the next window's recompute, in the hourly sweep's, and in today's figures
+ * at once (today is always added up from the calls).
+ */
+const SETTLE_MS = 1_000;
+/** How long a client's time zone is taken as known when an ended call is dated. */
+const FRAME_TTL_MS = 60_000;
+/** At most this many clients' frames are kept. */
+const MAX_FRAMES = 10_000;
 
 interface CallJob {
   ctx: TenantContext;
@@ -43,12 +54,17 @@ export interface RollupJobsDeps {
 
 /**
  * Keeps the rollups current: every `call.ended` (heard on every replica; the job ids make one job of it)
- * leads to a recompute of the call's date, at most one per client, date and two-second window; the hourly
+ * leads to a recompute of the call's date, at most one per client, date and two-second window, run a few
+ * seconds after the window so that the calls' ends are written; the hourly
  * sweep recomputes yesterday and today of every client and fills in days never rolled up. Every run
  * recomputes from the calls, so a repeated event or a retried job changes nothing.
  */
 export class RollupJobs {
   private readonly periodic: PeriodicSweep;
+  /** Day recomputes this process asked for in the current window (their job ids): asked once, not once per call. */
+  private readonly requested = new Set<string>();
+  private requestedWindow = -1;
+  private readonly frames = new Map<string, { frame: Promise<ClientFrame | null>; at: number }>();
 
   constructor(private readonly deps: RollupJobsDeps) {
     this.periodic = new PeriodicSweep(deps.jobs, {
@@ -93,23 +109,63 @@ export class RollupJobs {
     this.periodic.stop();
   }
 
-  /** Subscribes to ended calls; returns the unsubscribe. */
+  /**
+   * Subscribes to ended calls; returns the unsubscribe. An ended call names when it started: its local
+   * date (the client's time zone, known for a minute) gets a recompute after the current window, asked of
+   * the queue once per client, date and window by this process (the job id makes one job of what several
+   * replicas ask). Without the start, the call's own job reads it once the call is written.
+   */
   listen(events: EventBus): () => void {
     return events.subscribe(CALL_EVENTS.ended, async (event) => {
-      const callId = (event.payload as { callId?: unknown } | null)?.callId;
+      const payload = event.payload as { callId?: unknown; startedAt?: unknown } | null;
+      const callId = payload?.callId;
       if (!event.clientId || typeof callId !== 'string') return;
       const ctx: TenantContext = { brandId: event.brandId, clientId: event.clientId, locale: 'en' };
-      await this.deps.jobs.enqueue<CallJob>(ROLLUP_CALL_JOB, { ctx, callId }, { jobId: `analytics-rollup-call-${callId}` }).catch((err: unknown) => {
-        this.deps.logger.warn({ err, callId }, 'could not enqueue a call\'s rollup; the hourly sweep recomputes its day');
-      });
+      const startedAt = typeof payload?.startedAt === 'string' ? new Date(payload.startedAt) : null;
+      try {
+        if (startedAt && !Number.isNaN(startedAt.getTime())) {
+          const frame = await this.frameOf(ctx);
+          if (frame) await this.requestDay(ctx, localDate(startedAt, frame.timezone));
+          return;
+        }
+        await this.deps.jobs.enqueue<CallJob>(ROLLUP_CALL_JOB, { ctx, callId }, { jobId: `analytics-rollup-call-${callId}` });
+      } catch (err) {
+        this.deps.logger.warn({ err, callId }, 'could not ask for a call\'s rollup; the hourly sweep recomputes its day');
+      }
     });
   }
 
-  /** Asks for a recompute of the date at the end of the current window (one per client, date and window). */
+  /**
+   * Asks for a recompute of the date after the current window has closed and settled (one job per client,
+   * date and window; this process asks the queue once for each).
+   */
   requestDay(ctx: TenantContext, date: string): Promise<string> {
     const now = Date.now();
     const window = Math.floor(now / DEBOUNCE_MS);
-    return this.deps.jobs.enqueue<DayJob>(ROLLUP_DAY_JOB, { ctx, date }, { jobId: `analytics-rollup-day-${ctx.clientId}-${date}-${window}`, delayMs: (window + 1) * DEBOUNCE_MS - now });
+    const jobId = `analytics-rollup-day-${ctx.clientId}-${date}-${window}`;
+    if (window !== this.requestedWindow) {
+      this.requested.clear();
+      this.requestedWindow = window;
+    }
+    if (this.requested.has(jobId)) return Promise.resolve(jobId);
+    this.requested.add(jobId);
+    return this.deps.jobs.enqueue<DayJob>(ROLLUP_DAY_JOB, { ctx, date }, { jobId, delayMs: (window + 1) * DEBOUNCE_MS - now + SETTLE_MS }).catch((err: unknown) => {
+      this.requested.delete(jobId);
+      throw err;
+    });
+  }
+
+  /** The client's frame, read at most once a minute per client; null for a client that no longer exists. */
+  private frameOf(ctx: TenantContext): Promise<ClientFrame | null> {
+    const key = ctx.clientId!;
+    const now = performance.now();
+    const known = this.frames.get(key);
+    if (known && now - known.at < FRAME_TTL_MS) return known.frame;
+    if (this.frames.size >= MAX_FRAMES) this.frames.clear();
+    const frame = this.deps.rollups.frameOrNull(ctx);
+    this.frames.set(key, { frame, at: now });
+    frame.catch(() => this.frames.delete(key));
+    return frame;
   }
 
   /** Enqueues one catch-up per client for this interval; returns how many. */
