@@ -1,10 +1,9 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { DEFAULT_INVOICE_THEME, type InvoiceTheme, formatMoney, winAnsi } from '@tero/billing';
+import { DEFAULT_INVOICE_THEME, type InvoiceTheme, formatMoney, newPdfDocument, winAnsi } from '@tero/billing';
 import { formatLocal } from '@tero/core';
 import type { Booking, Call, CallerMessage } from '@tero/db';
 import type { i18n as I18nInstance, TFunction } from 'i18next';
-import PDFDocument from 'pdfkit';
 import type { ExportKind, ExportRequest } from './export-request';
 
 /** What frames an exported PDF: whose rows, in whose language and colours. */
@@ -66,7 +65,7 @@ export function exportPdfStream(batches: AsyncIterable<{ rows: object[] }>, opti
   const theme = options.theme ?? DEFAULT_INVOICE_THEME;
   const kind: ExportKind = options.request.kind;
   const columns = PDF_COLUMNS[kind] as PdfColumn<object>[];
-  const doc = new PDFDocument({ size: 'A4', margin: PAGE.margin, lang: options.locale, info: { Title: winAnsi(`${t(`exports.kinds.${kind}`)} — ${options.client.name}`), Author: winAnsi(options.brand.name) } });
+  const doc = newPdfDocument({ size: 'A4', margin: PAGE.margin, lang: options.locale, info: { Title: winAnsi(`${t(`exports.kinds.${kind}`)} — ${options.client.name}`), Author: winAnsi(options.brand.name) } });
   const text = (value: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(value), x, y, opts);
   const cellContext = { t, locale: options.locale, timeZone: options.client.timezone };
 

@@ -1,7 +1,6 @@
-import { DEFAULT_INVOICE_THEME, type InvoiceTheme, formatDay, formatMoney, winAnsi } from '@tero/billing';
+import { DEFAULT_INVOICE_THEME, type InvoiceTheme, formatDay, formatMoney, newPdfDocument, winAnsi } from '@tero/billing';
 import { CALL_OUTCOMES } from '@tero/db';
 import type { i18n as I18nInstance, TFunction } from 'i18next';
-import PDFDocument from 'pdfkit';
 import type { ClientSummary, LocalDateRange } from '../analytics.types';
 import { bookingsAndMessages } from './report-figures';
 import type { ReportPeriod } from './report-period';
@@ -66,7 +65,7 @@ export async function renderReportPdf(options: ReportPdfOptions): Promise<Buffer
   const t = options.i18n.getFixedT(options.locale, 'analytics') as TFunction;
   const theme = options.theme ?? DEFAULT_INVOICE_THEME;
   const title = t(`reports.title.${options.period.kind}`);
-  const doc = new PDFDocument({ size: 'A4', margin: PAGE.margin, lang: options.locale, info: { Title: winAnsi(`${title} — ${options.client.name}`), Author: winAnsi(options.brand.name), Subject: winAnsi(options.client.name) } });
+  const doc = newPdfDocument({ size: 'A4', margin: PAGE.margin, lang: options.locale, info: { Title: winAnsi(`${title} — ${options.client.name}`), Author: winAnsi(options.brand.name), Subject: winAnsi(options.client.name) } });
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const done = new Promise<Buffer>((resolve, reject) => {

@@ -1,8 +1,19 @@
 import type { Brand, Client, Invoice } from '@tero/db';
 import type { i18n as I18nInstance, TFunction } from 'i18next';
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import type { BrandBillingSettings } from '../settings/brand-billing-settings';
 import { formatDay, formatMoney, formatRate } from './money-format';
+
+/**
+ * A new pdfkit document. pdfkit (with fontkit, brotli and their font tables) is required on the first PDF
+ * rather than at boot: ~9 MB of heap that a server answering calls does not need until someone downloads
+ * an invoice, an export or a report. Every PDF of the app (invoices here, exports and reports in
+ * analytics) is started through this.
+ */
+export function newPdfDocument(options?: PDFKit.PDFDocumentOptions): PDFKit.PDFDocument {
+  const PDFDocument = require('pdfkit') as typeof PDFKitDocument;
+  return new PDFDocument(options);
+}
 
 /** Colours of the brand's theme the invoice is drawn with (`#rrggbb`). */
 export interface InvoiceTheme {
@@ -74,7 +85,7 @@ export async function renderInvoicePdf(invoice: Invoice, options: InvoicePdfOpti
   const day = (date: Date) => formatDay(date, locale, options.client.timezone);
   const seller = options.settings.legalName ?? options.brand.name;
 
-  const doc = new PDFDocument({
+  const doc = newPdfDocument({
     size: 'A4',
     margin: PAGE.margin,
     lang: locale,
