@@ -47,6 +47,14 @@ export const gatherResultSchema = z.object({
   digits: z.string().max(64).optional(),
   /** jambonz sends the latency of each final transcript, comma-separated: `"412"` or `"380,412"`. */
   stt_latency_ms: z.union([z.string().max(200), z.number()]).optional(),
+  /**
+   * With `config.notifySttLatency`: the recognizer's start and stop (unix seconds) and the caller's talk
+   * spurts (a JSON string of `[[start, stop], …]`), read by `speechTimingOf` for barge-in detection. Taken
+   * as they come: a turn is never refused over a measurement, whose malformed parts are simply not used.
+   */
+  stt_start_time: z.unknown().optional(),
+  stt_stop_time: z.unknown().optional(),
+  stt_talkspurts: z.unknown().optional(),
 });
 export type GatherResultPayload = z.infer<typeof gatherResultSchema>;
 

@@ -2,6 +2,7 @@
  * `@tero/telephony`: the jambonz webhooks and the call path — signature checking, routing, the call
  * session, the conversation's tools, the call record — and the jambonz simulator that drives them.
  */
+export * from './barge-in';
 export * from './call-directory';
 export * from './call-record.writer';
 export * from './call-router';
