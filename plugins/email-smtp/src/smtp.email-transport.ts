@@ -1,4 +1,4 @@
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import {
   PluginConfigError,
   TeroError,
@@ -115,6 +115,9 @@ export class SmtpEmailTransport implements EmailTransport {
     private readonly logger: PluginLogger,
   ) {
     this.settings = resolveSmtpSettings(config);
+    // Required here, when a brand or the instance first sends through SMTP, not when the plugin loads at
+    // boot: nodemailer is ~2 MB of heap that a server whose mail goes elsewhere would carry for nothing.
+    const { createTransport } = require('nodemailer') as typeof import('nodemailer');
     this.mailer = createTransport({
       ...this.settings,
       pool: config.pool === true,
