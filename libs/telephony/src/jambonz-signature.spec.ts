@@ -51,7 +51,7 @@ describe('jambonz signature', () => {
   it('accepts a header with several v1 values when any one matches, and reports that one', () => {
     const good = reference(SECRET, BODY, T);
     const header = `t=${T},v1=${'0'.repeat(64)},v0=ignored,v1=${good}`;
-    expect(verify(header, BODY, [SECRET], { now: NOW })).toEqual({ ok: true, timestamp: T, signature: good, secretIndex: 0 });
+    expect(verify(header, BODY, [SECRET], { now: NOW })).toEqual({ ok: true, timestamp: T, signature: good, replayKey: Buffer.from(good, 'hex').subarray(0, 16).toString('base64url'), secretIndex: 0 });
     expect(parseSignatureHeader(header)).toEqual({ timestamp: T, signatures: ['0'.repeat(64), good] });
   });
 

@@ -29,8 +29,13 @@ export type SignatureCheck =
   | {
       ok: true;
       timestamp: number;
-      /** The v1 value that matched: what replay protection remembers. */
+      /** The v1 value that matched. */
       signature: string;
+      /**
+       * What replay protection remembers of the request: the matched HMAC's first 128 bits, base64url (22
+       * characters of a string of its own, not a slice of the request's header that would keep it alive).
+       */
+      replayKey: string;
       /** Index in `secrets` of the secret that matched (0 = the newest). */
       secretIndex: number;
     }
@@ -86,7 +91,9 @@ export function verify(header: string | string[] | undefined, rawBody: Buffer | 
   for (let index = 0; index < secrets.length; index++) {
     const expected = Buffer.from(computeSignature(secrets[index]!, rawBody, parsed.timestamp), 'hex');
     for (let i = 0; i < given.length; i++) {
-      if (timingSafeEqual(expected, given[i]!)) return { ok: true, timestamp: parsed.timestamp, signature: parsed.signatures[i]!, secretIndex: index };
+      if (timingSafeEqual(expected, given[i]!)) {
+        return { ok: true, timestamp: parsed.timestamp, signature: parsed.signatures[i]!, replayKey: expected.toString('base64url', 0, 16), secretIndex: index };
+      }
     }
   }
   return { ok: false, reason: 'mismatch' };

@@ -18,7 +18,9 @@ export const MEMORY_GUARD_MAX_KEYS = 500_000;
  * The embedded guard: a map of key → expiry (whole seconds since the guard started, so that V8 keeps them
  * as small integers, not boxed numbers), swept as it grows. Bounded: at {@link MEMORY_GUARD_MAX_KEYS} live keys the oldest
  * tenth is forgotten (logged by the caller's `onEvict`): a replay of one of those requests within its
- * tolerance would then be taken, which beats refusing every new call once a flood filled the map.
+ * tolerance would then be taken, which beats refusing every new call once a flood filled the map. Keys
+ * are kept as given: a caller passes short strings of their own, never a slice of a request's text (a
+ * V8 slice keeps the whole text alive as long as the claim; the hooks' keys are made from the digest).
  */
 export class MemoryReplayGuard implements ReplayGuard {
   private readonly seen = new Map<string, number>();
@@ -44,7 +46,7 @@ export class MemoryReplayGuard implements ReplayGuard {
     // A key claimed again after it expired moves to the end, so that insertion order stays the age order.
     if (expiresAt !== undefined) this.seen.delete(key);
     // Rounded up: a claim never lives shorter than asked.
-    this.seen.set(ownCopy(key), Math.ceil(elapsedMs / 1000 + Math.max(1, ttlSeconds)));
+    this.seen.set(key, Math.ceil(elapsedMs / 1000 + Math.max(1, ttlSeconds)));
     if (this.seen.size >= this.sweepAt) this.sweep(elapsedMs);
     return true;
   }
@@ -68,17 +70,6 @@ export class MemoryReplayGuard implements ReplayGuard {
     }
     this.sweepAt = Math.min(max, Math.max(1024, this.seen.size * 2));
   }
-}
-
-const LATIN1 = /^[\u0000-\u00ff]*$/;
-
-/**
- * The key as a flat string of its own. A key cut or joined from a request's strings (`sig:` and a slice
- * of the signature header) is a chain of V8 string views that keeps the whole header alive as long as the
- * claim (~180 bytes per key instead of ~60); under load the guard holds hundreds of thousands of keys.
- */
-function ownCopy(key: string): string {
-  return LATIN1.test(key) ? Buffer.from(key, 'latin1').toString('latin1') : key;
 }
 
 /** Shared by every replica: `SET <prefix>:jz:seen:<key> 1 EX ttl NX`, through the connection's {@link RedisBatch}. */
