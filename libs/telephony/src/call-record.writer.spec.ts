@@ -108,6 +108,19 @@ describe.each(kinds)('CallRecordWriter on %s', (kind) => {
     expect(lines.filter((line) => /dropped/.test(String(line.msg)))).toHaveLength(2);
   });
 
+  it('keeps the newest rows when its queue is full, and says so once per interval rather than once per row', async () => {
+    const { logger, lines } = capturingLogger();
+    const writer = new CallRecordWriter(t.db, logger, { maxQueued: 3 });
+    const at = new Date();
+    for (let seq = 100; seq < 110; seq++) writer.turn({ ...base, seq, speaker: 'agent', text: `line ${seq}`, at });
+    expect(writer.pending).toBe(3);
+    expect(lines.filter((line) => /queue full/.test(String(line.msg)))).toHaveLength(1);
+    await writer.flush();
+    expect((await em().find(CallTurn, { call: base.callId, seq: { $gte: 100, $lt: 110 } }, { orderBy: { seq: 'asc' } })).map((turn) => turn.seq)).toEqual([107, 108, 109]);
+    await writer.close();
+    await em().nativeDelete(CallTurn, { call: base.callId, seq: { $gte: 100, $lt: 110 } });
+  });
+
   it('goes on writing on the event loop when its SQLite write thread fails', async () => {
     if (kind !== 'sqlite') return;
     const writer = new CallRecordWriter(t.db, capturingLogger().logger);

@@ -111,6 +111,9 @@ export class CallRecordWriter {
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private readonly everyMs: number;
   private readonly maxQueued: number;
+  /** Rows dropped from full queues since the last report, and when that was (see `push`). */
+  private droppedUnreported = 0;
+  private droppedReportedAt = Number.NEGATIVE_INFINITY;
   private readonly maxTries: number;
   private tableSpecs: CallRecordTables | null = null;
   /** SQLite: the thread that writes (see {@link SqliteWriteThread}); null on the loop (PostgreSQL, a database in memory, a failed thread). */
@@ -210,7 +213,14 @@ export class CallRecordWriter {
     if (queue.length > this.maxQueued) {
       const dropped = queue.length - this.maxQueued;
       queue.splice(0, dropped);
-      this.logger.error({ dropped }, `call record: ${what} queue full (database unreachable?); oldest rows dropped`);
+      // Said once per interval with the count: a full queue drops a row per hook, and a line per row would flood the log.
+      this.droppedUnreported += dropped;
+      const now = performance.now();
+      if (now - this.droppedReportedAt >= DROP_REPORT_INTERVAL_MS) {
+        this.logger.error({ dropped: this.droppedUnreported, table: what }, `call record: ${what} queue full (database unreachable?); oldest rows dropped`);
+        this.droppedUnreported = 0;
+        this.droppedReportedAt = now;
+      }
     }
     return queued;
   }
@@ -517,6 +527,9 @@ const ROWS_PER_INSERT = 200;
 
 /** Rows per SQLite transaction of a flush (~3–5 ms of the event loop each); see `write`. */
 const ROWS_PER_SQLITE_TRANSACTION = 400;
+
+/** Rows dropped from a full queue are reported at most this often. */
+const DROP_REPORT_INTERVAL_MS = 5_000;
 
 function breathe(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));

@@ -14,6 +14,7 @@ export const SIGNATURE_HEADER = 'jambonz-signature';
 export const DEFAULT_TOLERANCE_SECONDS = 300;
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const DIGITS = /^\d{1,12}$/;
 
 /** A parsed `Jambonz-Signature` header. */
 export interface SignatureHeader {
@@ -49,7 +50,11 @@ export interface VerifyOptions {
 
 /** The hex HMAC-SHA256 of `"<t>.<raw body>"`, without copying the body. */
 export function computeSignature(secret: string, rawBody: Buffer | string, timestamp: number): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(rawBody).digest('hex');
+  return digestOf(secret, rawBody, timestamp).toString('hex');
+}
+
+function digestOf(secret: string, rawBody: Buffer | string, timestamp: number): Buffer {
+  return createHmac('sha256', secret).update(`${timestamp}.`, 'latin1').update(rawBody).digest();
 }
 
 /** The header jambonz would send for this body at unix time `t` (seconds). */
@@ -66,9 +71,13 @@ export function parseSignatureHeader(header: string | string[] | undefined): Sig
     const eq = item.indexOf('=');
     if (eq < 0) continue;
     const key = item.slice(0, eq).trim();
-    const value = item.slice(eq + 1).trim();
-    if (key === 't' && /^\d{1,12}$/.test(value)) timestamp = Number(value);
-    else if (key === 'v1' && HEX_SHA256.test(value.toLowerCase())) signatures.push(value.toLowerCase());
+    if (key === 't') {
+      const value = item.slice(eq + 1).trim();
+      if (DIGITS.test(value)) timestamp = Number(value);
+    } else if (key === 'v1') {
+      const value = item.slice(eq + 1).trim().toLowerCase();
+      if (value.length === 64 && HEX_SHA256.test(value)) signatures.push(value);
+    }
   }
   if (!Number.isFinite(timestamp) || signatures.length === 0) return null;
   return { timestamp, signatures };
@@ -89,7 +98,7 @@ export function verify(header: string | string[] | undefined, rawBody: Buffer | 
   if (Math.abs(nowSeconds - parsed.timestamp) > tolerance) return { ok: false, reason: 'expired' };
   const given = parsed.signatures.map((hex) => Buffer.from(hex, 'hex'));
   for (let index = 0; index < secrets.length; index++) {
-    const expected = Buffer.from(computeSignature(secrets[index]!, rawBody, parsed.timestamp), 'hex');
+    const expected = digestOf(secrets[index]!, rawBody, parsed.timestamp);
     for (let i = 0; i < given.length; i++) {
       if (timingSafeEqual(expected, given[i]!)) {
         return { ok: true, timestamp: parsed.timestamp, signature: parsed.signatures[i]!, replayKey: expected.toString('base64url', 0, 16), secretIndex: index };

@@ -81,7 +81,8 @@ describe.each(kinds)('OnboardingEmails on %s', (kind) => {
   });
 
   it('the first ended call tells the first owner, once; completion enrolls every owner in the follow-ups', async () => {
-    await emails.callEnded(ctx);
+    // Calls ending together (the usual first burst), then another one later.
+    await Promise.all([emails.callEnded(ctx), emails.callEnded(ctx), emails.callEnded(ctx)]);
     await emails.callEnded(ctx);
     await jobs.drain();
     expect((await subjects()).filter((s) => s.includes('a répondu'))).toEqual(['first@a.test Votre réceptionniste a répondu à son premier appel']);

@@ -80,8 +80,8 @@ export async function wizardComplete(db: Database, context: StepContext): Promis
 }
 
 export class OnboardingEmails {
-  /** Clients whose first call was handled in this process: later calls cost no query. */
-  private readonly firstCallDone = new Set<string>();
+  /** Clients whose first call was handled (or is being handled) in this process: later calls cost no query. */
+  private readonly firstCallDone = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: OnboardingEmailsDeps) {
     // The reminders also read the wizard's state before each step, in case the completion event was missed.
@@ -123,11 +123,20 @@ export class OnboardingEmails {
 
   /** A call ended: the client's first owner is told about the first one (enrolled once, so never again). */
   async callEnded(ctx: TenantContext): Promise<void> {
-    if (!ctx.clientId || this.firstCallDone.has(ctx.clientId)) return;
-    const [first] = await this.owners(ctx);
-    if (first) await this.deps.engine.enroll(ctx, first.id, ONBOARDING_SEQUENCE_IDS.firstCall);
+    const clientId = ctx.clientId;
+    if (!clientId) return;
+    const known = this.firstCallDone.get(clientId);
+    if (known) return known;
+    // Taken at once, so that the calls ending while the owner is enrolled wait for it instead of each enrolling again.
+    const enrolled = (async () => {
+      const [first] = await this.owners(ctx);
+      if (first) await this.deps.engine.enroll(ctx, first.id, ONBOARDING_SEQUENCE_IDS.firstCall);
+    })();
     if (this.firstCallDone.size > 100_000) this.firstCallDone.clear();
-    this.firstCallDone.add(ctx.clientId);
+    this.firstCallDone.set(clientId, enrolled);
+    // A failure is forgotten: the next ended call tries again.
+    enrolled.catch(() => this.firstCallDone.get(clientId) === enrolled && this.firstCallDone.delete(clientId));
+    return enrolled;
   }
 
   private owners(ctx: TenantContext): Promise<User[]> {
