@@ -55,6 +55,11 @@ export interface CallSession {
   transfer?: CallTransfer | null;
   /** The caller's last few utterances, kept only for clients with warm transfer: the whisper's summary quotes them. */
   recent?: string[] | null;
+  /**
+   * The last answer that ended in a gather: when it left (ms, the hooks' clock), what its prompt says and
+   * what played before it (a disclosure); null after an answer without one. The turn hook's barge-in reads it.
+   */
+  prompt?: { at: number; text: string; leadIn: string } | null;
 }
 
 /** Where sessions live between hooks. */
@@ -124,11 +129,11 @@ function copyParts(session: CallSession): CallSession {
 const SESSION_FIELDS = Object.keys({
   callSid: 0, callId: 0, brandId: 0, clientId: 0, accountSid: 0, route: 0, mode: 0, locale: 0, from: 0, to: 0, callerName: 0, startedAt: 0,
   engineId: 0, engineState: 0, seq: 0, silences: 0, callerTurns: 0, outcome: 0, bookingId: 0, messageId: 0, held: 0, transferTo: 0,
-  lastAction: 0, ended: 0, opening: 0, test: 0, transfer: 0, recent: 0,
+  lastAction: 0, ended: 0, opening: 0, test: 0, transfer: 0, recent: 0, prompt: 0,
 } satisfies Record<keyof CallSession, 0>) as (keyof CallSession)[];
 
 /** Optional fields: a `null` in the packed array is an absent field. */
-const OPTIONAL_FIELDS = new Set<keyof CallSession>(['test', 'transfer', 'recent']);
+const OPTIONAL_FIELDS = new Set<keyof CallSession>(['test', 'transfer', 'recent', 'prompt']);
 
 /** A session as the JSON array of its values (no field names); an absent optional field is `null`. */
 function packSession(session: CallSession): string {

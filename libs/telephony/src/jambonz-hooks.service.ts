@@ -10,6 +10,8 @@ import type { CallRecordWriter } from './call-record.writer';
 import { type RouteDecision, routeCall } from './call-router';
 import { type CallSession, type CallSessionStore, ENDED_SESSION_TTL_SECONDS, betterOutcome } from './call-session.store';
 import { callHolder, createCallTools } from './call-tools';
+import type { ConfirmationRequester } from './confirmations/booking-confirmations';
+import { detectBargeIn, speechTimingOf } from './barge-in';
 import { mapGatherResult } from './caller-input';
 import type { ConversationRuntime } from './conversation-runtime';
 import {
@@ -116,6 +118,8 @@ export interface JambonzHooksDeps {
   clock?: () => Date;
   /** Recognises "talk to your agent" calls, which are recorded but not billed; without it every call is billed. */
   testCalls?: TestCallMarker;
+  /** Texts booking confirmations; without it the agent never texts. */
+  confirmations?: ConfirmationRequester;
 }
 
 /** Bus events the call path publishes (payloads are JSON). */
@@ -455,6 +459,10 @@ export class JambonzHooks {
     session.silences = mapped.input.kind === 'silence' ? session.silences + 1 : 0;
     // Only a client with warm transfer keeps the caller's words in the session: its whisper quotes them.
     if (profile.warmTransfer && mapped.text && mapped.input.kind !== 'dtmf') session.recent = rememberUtterance(session.recent, mapped.text);
+    const prompt = session.prompt;
+    const bargedIn = prompt
+      ? detectBargeIn({ answeredAtMs: prompt.at, promptText: prompt.text, leadInText: prompt.leadIn, hookAtMs: now.getTime(), callerText: mapped.text, timing: speechTimingOf(payload) }).bargedIn
+      : false;
     const callerTurn = {
       ...this.rowBase(session),
       seq: session.seq++,
@@ -464,6 +472,7 @@ export class JambonzHooks {
       intent: null as string | null,
       at: now,
       sttLatencyMs: mapped.sttLatencyMs,
+      bargedIn,
     };
     try {
       const { engine, knowledge, tools } = await this.conversation(session, entry, profile);
@@ -517,6 +526,11 @@ export class JambonzHooks {
     session.engineState = reply.state;
     session.outcome = betterOutcome(session.outcome, reply.outcome);
     session.lastAction = action.type;
+    // When the answer leaves (after the engine's work, so the clock is read again), for the next turn's barge-in.
+    session.prompt =
+      action.type === 'listen'
+        ? { at: this.clock().getTime(), text: reply.say, leadIn: before.map((v) => (v.verb === 'say' && typeof v.text === 'string' ? v.text : '')).join(' ').trim() }
+        : null;
     this.deps.writer.turn({ ...this.rowBase(session), seq: session.seq++, speaker: 'agent', text: reply.say, intent: reply.intent ?? null, at: now });
     return verbs;
   }
@@ -923,7 +937,7 @@ export class JambonzHooks {
     const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
     session.ended = true;
     // What is left of a finished call: enough to recognise its late hooks, nothing of the conversation.
-    await this.deps.sessions.set({ ...session, engineState: {}, opening: [] }, ENDED_SESSION_TTL_SECONDS);
+    await this.deps.sessions.set({ ...session, engineState: {}, opening: [], prompt: null }, ENDED_SESSION_TTL_SECONDS);
     this.deps.writer.update(session.callId, {
       status: payload.call_status,
       outcome,
@@ -963,7 +977,7 @@ export class JambonzHooks {
     const ctx = this.ctxOf(session);
     const engine: ConversationEngine = await this.deps.runtime.engine(ctx, session.engineId);
     const knowledge = await this.knowledgeOf(entry, profile, session.locale);
-    const tools = createCallTools(session, { db: this.deps.db, ledger: this.deps.ledger, ctx, profile });
+    const tools = createCallTools(session, { db: this.deps.db, ledger: this.deps.ledger, ctx, profile, confirmations: this.deps.confirmations });
     return { engine, knowledge, tools };
   }
 

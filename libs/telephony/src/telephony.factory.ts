@@ -119,6 +119,7 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
     settings,
     clock: deps.clock,
     testCalls: new TestCallMarker(keyring),
+    confirmations: confirmations ?? undefined,
   });
   return {
     hooks,
