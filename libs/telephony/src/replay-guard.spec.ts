@@ -89,6 +89,18 @@ describe('MemoryReplayGuard bounds', () => {
     expect(guard.claimSync('sig:4999', 300)).toBe(false);
     expect(guard.claimSync('sig:0', 300)).toBe(true);
   });
+
+  it('keeps each key exactly as given: joined from parts, or differing from another only in its accents\' composition', () => {
+    const guard = new MemoryReplayGuard(() => 0);
+    const digest = 'Vou-sPRSb0mwBhTtF-qr5g';
+    expect(guard.claimSync(`sig:${digest}`, 300)).toBe(true);
+    expect(guard.claimSync('sig:Vou-sPRSb0mwBhTtF-qr5g', 300)).toBe(false);
+    // "é" composed (U+00E9) and decomposed (e + U+0301): two different keys, two claims.
+    expect(guard.claimSync('transfer-notice:caf\u00e9', 300)).toBe(true);
+    expect(guard.claimSync('transfer-notice:cafe\u0301', 300)).toBe(true);
+    expect(guard.claimSync('transfer-notice:cafe\u0301', 300)).toBe(false);
+    expect(guard.claimSync('transfer-notice:caf\u00e9', 300)).toBe(false);
+  });
 });
 
 describe('betterOutcome', () => {
