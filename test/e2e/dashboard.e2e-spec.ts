@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { addDays } from '@tero/core';
 import { Booking, Call, CallRollup, Client } from '@tero/db';
 import { type CallerInputSource, JambonzSimulator, scriptedCaller } from '@tero/telephony';
 import { WebSocket } from 'ws';
@@ -116,10 +117,15 @@ describe('the client dashboard: rollups, summary and the live feed', () => {
     const booking = await em().findOneOrFail(Booking, { id: bookedRow.bookingId! });
     expect(booking.valueMinor).toBeGreaterThan(0);
 
+    // Today's rollup is not written per call (the summary adds today up from its calls); the hourly sweep writes it.
+    expect(await rollupsOf(brightId)).toEqual([]);
+    const brightBrand = (await em().findOneOrFail(Client, { id: brightId }, { populate: ['brand'] })).brand.id;
+    await t.kernel.analytics.rollups.catchUp({ brandId: brightBrand, clientId: brightId, locale: 'en' });
+    // The sweep writes yesterday (no calls) and today.
     const rows = await rollupsOf(brightId);
-    expect(rows.map((r) => r.date)).toEqual([TODAY]);
-    expect(rows[0]).toMatchObject({ calls: 2, endedCalls: 2, wantedCalls: 2, revenueMinor: booking.valueMinor, missedRecovered: 0, outcomes: { booked: 1, answered: 1 } });
-    expect(rows[0]!.perHour[10]).toBe(2);
+    expect(rows.map((r) => [r.date, r.calls])).toEqual([[addDays(TODAY, -1), 0], [TODAY, 2]]);
+    expect(rows[1]).toMatchObject({ calls: 2, endedCalls: 2, wantedCalls: 2, revenueMinor: booking.valueMinor, missedRecovered: 0, outcomes: { booked: 1, answered: 1 } });
+    expect(rows[1]!.perHour[10]).toBe(2);
 
     const res = await summaryJson(ownerHost(), ownerCookie);
     expect(res.status).toBe(200);
@@ -133,7 +139,9 @@ describe('the client dashboard: rollups, summary and the live feed', () => {
     const harbor = await summaryJson(harborHost(), harborCookie);
     expect(harbor.status).toBe(200);
     expect(harbor.body.today).toMatchObject({ calls: 1, revenueMinor: 0, timezone: 'America/Mexico_City' });
-    expect((await rollupsOf(harborClientId)).map((r) => r.calls)).toEqual([1]);
+    const harborBrand = (await em().findOneOrFail(Client, { id: harborClientId }, { populate: ['brand'] })).brand.id;
+    await t.kernel.analytics.rollups.catchUp({ brandId: harborBrand, clientId: harborClientId, locale: 'en' });
+    expect((await rollupsOf(harborClientId)).map((r) => r.calls)).toEqual([0, 1]);
 
     // The page shows the same figures, server-rendered before any script runs.
     const page = await t.http(ownerHost()).get('/').set('Cookie', ownerCookie).set('Accept', 'text/html');
@@ -145,7 +153,7 @@ describe('the client dashboard: rollups, summary and the live feed', () => {
   it('applies the same call.ended twice as once: the rollup is recomputed, never added to', async () => {
     const row = await em().findOneOrFail(Call, { callSid: bookedCallSid });
     const before = (await summaryJson(ownerHost(), ownerCookie)).body;
-    const [rollup] = await rollupsOf(brightId);
+    const rollup = (await rollupsOf(brightId)).find((r) => r.date === TODAY);
     const brandId = (await em().findOneOrFail(Client, { id: brightId }, { populate: ['brand'] })).brand.id;
     const event = { type: 'call.ended', brandId, clientId: brightId, payload: { callSid: row.callSid, callId: row.id, status: 'completed', outcome: 'booked', durationSeconds: row.durationSeconds, billableSeconds: row.billableSeconds } };
     // Once as this version publishes it (with the call's start), once as an earlier replica would (without).

@@ -204,6 +204,23 @@ describe.each(kinds)('call rollups and the summary on %s', (kind) => {
       expect([summary.calls, summary.revenueMinor]).toEqual([1, 2500]);
     });
 
+    it('adds up again a past day whose rollup was computed during that day, and yesterday without any', async () => {
+      const ctx = await seedClient(t);
+      await addCall(t, ctx, { at: '2026-03-08T10:00:00Z', outcome: 'booked', booking: 3000 });
+      await rollups.recompute(ctx, '2026-03-08');
+      // The hourly sweep's row of the 8th, written at noon: calls of its afternoon came after it.
+      await t.db.forInstance('rollup spec').nativeUpdate(CallRollup, { client: ctx.clientId!, date: '2026-03-08' }, { computedAt: new Date('2026-03-08T11:00:00Z') });
+      await addCall(t, ctx, { at: '2026-03-08T16:00:00Z', outcome: 'answered' });
+      // The 9th (yesterday) has calls and no rollup yet.
+      await addCall(t, ctx, { at: '2026-03-09T10:00:00Z', outcome: 'message_taken' });
+      const summary = await analytics().summary(ctx, { from: '2026-03-08', to: '2026-03-09' });
+      expect(summary.perDay.map((d) => [d.date, d.calls])).toEqual([['2026-03-08', 2], ['2026-03-09', 1]]);
+      // A final rollup is taken as it is: written after its day, it is not added up again.
+      await rollups.recompute(ctx, '2026-03-08');
+      await t.db.forInstance('rollup spec').nativeUpdate(CallRollup, { client: ctx.clientId!, date: '2026-03-08' }, { calls: 7 });
+      expect((await analytics().summary(ctx, { from: '2026-03-08', to: '2026-03-08' })).calls).toBe(7);
+    });
+
     it('gives several summaries from one read, the same as one by one', async () => {
       const ctx = await seedClient(t);
       await addCall(t, ctx, { at: '2026-03-02T10:00:00Z', outcome: 'booked', booking: 1500 });

@@ -11,6 +11,15 @@ export interface ClientFrame {
   currency: string;
 }
 
+/** A stored day and when it was computed. */
+export interface StoredDay {
+  figures: DayFigures;
+  computedAt: Date;
+}
+
+/** A rollup computed this long after its date ended is final: the last calls' ends are written by then (write-behind). */
+const FINAL_AFTER_MS = 5_000;
+
 /** How far back a backfill goes at most (the summary itself reads 400 days at most). */
 const BACKFILL_MAX_DAYS = 800;
 
@@ -141,19 +150,22 @@ export class CallRollups {
     return figures;
   }
 
-  /** Stored rollups of the dates `from`..`to` (inclusive), by date; dates never rolled up are absent. */
-  async read(ctx: TenantContext, from: string, to: string): Promise<Map<string, DayFigures>> {
+  /**
+   * Stored rollups of the dates `from`..`to` (inclusive), by date, with when each was computed; dates never
+   * rolled up are absent.
+   */
+  async read(ctx: TenantContext, from: string, to: string): Promise<Map<string, StoredDay>> {
     const rows = await this.select(
       this.db.forTenant(ctx),
-      `select "date" as day, calls, ended_calls, wanted_calls, duration_seconds, duration_count, revenue_minor, missed_recovered, outcomes, per_hour
+      `select "date" as day, calls, ended_calls, wanted_calls, duration_seconds, duration_count, revenue_minor, missed_recovered, outcomes, per_hour, computed_at
          from call_rollups where client_id = ? and "date" >= ? and "date" <= ?`,
       [clientIdOf(ctx), from, to],
     );
-    const days = new Map<string, DayFigures>();
+    const days = new Map<string, StoredDay>();
     for (const row of rows) {
       const date = String(row.day);
       const perHour = asJson<number[]>(row.per_hour, []);
-      days.set(date, {
+      const figures: DayFigures = {
         date,
         calls: asNumber(row.calls),
         endedCalls: asNumber(row.ended_calls),
@@ -164,9 +176,18 @@ export class CallRollups {
         missedRecovered: asNumber(row.missed_recovered),
         outcomes: asJson<Partial<Record<CallOutcome, number>>>(row.outcomes, {}),
         perHour: perHour.length === 24 ? perHour : emptyDay(date).perHour,
-      });
+      };
+      days.set(date, { figures, computedAt: asDate(row.computed_at) });
     }
     return days;
+  }
+
+  /**
+   * Whether a stored rollup is final: computed once its date was over (and the calls' ends written). One
+   * computed during its day (the hourly sweep's) is provisional: its date is added up from the calls again.
+   */
+  isFinal(stored: StoredDay, timeZone: string): boolean {
+    return stored.computedAt.getTime() >= dayBounds(stored.figures.date, timeZone).end.getTime() + FINAL_AFTER_MS;
   }
 
   /**

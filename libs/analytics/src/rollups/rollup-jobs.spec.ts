@@ -17,6 +17,9 @@ function recordingQueue() {
   return { queue, enqueued };
 }
 
+/** 12:00 on the 11th in New York. */
+const NOW = '2026-03-11T17:00:00.500Z';
+
 describe('RollupJobs.listen', () => {
   const logger = pino({ level: 'silent' });
   const frames = new Map<string, ClientFrame | null>([
@@ -30,7 +33,7 @@ describe('RollupJobs.listen', () => {
 
   beforeEach(() => {
     // One moment for the whole test: the events below fall in one debounce window, whatever the real clock does.
-    jest.spyOn(Date, 'now').mockReturnValue(Date.parse('2026-03-11T17:00:00.500Z'));
+    jest.spyOn(Date, 'now').mockReturnValue(Date.parse(NOW));
     reads = [];
     const rollups = {
       frameOrNull: async (ctx: { clientId: string | null }) => {
@@ -59,7 +62,7 @@ describe('RollupJobs.listen', () => {
     await settled();
     expect(enqueued).toHaveLength(1);
     expect(enqueued[0]).toMatchObject({ name: ROLLUP_DAY_JOB, data: { ctx: { brandId: 'brand-1', clientId: 'client-ny' }, date: '2026-03-10' } });
-    const window = Math.floor(Date.parse('2026-03-11T17:00:00.500Z') / 2000);
+    const window = Math.floor(Date.parse(NOW) / 2000);
     expect(enqueued[0]!.options?.jobId).toBe(`analytics-rollup-day-client-ny-2026-03-10-${window}`);
     // Runs once the window closed (1.5 s from now) and the call record's write-behind had a second more.
     expect(enqueued[0]!.options?.delayMs).toBe(2500);
@@ -90,5 +93,37 @@ describe('RollupJobs.listen', () => {
     await ended('client-ny', { startedAt: '2026-03-11T15:00:00.000Z' });
     await settled();
     expect(enqueued).toEqual([]);
+  });
+});
+
+describe('the day job', () => {
+  const logger = pino({ level: 'silent' });
+  const frame: ClientFrame = { timezone: 'America/New_York', currency: 'USD' };
+
+  async function run(date: string) {
+    const processors = new Map<string, (job: { data: unknown }) => Promise<unknown>>();
+    const jobs = { register: (name: string, processor: (job: { data: unknown }) => Promise<unknown>) => processors.set(name, processor) } as unknown as JobQueue;
+    const recomputed: string[] = [];
+    const rollups = {
+      frameOrNull: async () => frame,
+      today: () => '2026-03-11',
+      recompute: async (_ctx: unknown, day: string) => (recomputed.push(day), { date: day, calls: 3 }),
+    } as unknown as CallRollups;
+    const bus = new InProcessEventBus(logger);
+    const told: unknown[] = [];
+    bus.subscribe('analytics.summary_changed', (event) => void told.push(event.payload));
+    await new RollupJobs({ db: {} as Database, jobs, events: bus, rollups, logger }).start({ processJobs: false });
+    const result = await processors.get(ROLLUP_DAY_JOB)!({ data: { ctx: { brandId: 'brand-1', clientId: 'client-ny', locale: 'en' }, date } });
+    await new Promise((resolve) => setImmediate(resolve));
+    await bus.close();
+    return { result, recomputed, told };
+  }
+
+  it('recomputes a past date and tells the dashboards', async () => {
+    expect(await run('2026-03-10')).toEqual({ result: { date: '2026-03-10', calls: 3 }, recomputed: ['2026-03-10'], told: [{ dates: ['2026-03-10'] }] });
+  });
+
+  it('does not add today up again while it lasts, and still tells the dashboards its calls are written', async () => {
+    expect(await run('2026-03-11')).toEqual({ result: { date: '2026-03-11', recomputed: false }, recomputed: [], told: [{ dates: ['2026-03-11'] }] });
   });
 });

@@ -53,11 +53,14 @@ export interface RollupJobsDeps {
 }
 
 /**
- * Keeps the rollups current: every `call.ended` (heard on every replica; the job ids make one job of it)
- * leads to a recompute of the call's date, at most one per client, date and two-second window, run a few
- * seconds after the window so that the calls' ends are written; the hourly
- * sweep recomputes yesterday and today of every client and fills in days never rolled up. Every run
- * recomputes from the calls, so a repeated event or a retried job changes nothing.
+ * Keeps the rollups of past dates final and dashboards told. Every `call.ended` (heard on every replica;
+ * the job ids make one job of it) leads to a day job for the call's date, at most one per client, date and
+ * two-second window, run a second after the window so that the calls' ends are written: a past date (a
+ * call across midnight, a late event) is recomputed; today is not (its rollup is not read while today
+ * lasts), and either way `analytics.summary_changed` goes out. A date's rollup is also written during the
+ * day by the hourly sweep (provisional: the summary adds such a date up from its calls again and asks for
+ * its recompute), which recomputes yesterday and today of every client and fills in days never rolled up.
+ * Every run recomputes from the calls, so a repeated event or a retried job changes nothing.
  */
 export class RollupJobs {
   private readonly periodic: PeriodicSweep;
@@ -92,6 +95,13 @@ export class RollupJobs {
     jobs.register<DayJob>(ROLLUP_DAY_JOB, async (job) => {
       const frame = await rollups.frameOrNull(job.data.ctx);
       if (!frame) return { skipped: 'client deleted' };
+      // Today's rollup is not read while today lasts (the summary adds today up from its calls, see
+      // `isFinal`): adding up the client's whole day again for each window of a busy line would cost more
+      // than the calls. Dashboards are still told, now that the window's calls are written.
+      if (job.data.date >= rollups.today(frame)) {
+        await this.changed(job.data.ctx, [job.data.date]);
+        return { date: job.data.date, recomputed: false };
+      }
       const figures = await rollups.recompute(job.data.ctx, job.data.date, frame);
       await this.changed(job.data.ctx, [job.data.date]);
       return { date: figures.date, calls: figures.calls };
@@ -110,9 +120,9 @@ export class RollupJobs {
   }
 
   /**
-   * Subscribes to ended calls; returns the unsubscribe. An ended call names when it started: its local
-   * date (the client's time zone, known for a minute) gets a recompute after the current window, asked of
-   * the queue once per client, date and window by this process (the job id makes one job of what several
+   * Subscribes to ended calls; returns the unsubscribe. An ended call names when it started: its local date
+   * (the client's time zone, known for a minute) gets a day job after the current window, asked of the
+   * queue once per client, date and window by this process (the job id makes one job of what several
    * replicas ask). Without the start, the call's own job reads it once the call is written.
    */
   listen(events: EventBus): () => void {

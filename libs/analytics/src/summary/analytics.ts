@@ -1,9 +1,9 @@
-import type { EventBus, JobQueue } from '@tero/core';
+import { type EventBus, type JobQueue, addDays } from '@tero/core';
 import type { Database } from '@tero/db';
 import type { TenantContext } from '@tero/sdk';
 import type { Logger } from 'pino';
 import type { ClientSummary, LocalDateRange } from '../analytics.types';
-import { CallRollups, type ClientFrame } from '../rollups/call-rollups';
+import { CallRollups, type ClientFrame, type StoredDay } from '../rollups/call-rollups';
 import type { DayFigures } from '../rollups/day-figures';
 import { RollupJobs } from '../rollups/rollup-jobs';
 import { parseRange } from './local-range';
@@ -45,7 +45,8 @@ export interface AnalyticsDeps {
 /** What the dashboard, reports and the API read of a client's calls. */
 export interface Analytics {
   /**
-   * A client's figures over a range of its local dates: past dates from the daily rollups, today from its
+   * A client's figures over a range of its local dates: past dates from the daily rollups (a date whose
+   * rollup is provisional, and yesterday without one, from its calls), today from its
    * calls as they are now (so an ended call counts at once: kept at most ten seconds and dropped when a call
    * of the client starts or ends or its rollup changes, see {@link TodayCache}), dates to come as empty. The range is checked
    * (real dates, in order, at most 400 days): a 400 otherwise.
@@ -102,10 +103,24 @@ export function createAnalytics(deps: AnalyticsDeps): Analytics {
     if (ranges.length === 0) return [];
     const from = ranges.reduce((min, r) => (r.from < min ? r.from : min), ranges[0]!.from);
     const to = ranges.reduce((max, r) => (r.to > max ? r.to : max), ranges[0]!.to);
-    const days: Map<string, DayFigures> = from < today ? await rollups.read(ctx, from, to < today ? to : today) : new Map();
-    // Today's row may be a few seconds behind its calls: today is always added up from the calls (or kept
-    // from such a sum since no event changed it).
-    days.delete(today);
+    const stored = from < today ? await rollups.read(ctx, from, to < today ? to : today) : new Map<string, StoredDay>();
+    const days = new Map<string, DayFigures>();
+    // A past date whose rollup was computed during the day (the hourly sweep's), and yesterday without one
+    // (no sweep since its calls), are added up from their calls and rolled up again, so that the next read
+    // finds them final. Today's row is never read: today is always added up from the calls (or kept from
+    // such a sum since no event changed it).
+    const again: string[] = [];
+    for (const [date, day] of stored) {
+      if (date >= today) continue;
+      if (rollups.isFinal(day, frame.timezone)) days.set(date, day.figures);
+      else again.push(date);
+    }
+    const yesterday = addDays(today, -1);
+    if (from <= yesterday && yesterday <= to && !stored.has(yesterday)) again.push(yesterday);
+    for (const date of again) {
+      days.set(date, await rollups.compute(ctx, date, frame));
+      jobs.requestDay(ctx, date).catch((err: unknown) => deps.logger.warn({ err, date }, 'could not ask for a day\'s rollup; the hourly sweep makes it'));
+    }
     if (ranges.some((r) => r.from <= today && today <= r.to)) days.set(today, await todayOf(ctx, today, frame));
     return ranges.map((range) => summarize(range, days, frame));
   }
