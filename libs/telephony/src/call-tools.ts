@@ -30,71 +30,98 @@ export function callHolder(callSid: string): string {
  * for sending, never that a text already went out.
  */
 export function createCallTools(session: CallSession, deps: CallToolsDeps): AgentTools {
-  const { ctx, ledger, db, profile, confirmations } = deps;
-  const by = callHolder(session.callSid);
-  return {
-    checkAvailability: (query) => ledger.availability(ctx, query),
-    async holdSlot(query) {
-      const result = await ledger.hold(ctx, { ...query, holder: by });
-      if (result.ok) session.held = true;
-      return result;
-    },
-    async book(query) {
-      const result = await ledger.confirm(ctx, { ...query, by });
-      if (result.ok) {
-        session.outcome = betterOutcome(session.outcome, 'booked');
-        session.bookingId = result.bookingId;
-      }
-      return result;
-    },
-    findBookings: (query) => ledger.findByCaller(ctx, query),
-    async reschedule(query) {
-      const result = await ledger.reschedule(ctx, { ...query, by });
-      if (result.ok) {
-        session.outcome = betterOutcome(session.outcome, 'rescheduled');
-        session.bookingId = result.booking.bookingId;
-      }
-      return result;
-    },
-    async cancel(query) {
-      const result = await ledger.cancel(ctx, { ...query, by });
-      if (result.ok) {
-        session.outcome = betterOutcome(session.outcome, 'cancelled');
-        session.bookingId = result.booking.bookingId;
-      }
-      return result;
-    },
-    async takeMessage(query) {
-      const em = db.forTenant(ctx);
-      let message = await em.findOne(CallerMessage, { callSid: session.callSid });
-      const fields = {
-        callerName: query.callerName ?? session.callerName ?? null,
-        callbackNumber: query.callbackNumber.slice(0, 20),
-        text: query.text,
-        urgent: query.urgent ?? false,
-      };
-      if (message) em.assign(message, fields);
-      else {
-        message = em.create(CallerMessage, {
-          ...fields,
-          brand: em.getReference(Brand, session.brandId),
-          client: em.getReference(Client, session.clientId),
-          callSid: session.callSid,
-        });
-      }
-      await em.flush();
-      session.outcome = betterOutcome(session.outcome, 'message_taken');
-      session.messageId = message.id;
-      return { messageId: message.id };
-    },
-    transferTarget(reason) {
-      const number = reason === 'emergency' ? profile.onCallNumber : profile.transferNumber;
-      return number || null;
-    },
-    async sendConfirmation(query) {
-      if (!confirmations) return { sent: false };
-      const answer = await confirmations.request({ ctx, session, profile, bookingId: query.bookingId });
-      return { sent: answer.sent };
-    },
-  };
+  return new CallTools(session, deps);
+}
+
+/**
+ * A class rather than an object of closures: every turn hands its engine a set, and under load ten
+ * closures per turn were a kilobyte of garbage per hook. Its methods are called on it (`tools.book(…)`).
+ */
+class CallTools implements AgentTools {
+  private readonly by: string;
+
+  constructor(
+    private readonly session: CallSession,
+    private readonly deps: CallToolsDeps,
+  ) {
+    this.by = callHolder(session.callSid);
+  }
+
+  checkAvailability(query: Parameters<AgentTools['checkAvailability']>[0]) {
+    return this.deps.ledger.availability(this.deps.ctx, query);
+  }
+
+  async holdSlot(query: Parameters<AgentTools['holdSlot']>[0]) {
+    const result = await this.deps.ledger.hold(this.deps.ctx, { ...query, holder: this.by });
+    if (result.ok) this.session.held = true;
+    return result;
+  }
+
+  async book(query: Parameters<AgentTools['book']>[0]) {
+    const result = await this.deps.ledger.confirm(this.deps.ctx, { ...query, by: this.by });
+    if (result.ok) {
+      this.session.outcome = betterOutcome(this.session.outcome, 'booked');
+      this.session.bookingId = result.bookingId;
+    }
+    return result;
+  }
+
+  findBookings(query: Parameters<AgentTools['findBookings']>[0]) {
+    return this.deps.ledger.findByCaller(this.deps.ctx, query);
+  }
+
+  async reschedule(query: Parameters<AgentTools['reschedule']>[0]) {
+    const result = await this.deps.ledger.reschedule(this.deps.ctx, { ...query, by: this.by });
+    if (result.ok) {
+      this.session.outcome = betterOutcome(this.session.outcome, 'rescheduled');
+      this.session.bookingId = result.booking.bookingId;
+    }
+    return result;
+  }
+
+  async cancel(query: Parameters<AgentTools['cancel']>[0]) {
+    const result = await this.deps.ledger.cancel(this.deps.ctx, { ...query, by: this.by });
+    if (result.ok) {
+      this.session.outcome = betterOutcome(this.session.outcome, 'cancelled');
+      this.session.bookingId = result.booking.bookingId;
+    }
+    return result;
+  }
+
+  async takeMessage(query: Parameters<AgentTools['takeMessage']>[0]) {
+    const { session } = this;
+    const em = this.deps.db.forTenant(this.deps.ctx);
+    let message = await em.findOne(CallerMessage, { callSid: session.callSid });
+    const fields = {
+      callerName: query.callerName ?? session.callerName ?? null,
+      callbackNumber: query.callbackNumber.slice(0, 20),
+      text: query.text,
+      urgent: query.urgent ?? false,
+    };
+    if (message) em.assign(message, fields);
+    else {
+      message = em.create(CallerMessage, {
+        ...fields,
+        brand: em.getReference(Brand, session.brandId),
+        client: em.getReference(Client, session.clientId),
+        callSid: session.callSid,
+      });
+    }
+    await em.flush();
+    session.outcome = betterOutcome(session.outcome, 'message_taken');
+    session.messageId = message.id;
+    return { messageId: message.id };
+  }
+
+  transferTarget(reason: Parameters<AgentTools['transferTarget']>[0]) {
+    const number = reason === 'emergency' ? this.deps.profile.onCallNumber : this.deps.profile.transferNumber;
+    return number || null;
+  }
+
+  async sendConfirmation(query: Parameters<AgentTools['sendConfirmation']>[0]) {
+    const { confirmations, ctx, profile } = this.deps;
+    if (!confirmations) return { sent: false };
+    const answer = await confirmations.request({ ctx, session: this.session, profile, bookingId: query.bookingId });
+    return { sent: answer.sent };
+  }
 }
