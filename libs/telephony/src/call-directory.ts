@@ -82,14 +82,21 @@ export class CallDirectory {
     this.brandAccounts.clear();
   }
 
-  async number(e164: string): Promise<NumberEntry | null> {
+  // Each lookup answers a fresh entry before anything else: every hook makes several, and on a hit neither
+  // the loader's closure nor an async wrapper is worth making.
+
+  number(e164: string): Promise<NumberEntry | null> {
+    const hit = this.fresh(this.numbers, e164);
+    if (hit) return Promise.resolve(hit.value);
     return this.cached('number', this.numbers, e164, async () => {
       const row = await this.db.forInstance('an inbound call names only its number').findOne(PhoneNumber, { number: e164 });
       return row ? { number: row.number, brandId: refId(row.brand), clientId: row.client ? refId(row.client) : null, state: row.state } : null;
     });
   }
 
-  async client(brandId: string, clientId: string): Promise<ClientEntry | null> {
+  client(brandId: string, clientId: string): Promise<ClientEntry | null> {
+    const hit = this.fresh(this.clients, clientId);
+    if (hit) return Promise.resolve(hit.value);
     return this.cached('client', this.clients, clientId, async () => {
       const em = this.db.forTenant({ brandId, clientId, locale: 'en' });
       const [client, brand, profile] = await Promise.all([
@@ -105,7 +112,9 @@ export class CallDirectory {
   }
 
   /** The account and its secrets, by jambonz's `account_sid`. */
-  async account(accountSid: string): Promise<AccountEntry | null> {
+  account(accountSid: string): Promise<AccountEntry | null> {
+    const hit = this.fresh(this.accounts, accountSid);
+    if (hit) return Promise.resolve(hit.value);
     return this.cached('account', this.accounts, accountSid, async () => {
       const row = await this.db.forInstance('a webhook is verified before its tenant is known').findOne(JambonzAccount, { accountSid });
       return row ? this.entryOf(row) : null;
@@ -113,8 +122,11 @@ export class CallDirectory {
   }
 
   /** Every account of a brand that may drive calls of `clientId`'s numbers: the brand's own and the client's. */
-  async accountsFor(brandId: string, clientId: string | null): Promise<AccountEntry[]> {
-    return this.cached('brand', this.brandAccounts, `${brandId}/${clientId ?? '-'}`, async () => {
+  accountsFor(brandId: string, clientId: string | null): Promise<AccountEntry[]> {
+    const key = `${brandId}/${clientId ?? '-'}`;
+    const hit = this.fresh(this.brandAccounts, key);
+    if (hit) return Promise.resolve(hit.value);
+    return this.cached('brand', this.brandAccounts, key, async () => {
       const rows = await this.db.forTenant({ brandId, clientId: null, locale: 'en' }).find(JambonzAccount, {}, { orderBy: { createdAt: 'desc' } });
       return rows.filter((row) => !row.client || refId(row.client) === clientId).map((row) => this.entryOf(row));
     });

@@ -158,6 +158,8 @@ export class JambonzHooks {
   private readonly openingPhrases = new Map<string, string>();
   /** The words of "a message, or a call back?", by locale. */
   private readonly followUpWordsByLocale = new Map<string, FollowUpWords>();
+  /** A call's session as stored (made once: every hook reads one). */
+  private readonly readStored: SessionRead = (callSid) => this.deps.sessions.get(callSid);
 
   constructor(private readonly deps: JambonzHooksDeps) {
     this.clock = deps.clock ?? (() => new Date());
@@ -242,7 +244,7 @@ export class JambonzHooks {
     const { directory, settings, guard } = this.deps;
     const accountSid = typeof body.account_sid === 'string' ? body.account_sid : null;
     let candidates: AccountEntry[] = [];
-    const read: SessionRead = (callSid) => this.deps.sessions.get(callSid);
+    const read = this.readStored;
     const callSid = typeof body.call_sid === 'string' && body.call_sid.length > 0 && body.call_sid.length <= 64 ? body.call_sid : null;
     let early: Promise<CallSession | null> | null = null;
     const known = accountSid ? await directory.account(accountSid) : null;
@@ -258,7 +260,7 @@ export class JambonzHooks {
     }
     if (settings.signatures === 'off') return { ok: true, account: candidates.length === 1 ? candidates[0]! : null, readSession: read };
 
-    const secrets = candidates.flatMap((account) => account.secrets);
+    const secrets = candidates.length === 1 ? candidates[0]!.secrets : candidates.flatMap((account) => account.secrets);
     const check = verify(request.signature, request.rawBody, secrets, { toleranceSeconds: settings.toleranceSeconds, now: Date.now() });
     if (!check.ok) {
       this.deps.logger.warn({ reason: check.reason, callSid: body.call_sid, accountSid }, 'jambonz hook refused: signature');
@@ -272,8 +274,14 @@ export class JambonzHooks {
       this.deps.logger.warn({ callSid: body.call_sid, accountSid }, 'jambonz hook refused: replayed request');
       return { ok: false, reply: refuse(401, 'jambonz.signature_replayed', 'this signed request was already received') };
     }
-    let index = check.secretIndex;
-    const account = candidates.find((candidate) => (index -= candidate.secrets.length) < 0)!;
+    let account = candidates[0]!;
+    for (let i = 0, index = check.secretIndex; i < candidates.length; i++) {
+      index -= candidates[i]!.secrets.length;
+      if (index < 0) {
+        account = candidates[i]!;
+        break;
+      }
+    }
     return { ok: true, account, readSession: (sid) => (early && sid === callSid ? early : read(sid)) };
   }
 
