@@ -491,7 +491,13 @@ export class JambonzHooks {
       }
       this.deps.writer.turn({ ...callerTurn, intent: reply.intent ?? null });
       const verbs = this.afterReply(session, entry, reply, voice, [], now);
-      await this.deps.sessions.set(session);
+      // Saved as the answer leaves rather than before: with Redis the write goes out in this tick's pipeline
+      // (ahead of any later read on the connection), and the answer does not wait a round trip for it. jambonz
+      // sends the next action hook only after playing this answer; a status arriving meanwhile would have
+      // read the session before this turn anyway. A failed save leaves the previous turn's state.
+      this.deps.sessions.set(session).catch((error: unknown) => {
+        log.error({ callSid, err: error }, 'saving the call after its turn failed; its next hook reads the state before it');
+      });
       this.publish(session, CALL_EVENTS.turn, {
         callSid: session.callSid,
         callId: session.callId,
@@ -945,7 +951,10 @@ export class JambonzHooks {
     const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
     session.ended = true;
     // What is left of a finished call: enough to recognise its late hooks, nothing of the conversation.
-    await this.deps.sessions.set({ ...session, engineState: {}, opening: [], prompt: null }, ENDED_SESSION_TTL_SECONDS);
+    // Not waited for: the claim above already makes this end the only one, and jambonz waits for nothing here.
+    this.deps.sessions.set({ ...session, engineState: {}, opening: [], prompt: null }, ENDED_SESSION_TTL_SECONDS).catch((error: unknown) => {
+      this.deps.logger.error({ callSid: session.callSid, err: error }, 'saving the ended call failed; its late hooks may be taken as live');
+    });
     this.deps.writer.update(session.callId, {
       status: payload.call_status,
       outcome,
