@@ -1,4 +1,4 @@
-import { type CallSession, MemoryCallSessionStore, betterOutcome } from './call-session.store';
+import { type CallSession, MemoryCallSessionStore, betterOutcome, endedSession } from './call-session.store';
 import { newTransfer } from './transfers/transfer-state';
 
 const session = (callSid: string, over: Partial<CallSession> = {}): CallSession => ({
@@ -43,15 +43,16 @@ describe('MemoryCallSessionStore with a transfer', () => {
     expect(await store.get('s1')).toMatchObject({ transfer: { step: 'dialing', notified: false, whisper: 'Maria is calling.' }, recent: ['my tooth hurts'] });
   });
 
-  it('keeps a finished call\'s transfer (late hooks see how it ended), and no absent optional field comes back as null', async () => {
+  it('keeps of a finished call only its call, tenant and language: its late hooks need no more', async () => {
     const store = new MemoryCallSessionStore(60);
     const transfer = { ...newTransfer('+15550109999', 'human'), step: 'done' as const, dialStatus: 'no-answer', notified: true };
-    const ended = session('s2', { ended: true, outcome: 'message_taken', transfer });
+    const ended = session('s2', { ended: true, outcome: 'message_taken', transfer, locale: 'es', recent: ['hola'] });
     await store.set(ended, 30);
     const read = await store.get('s2');
-    expect(read).toEqual(ended);
+    expect(read).toEqual(endedSession('s2', `${ended.callId} ${ended.brandId} ${ended.clientId} es`));
+    expect(read).toMatchObject({ callSid: 's2', callId: ended.callId, brandId: ended.brandId, clientId: ended.clientId, locale: 'es', ended: true, engineState: {}, opening: [] });
+    expect(read).not.toHaveProperty('transfer');
     expect(read).not.toHaveProperty('recent');
-    expect(read).not.toHaveProperty('test');
   });
 
   it('ranks a message taken after a failed transfer above the failure, and a bridge from the queue above both', () => {

@@ -62,11 +62,33 @@ export interface CallSession {
   prompt?: { at: number; text: string; leadIn: string } | null;
 }
 
-/** Where sessions live between hooks. */
+/**
+ * Where sessions live between hooks. A finished call's session (`ended`) is kept only to recognise its
+ * late hooks: its call, tenant and language (see {@link endedSession}); every other field comes back blank.
+ */
 export interface CallSessionStore {
   get(callSid: string): Promise<CallSession | null>;
   /** Keeps the session for `ttlSeconds` from now (default {@link SESSION_TTL_SECONDS}). */
   set(session: CallSession, ttlSeconds?: number): Promise<void>;
+}
+
+/** What is kept of a finished call, space-separated: its call row, brand, client and language (none holds a space). */
+function endedParts(session: CallSession): string {
+  return `${session.callId} ${session.brandId} ${session.clientId} ${session.locale}`;
+}
+
+/**
+ * A finished call's session as the stores give it back: enough for its late hooks (a repeated status, an
+ * action hook after the end, the call hook again: all answered without a change) and for a late listen
+ * stream to find its call; the conversation is gone.
+ */
+export function endedSession(callSid: string, parts: string): CallSession {
+  const [callId = '', brandId = '', clientId = '', locale = 'en'] = parts.split(' ');
+  return {
+    callSid, callId, brandId, clientId, accountSid: null, route: 'open', mode: 'ai', locale, from: '', to: '', callerName: null, startedAt: '',
+    engineId: '', engineState: {}, seq: 0, silences: 0, callerTurns: 0, outcome: null, bookingId: null, messageId: null, held: false,
+    transferTo: null, lastAction: 'hangup', ended: true, opening: [],
+  };
 }
 
 /** Seconds a session is kept after its last change: longer than any call, short enough to clean itself. */
@@ -79,12 +101,12 @@ export const ENDED_SESSION_TTL_SECONDS = 15 * 60;
  * The embedded store: one process, a map with expiry (swept as it grows). Holds copies, as Redis would:
  * the session's own fields are copied, the engine's state goes through JSON (an engine may change the
  * state it was handed), and the opening verbs, which nothing changes once answered, are shared. A
- * finished call's session, kept a quarter of an hour only to recognise late hooks, is held as the JSON
- * array of its values in a fixed field order: a quarter of the memory of the object and the request
- * strings it points to (under load the store holds tens of thousands of them).
+ * finished call, kept a quarter of an hour only to recognise late hooks, is one short string (see
+ * {@link endedSession}): under call load the store holds tens of thousands of them, and the whole session
+ * with the request strings it points to took several times the memory.
  */
 export class MemoryCallSessionStore implements CallSessionStore {
-  /** `session` null: `state` is the (finished) session's values, see {@link packSession}. */
+  /** `session` null: a finished call, `state` its parts (see {@link endedSession}). */
   private readonly sessions = new Map<string, { session: CallSession | null; state: string; expiresAt: number }>();
   private sweepAt = 1024;
 
@@ -100,14 +122,14 @@ export class MemoryCallSessionStore implements CallSessionStore {
       this.sessions.delete(callSid);
       return null;
     }
-    if (entry.session === null) return unpackSession(entry.state);
+    if (entry.session === null) return endedSession(callSid, entry.state);
     return { ...copyParts(entry.session), engineState: JSON.parse(entry.state) as CallSession['engineState'] };
   }
 
   async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
     const now = this.now();
     const entry = session.ended
-      ? { session: null, state: packSession(session), expiresAt: now + ttlSeconds * 1000 }
+      ? { session: null, state: endedParts(session), expiresAt: now + ttlSeconds * 1000 }
       : { session: copyParts(session), state: JSON.stringify(session.engineState), expiresAt: now + ttlSeconds * 1000 };
     this.sessions.set(session.callSid, entry);
     if (this.sessions.size >= this.sweepAt) {
@@ -125,30 +147,8 @@ function copyParts(session: CallSession): CallSession {
   return copy;
 }
 
-/** Every field of a session in a fixed order (the type check keeps the list complete). */
-const SESSION_FIELDS = Object.keys({
-  callSid: 0, callId: 0, brandId: 0, clientId: 0, accountSid: 0, route: 0, mode: 0, locale: 0, from: 0, to: 0, callerName: 0, startedAt: 0,
-  engineId: 0, engineState: 0, seq: 0, silences: 0, callerTurns: 0, outcome: 0, bookingId: 0, messageId: 0, held: 0, transferTo: 0,
-  lastAction: 0, ended: 0, opening: 0, test: 0, transfer: 0, recent: 0, prompt: 0,
-} satisfies Record<keyof CallSession, 0>) as (keyof CallSession)[];
-
-/** Optional fields: a `null` in the packed array is an absent field. */
-const OPTIONAL_FIELDS = new Set<keyof CallSession>(['test', 'transfer', 'recent', 'prompt']);
-
-/** A session as the JSON array of its values (no field names); an absent optional field is `null`. */
-function packSession(session: CallSession): string {
-  return JSON.stringify(SESSION_FIELDS.map((field) => session[field] ?? null));
-}
-
-function unpackSession(packed: string): CallSession {
-  const values = JSON.parse(packed) as unknown[];
-  const session: Record<string, unknown> = {};
-  SESSION_FIELDS.forEach((field, i) => {
-    if (values[i] !== null && values[i] !== undefined) session[field] = values[i];
-    else if (!OPTIONAL_FIELDS.has(field)) session[field] = null;
-  });
-  return session as unknown as CallSession;
-}
+/** How a finished call's value starts in Redis (JSON never does). */
+const ENDED_MARK = '~';
 
 /** Shared by every replica: `<prefix>:jz:call:<sid>` with a TTL. Reads and writes go through the connection's {@link RedisBatch}. */
 export class RedisCallSessionStore implements CallSessionStore {
@@ -163,12 +163,15 @@ export class RedisCallSessionStore implements CallSessionStore {
   }
 
   async get(callSid: string): Promise<CallSession | null> {
-    const json = (await this.batch.send('get', this.key(callSid))) as string | null;
-    return json ? (JSON.parse(json) as CallSession) : null;
+    const stored = (await this.batch.send('get', this.key(callSid))) as string | null;
+    if (!stored) return null;
+    // A finished call is kept as its parts (`~` then the parts), a call in progress as JSON.
+    return stored.startsWith(ENDED_MARK) ? endedSession(callSid, stored.slice(ENDED_MARK.length)) : (JSON.parse(stored) as CallSession);
   }
 
   async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
-    await this.batch.send('set', this.key(session.callSid), JSON.stringify(session), 'EX', ttlSeconds);
+    const value = session.ended ? ENDED_MARK + endedParts(session) : JSON.stringify(session);
+    await this.batch.send('set', this.key(session.callSid), value, 'EX', ttlSeconds);
   }
 
   private key(callSid: string): string {

@@ -950,9 +950,9 @@ export class JambonzHooks {
     if (transfer && transfer.dialStatus !== null && transfer.step !== 'connected') await this.notifyTransfer(session, 'none', null);
     const outcome = session.outcome ?? (!answered ? 'failed' : session.route === 'blocked' ? 'spam' : 'abandoned');
     session.ended = true;
-    // What is left of a finished call: enough to recognise its late hooks, nothing of the conversation.
-    // Not waited for: the claim above already makes this end the only one, and jambonz waits for nothing here.
-    this.deps.sessions.set({ ...session, engineState: {}, opening: [], prompt: null }, ENDED_SESSION_TTL_SECONDS).catch((error: unknown) => {
+    // The stores keep of a finished call only what recognises its late hooks (see `endedSession`). Not
+    // waited for: the claim above already makes this end the only one, and jambonz waits for nothing here.
+    this.deps.sessions.set(session, ENDED_SESSION_TTL_SECONDS).catch((error: unknown) => {
       this.deps.logger.error({ callSid: session.callSid, err: error }, 'saving the ended call failed; its late hooks may be taken as live');
     });
     this.deps.writer.update(session.callId, {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { requireRedis } from '../../core/src/testing/services';
-import { type CallSession, MemoryCallSessionStore, RedisCallSessionStore, betterOutcome } from './call-session.store';
+import { type CallSession, MemoryCallSessionStore, RedisCallSessionStore, betterOutcome, endedSession } from './call-session.store';
 import { MemoryReplayGuard, RedisReplayGuard } from './replay-guard';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -57,14 +57,14 @@ describe('MemoryReplayGuard and MemoryCallSessionStore', () => {
     expect(await store.get('s1')).toBeNull();
   });
 
-  it('gives a finished call\'s session back whole, as it was kept', async () => {
-    const store = new MemoryCallSessionStore(60);
-    const ended = { ...session('s2'), ended: true, engineState: {}, opening: [], outcome: 'answered' as const, callerName: null };
+  it('gives a finished call\'s session back as its call, tenant and language, for as long as asked', async () => {
+    let now = 0;
+    const store = new MemoryCallSessionStore(60, () => now);
+    const ended = { ...session('s2'), ended: true, engineState: {}, opening: [], outcome: 'answered' as const, locale: 'es', test: true };
     await store.set(ended, 30);
-    expect(await store.get('s2')).toEqual(ended);
-    const test = { ...ended, callSid: 's3', test: true, opening: [{ verb: 'hangup' }] };
-    await store.set(test, 30);
-    expect(await store.get('s3')).toEqual(test);
+    expect(await store.get('s2')).toEqual(endedSession('s2', `${ended.callId} b c es`));
+    now += 30_001;
+    expect(await store.get('s2')).toBeNull();
   });
 });
 
@@ -139,5 +139,13 @@ describe('betterOutcome', () => {
     expect(await new RedisCallSessionStore(b, prefix).get('s2')).toMatchObject({ callSid: 's2', seq: 7, engineState: { step: 'greeting' } });
     expect(await new RedisCallSessionStore(b, prefix).get('nope')).toBeNull();
     expect(await b.ttl(`${prefix}:jz:call:s2`)).toBeGreaterThan(3600);
+  });
+
+  it('keeps a finished call as its call, tenant and language only, for as long as asked', async () => {
+    const ended = session('s3', { ended: true, outcome: 'booked', locale: 'fr', engineState: { step: 'done' } });
+    await new RedisCallSessionStore(a, prefix).set(ended, 900);
+    expect(await b.get(`${prefix}:jz:call:s3`)).toBe(`~${ended.callId} b c fr`);
+    expect(await new RedisCallSessionStore(b, prefix).get('s3')).toEqual(endedSession('s3', `${ended.callId} b c fr`));
+    expect(await b.ttl(`${prefix}:jz:call:s3`)).toBeLessThanOrEqual(900);
   });
 });
