@@ -93,6 +93,8 @@ function seconds(value: unknown): number | null {
  * `[[start, stop], …]`), or null when it sends none of it. Malformed parts are left out, never thrown.
  */
 export function speechTimingOf(payload: { stt_start_time?: unknown; stt_stop_time?: unknown; stt_talkspurts?: unknown; stt_latency_ms?: unknown }): GatherSpeechTiming | null {
+  // The usual case (jambonz sends timing only when asked): nothing to read, nothing to make.
+  if (payload.stt_start_time == null && payload.stt_stop_time == null && payload.stt_talkspurts == null && payload.stt_latency_ms == null) return null;
   let spurts: unknown = payload.stt_talkspurts;
   if (typeof spurts === 'string') {
     try {

@@ -75,6 +75,14 @@ describe('estimateSpeechSeconds', () => {
     expect(estimateSpeechSeconds('<speak>Hello <break time="1s"/> there</speak>')).toBe(1);
     expect(estimateSpeechSeconds('   ')).toBe(0);
   });
+
+  it('counts words as splitting on white space would, whatever the spaces', () => {
+    const texts = ['', 'one', ' one  two\tthree\nfour ', 'a\u00a0b\u2009c\u3000d\ufeffe', '¿Cuál es su horario?', 'x '.repeat(40), 'mixed\u2028lines\u2029here'];
+    for (const text of texts) {
+      const words = text.split(/\s+/).filter(Boolean).length;
+      expect(estimateSpeechSeconds(text)).toBe(words === 0 ? 0 : Math.ceil(words / 2.5));
+    }
+  });
 });
 
 describe('bridgedWaitSeconds', () => {

@@ -28,8 +28,28 @@ export type WaitRound =
  * caller does not wait the announcements on top of the maximum.
  */
 export function estimateSpeechSeconds(text: string): number {
-  const words = text.replace(/<[^>]+>/g, ' ').split(/\s+/).filter(Boolean).length;
+  // Counted in place (every turn estimates its prompt): SSML tags, rare here, take the longer way.
+  const words = text.includes('<') ? text.replace(/<[^>]+>/g, ' ').split(/\s+/).filter(Boolean).length : countWords(text);
   return words === 0 ? 0 : Math.ceil(words / WORDS_PER_SECOND);
+}
+
+/** Runs of characters other than white space (as a regular expression's `\s` sees it), without making them. */
+function countWords(text: string): number {
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isSpace(text.charCodeAt(i));
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
+
+/** `\s` in a regular expression: ASCII white space, no-break spaces, Unicode space separators, line and paragraph separators, BOM. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 5760 || (c >= 8192 && c <= 8202) || c === 8232 || c === 8233 || c === 8239 || c === 8287 || c === 12288 || c === 65279;
 }
 
 /**
