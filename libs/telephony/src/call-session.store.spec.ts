@@ -61,3 +61,18 @@ describe('MemoryCallSessionStore with a transfer', () => {
     expect(betterOutcome('message_taken', 'transfer_failed')).toBe('message_taken');
   });
 });
+
+describe('MemoryCallSessionStore bounds', () => {
+  it('forgets the oldest finished calls at its limit, never a call in progress, and says how many', async () => {
+    const evicted: number[] = [];
+    const store = new MemoryCallSessionStore(60, Date.now, { maxEntries: 10, onEvict: (count) => evicted.push(count) });
+    for (const sid of ['live-1', 'live-2', 'live-3']) await store.set(session(sid));
+    for (let i = 0; i < 2000; i++) await store.set(session(`done-${i}`, { ended: true }));
+    expect(store.size).toBeLessThanOrEqual(10);
+    for (const sid of ['live-1', 'live-2', 'live-3']) expect(await store.get(sid)).toMatchObject({ callSid: sid, ended: false });
+    expect(await store.get('done-1999')).toMatchObject({ callSid: 'done-1999', ended: true });
+    expect(await store.get('done-0')).toBeNull();
+    expect(evicted.length).toBeGreaterThan(0);
+    expect(evicted.reduce((a, b) => a + b, 0)).toBe(2000 - (store.size - 3));
+  });
+});

@@ -94,6 +94,9 @@ export function endedSession(callSid: string, parts: string): CallSession {
 /** Seconds a session is kept after its last change: longer than any call, short enough to clean itself. */
 export const SESSION_TTL_SECONDS = 4 * 3600;
 
+/** Sessions the embedded store holds at most (a finished call's ~200 bytes): beyond, the oldest finished calls are forgotten first. */
+export const MEMORY_SESSIONS_MAX = 250_000;
+
 /** Seconds a finished call's session is kept, so that late hooks for it are recognised and change nothing. */
 export const ENDED_SESSION_TTL_SECONDS = 15 * 60;
 
@@ -113,7 +116,10 @@ export class MemoryCallSessionStore implements CallSessionStore {
   constructor(
     private readonly ttlSeconds = SESSION_TTL_SECONDS,
     private readonly now: () => number = Date.now,
-  ) {}
+    private readonly options: { maxEntries?: number; onEvict?: (count: number) => void } = {},
+  ) {
+    this.sweepAt = Math.min(this.sweepAt, options.maxEntries ?? MEMORY_SESSIONS_MAX);
+  }
 
   async get(callSid: string): Promise<CallSession | null> {
     const entry = this.sessions.get(callSid);
@@ -132,10 +138,34 @@ export class MemoryCallSessionStore implements CallSessionStore {
       ? { session: null, state: endedParts(session), expiresAt: now + ttlSeconds * 1000 }
       : { session: copyParts(session), state: JSON.stringify(session.engineState), expiresAt: now + ttlSeconds * 1000 };
     this.sessions.set(session.callSid, entry);
-    if (this.sessions.size >= this.sweepAt) {
-      for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
-      this.sweepAt = Math.max(1024, this.sessions.size * 2);
+    if (this.sessions.size >= this.sweepAt) this.sweep(now);
+  }
+
+  /** Sessions held now (live or not yet swept). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /**
+   * Drops expired sessions; then, at {@link MEMORY_SESSIONS_MAX} entries, the oldest finished calls down to
+   * nine tenths (a call in progress is never dropped): a flood of short calls must not grow the process
+   * without bound. A late hook of a forgotten call is answered as one of an unknown call (a hang-up).
+   */
+  private sweep(now: number): void {
+    for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
+    const max = this.options.maxEntries ?? MEMORY_SESSIONS_MAX;
+    if (this.sessions.size >= max) {
+      let evict = this.sessions.size - Math.floor(max * 0.9);
+      const count = evict;
+      for (const [sid, entry] of this.sessions) {
+        if (evict <= 0) break;
+        if (entry.session !== null) continue;
+        this.sessions.delete(sid);
+        evict--;
+      }
+      this.options.onEvict?.(count - evict);
     }
+    this.sweepAt = Math.min(max, Math.max(1024, this.sessions.size * 2));
   }
 }
 

@@ -86,7 +86,11 @@ export function createTelephony(deps: TelephonyDeps): Telephony {
     log.warn('JAMBONZ_SIGNATURES=off: jambonz webhooks are NOT verified; anyone who can reach /hooks/jambonz/* can drive calls. Development only.');
   }
   const directory = new CallDirectory(db, keyring);
-  const sessions: CallSessionStore = redis ? new RedisCallSessionStore(redis, config.REDIS_PREFIX) : new MemoryCallSessionStore();
+  const sessions: CallSessionStore = redis
+    ? new RedisCallSessionStore(redis, config.REDIS_PREFIX)
+    : new MemoryCallSessionStore(undefined, undefined, {
+        onEvict: (count) => log.warn({ count }, 'call sessions full: the oldest finished calls were forgotten before their quarter hour (a flood of calls?)'),
+      });
   const guard: ReplayGuard = redis
     ? new RedisReplayGuard(redis, config.REDIS_PREFIX)
     : new MemoryReplayGuard(Date.now, {
