@@ -70,8 +70,6 @@ export class Database {
     const dialect = this.orm.config.get('driverOptions') as unknown;
     if (!(dialect instanceof TeroSqliteDialect)) throw new Error('rawTransaction needs the SQLite connection of TeroSqliteDialect');
     const client = (this.orm.em.getConnection() as unknown as AbstractSqlConnection).getClient();
-    // Waits, if it is time, for the checkpoint worker (not holding the connection meanwhile).
-    await dialect.beforeWrite();
     return client.connection().execute(async () => {
       const sqlite = dialect.database;
       if (!sqlite) throw new Error('the SQLite connection is closed');

@@ -1,11 +1,5 @@
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { CompiledQuery, type Driver, SqliteDialect, type SqliteStatement } from 'kysely';
-import { SqliteCheckpointer } from './sqlite-checkpointer';
-
-/** How often the checkpoint worker checkpoints the WAL. */
-const CHECKPOINT_EVERY_MS = 1000;
-/** The connection's own checkpoints while the worker does the work: only if the WAL grows past 64 MB anyway. */
-const BACKSTOP_CHECKPOINT_PAGES = 16_000;
 
 /**
  * Settings every connection to the embedded database gets:
@@ -19,8 +13,8 @@ const BACKSTOP_CHECKPOINT_PAGES = 16_000;
  * - `wal_autocheckpoint = 4000` pages (16 MB) instead of 1000: a checkpoint copies each page changed since
  *   the last one once, however often it changed, so fewer, larger checkpoints cost less per write (the
  *   call record appends to the same last pages); `journal_size_limit` gives the space back afterwards.
- *   A file's connection leaves checkpoints to a {@link SqliteCheckpointer} instead, off the event loop
- *   (keeping a 64 MB backstop), and goes back to this when the worker fails.
+ *   Under call load the call record's write thread checkpoints every second, off the event loop, so the
+ *   WAL seldom reaches this on the server's own connection.
  */
 export const SQLITE_PRAGMAS = [
   'pragma journal_mode = wal',
@@ -38,7 +32,6 @@ export const SQLITE_PRAGMAS = [
  */
 export class TeroSqliteDialect extends SqliteDialect {
   private connection: DatabaseSync | null = null;
-  private checkpointer: SqliteCheckpointer | null = null;
 
   constructor(readonly file: string) {
     super({
@@ -47,14 +40,10 @@ export class TeroSqliteDialect extends SqliteDialect {
         const db = new DatabaseSync(file);
         for (const pragma of SQLITE_PRAGMAS) db.exec(pragma);
         this.connection = db;
-        const checkpointer = isFile(file) ? this.checkpointOffThread(db, file) : null;
-        this.checkpointer = checkpointer;
         return {
           prepare: (sql: string) => statement(db.prepare(sql), sql),
           close: () => {
             if (this.connection === db) this.connection = null;
-            if (this.checkpointer === checkpointer) this.checkpointer = null;
-            void checkpointer?.stop();
             db.close();
           },
         };
@@ -81,27 +70,6 @@ export class TeroSqliteDialect extends SqliteDialect {
   get database(): DatabaseSync | null {
     return this.connection;
   }
-
-  /** To await before a write transaction of the write-behind: see {@link SqliteCheckpointer.beforeWrite}. */
-  beforeWrite(): Promise<void> | undefined {
-    return this.checkpointer?.beforeWrite();
-  }
-
-  private checkpointOffThread(db: DatabaseSync, file: string): SqliteCheckpointer {
-    db.exec(`pragma wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
-    return SqliteCheckpointer.start(file, {
-      everyMs: CHECKPOINT_EVERY_MS,
-      onFailure: (reason) => {
-        if (this.connection === db) db.exec('pragma wal_autocheckpoint = 4000');
-        process.emitWarning(`SQLite checkpoints are back on the event loop: ${reason}`, { code: 'TERO_SQLITE_CHECKPOINTER' });
-      },
-    });
-  }
-}
-
-/** A database in a file (not in memory), which another connection can open. */
-function isFile(file: string): boolean {
-  return file !== '' && file !== ':memory:' && !file.startsWith('file::memory:') && !/[?&]mode=memory\b/.test(file);
 }
 
 const READER = /^\s*(select|pragma|explain|with)/i;

@@ -318,8 +318,6 @@ export class CallRecordWriter {
    * failed; a thread that failed is given up for the loop's connection.
    */
   private async onThread(thread: SqliteWriteThread, plans: (() => SqlitePlan)[]): Promise<void> {
-    // Waits, if it is time, for the checkpoint worker, so that this flush restarts the WAL.
-    await sqliteDialectOf(this.db)?.beforeWrite();
     const sent: Promise<void>[] = [];
     for (let i = 0; i < plans.length; i++) {
       if (i > 0) await breathe();
@@ -343,7 +341,7 @@ export class CallRecordWriter {
     const connection = dialect?.database;
     if (!dialect || !connection || !isFile(dialect.file)) return null;
     try {
-      // The thread's connection behaves as the application's: the same waits, durability, foreign keys and checkpoint backstop.
+      // The thread's connection behaves as the application's: the same waits, durability, foreign keys and automatic checkpoints.
       const setting = (name: string) => Number(Object.values(connection.prepare(`pragma ${name}`).get() ?? {})[0]);
       const pragmas = [
         `pragma busy_timeout = ${setting('busy_timeout') || 5000}`,
@@ -668,13 +666,12 @@ interface SqlitePlan {
 interface SqliteDialectParts {
   readonly file: string;
   readonly database: import('node:sqlite').DatabaseSync | null;
-  beforeWrite(): Promise<void> | undefined;
 }
 
 function sqliteDialectOf(db: Database): SqliteDialectParts | null {
   if (db.kind !== 'sqlite') return null;
   const dialect = db.orm.config.get('driverOptions') as Partial<SqliteDialectParts> | undefined;
-  return dialect && typeof dialect.file === 'string' && typeof dialect.beforeWrite === 'function' ? (dialect as SqliteDialectParts) : null;
+  return dialect && typeof dialect.file === 'string' && 'database' in dialect ? (dialect as SqliteDialectParts) : null;
 }
 
 /** A database in a file (not in memory), which another connection can open. */

@@ -50,6 +50,19 @@ describe('SqliteWriteThread', () => {
     expect(await thread.transaction([['insert into t (v) values (?)', [['b']]]])).toEqual([[1]]);
   });
 
+  it('checkpoints the WAL about once a second before its next transaction, which starts the WAL over', async () => {
+    const many = Array.from({ length: 2000 }, (_, i) => [`row ${i} ${'x'.repeat(200)}`]);
+    await thread.transaction([['insert into t (v) values (?)', many]]);
+    const walPages = () => Number((reader.prepare('pragma wal_checkpoint(NOOP)').get() as { log: number }).log);
+    const afterFirst = walPages();
+    expect(afterFirst).toBeGreaterThan(100);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await thread.transaction([['insert into t (v) values (?)', [['one more']]]]);
+    // Checkpointed, then restarted by the write: the WAL now holds that one small transaction only.
+    expect(walPages()).toBeLessThan(10);
+    expect(rows()).toHaveLength(2001);
+  });
+
   it('refuses work once stopped, saying so', async () => {
     await thread.stop();
     await expect(thread.transaction([['insert into t (v) values (?)', [['a']]]])).rejects.toThrow(/stopped/);

@@ -1,10 +1,16 @@
 import { Worker } from 'node:worker_threads';
 import type { SQLInputValue } from 'node:sqlite';
 
+/** How often the thread checkpoints the WAL (before its next transaction). */
+const CHECKPOINT_EVERY_MS = 1000;
+
 /** One prepared statement and the parameters of each of its runs. */
 export type SqliteBatch = [sql: string, runs: SQLInputValue[][]];
 
-/** The worker's code: its own connection to the file; each message is one transaction of batches. */
+/**
+ * The worker's code: its own connection to the file; each message is one transaction of batches, after a
+ * passive checkpoint of the WAL when the last one is a second old.
+ */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
@@ -20,11 +26,19 @@ const statement = (sql) => {
   }
   return found;
 };
+let checkpointedAt = Date.now();
 parentPort.on('message', (message) => {
   if (message === 'stop') {
     db.close();
     parentPort.close();
     return;
+  }
+  // About once a second the WAL is checkpointed before the next transaction, which then starts it over.
+  if (Date.now() - checkpointedAt >= workerData.checkpointEveryMs) {
+    checkpointedAt = Date.now();
+    try {
+      db.prepare('pragma wal_checkpoint(PASSIVE)').get();
+    } catch {}
   }
   try {
     db.exec('begin immediate');
@@ -56,10 +70,13 @@ interface WriterReply {
  * Runs the call record's SQLite transactions on a worker thread with its own connection to the file.
  * node:sqlite is synchronous: on the event loop, the write-behind's inserts (~11 rows per call, each
  * updating several indexes) took a fifth of the server's CPU under call load, and every flush held back
- * the requests that arrived meanwhile. Here the loop only hands over the rows. SQLite still admits one
- * writer at a time (WAL mode): a transaction waits for another connection's (busy timeout), so the
- * transactions stay a few hundred rows long, as on the loop. A failure of the thread itself rejects
- * what is under way and everything after (`failed`): the caller goes back to its own connection.
+ * the requests that arrived meanwhile. Here the loop only hands over the rows. The thread also keeps the
+ * WAL short: about once a second it checkpoints before its next transaction, which then starts the WAL
+ * over (a checkpoint on the server's connection stalled every request; a passive one only restarts the
+ * WAL when a write follows it). SQLite still admits one writer at a time (WAL mode): a transaction waits
+ * for another connection's (busy timeout), so the transactions stay a few hundred rows long, as on the
+ * loop. A failure of the thread itself rejects what is under way and everything after (`failed`): the
+ * caller goes back to its own connection.
  */
 export class SqliteWriteThread {
   private nextId = 1;
@@ -74,7 +91,7 @@ export class SqliteWriteThread {
   static start(file: string, pragmas: string[]): SqliteWriteThread {
     const worker = new Worker(WRITER_SOURCE, {
       eval: true,
-      workerData: { file, pragmas },
+      workerData: { file, pragmas, checkpointEveryMs: CHECKPOINT_EVERY_MS },
       // It holds a connection, its prepared statements and the transaction at hand (a few hundred rows).
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 },
     });
