@@ -2,6 +2,7 @@ import type { EngineState } from '@tero/conversation';
 import type { CallOutcome, CallRoute } from '@tero/db';
 import type { Redis } from 'ioredis';
 import type { JambonzVerb } from './jambonz-verbs';
+import { flat } from './flat-string';
 import { RedisBatch } from './redis-batch';
 import type { CallTransfer } from './transfers/transfer-state';
 
@@ -74,7 +75,8 @@ export interface CallSessionStore {
 
 /** What is kept of a finished call, space-separated: its call row, brand, client and language (none holds a space). */
 function endedParts(session: CallSession): string {
-  return `${session.callId} ${session.brandId} ${session.clientId} ${session.locale}`;
+  // One flat string: the template's joins would otherwise be kept as six 32-byte pairs per finished call.
+  return flat(`${session.callId} ${session.brandId} ${session.clientId} ${session.locale}`);
 }
 
 /**
