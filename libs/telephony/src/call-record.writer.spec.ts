@@ -47,6 +47,20 @@ describe.each(kinds)('CallRecordWriter on %s', (kind) => {
     expect(await em().findOneOrFail(Call, { id: base.callId })).toMatchObject({ status: 'in-progress', outcome: 'answered' });
   });
 
+  it('writes a flush bigger than one batch of rows (several chunks of one statement, or several transactions) whole, each row once', async () => {
+    const writer = new CallRecordWriter(t.db, capturingLogger().logger);
+    const at = new Date('2026-03-09T15:00:00Z');
+    for (let seq = 1000; seq < 1000 + 5300; seq++) writer.turn({ ...base, seq, speaker: seq % 2 ? 'caller' : 'agent', text: `line ${seq}`, at });
+    writer.turn({ ...base, seq: 1000, speaker: 'agent', text: 'a repeat of the first', at });
+    await writer.flush();
+    expect(writer.pending).toBe(0);
+    const turns = await em().find(CallTurn, { call: base.callId, seq: { $gte: 1000 } }, { orderBy: { seq: 'asc' }, fields: ['seq', 'text'] });
+    expect(turns).toHaveLength(5300);
+    expect([turns[0]!.text, turns.at(-1)!.text]).toEqual(['line 1000', 'line 6299']);
+    await em().nativeDelete(CallTurn, { call: base.callId, seq: { $gte: 1000 } });
+    await writer.close();
+  });
+
   it('writes a new call before its turns, and a turn that arrived before its call (another replica) once the call is there', async () => {
     const writer = new CallRecordWriter(t.db, capturingLogger().logger);
     const callId = randomUUID();
