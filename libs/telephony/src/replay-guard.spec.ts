@@ -1,10 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { requireRedis } from '../../core/src/testing/services';
 import { type CallSession, MemoryCallSessionStore, RedisCallSessionStore, betterOutcome, endedSession } from './call-session.store';
 import { MemoryReplayGuard, RedisReplayGuard } from './replay-guard';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** What the hooks claim for a request: 128 bits of its HMAC as base64url (here of a counter's hash). */
+const randomBytesOf = (i: number) => createHash('sha256').update(String(i)).digest().subarray(0, 16).toString('base64url');
 
 const session = (callSid: string, over: Partial<CallSession> = {}): CallSession => ({
   callSid,
@@ -88,6 +91,27 @@ describe('MemoryReplayGuard bounds', () => {
     expect(evicted.length).toBeGreaterThan(0);
     expect(guard.claimSync('sig:4999', 300)).toBe(false);
     expect(guard.claimSync('sig:0', 300)).toBe(true);
+  });
+
+  it('holds signature claims in its table: each once, a replay refused, free again once expired, the oldest forgotten first at its maximum', () => {
+    let now = 0;
+    const evicted: number[] = [];
+    const guard = new MemoryReplayGuard(() => now, { maxKeys: 3_000, onEvict: (count) => evicted.push(count) });
+    const key = (i: number) => `sig:${randomBytesOf(i)}`;
+    for (let i = 0; i < 2_500; i++) expect(guard.claimSync(key(i), 300)).toBe(true);
+    for (let i = 0; i < 2_500; i += 97) expect(guard.claimSync(key(i), 300)).toBe(false);
+    expect(guard.size).toBe(2_500);
+    expect(evicted).toEqual([]);
+    // Later claims push it past its maximum: the claims of the first second go, the recent ones stay refused.
+    now = 1_500;
+    for (let i = 2_500; i < 4_000; i++) expect(guard.claimSync(key(i), 300)).toBe(true);
+    expect(evicted.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(300);
+    expect(guard.size).toBeLessThanOrEqual(3_000);
+    expect(guard.claimSync(key(3_999), 300)).toBe(false);
+    expect(guard.claimSync(key(0), 300)).toBe(true);
+    // Every claim expires with its time.
+    now = 1_500 + 302_000;
+    expect(guard.claimSync(key(3_999), 300)).toBe(true);
   });
 
   it('keeps each key exactly as given: joined from parts, or differing from another only in its accents\' composition', () => {
