@@ -1,4 +1,4 @@
-import { DEFAULT_INVOICE_THEME, type InvoiceTheme, formatDay, formatMoney, newPdfDocument, winAnsi } from '@tero/billing';
+import { DEFAULT_INVOICE_THEME, type InvoiceTheme, formatDay, formatMoney, newPdfDocument, pdfBytes, winAnsi } from '@tero/billing';
 import { CALL_OUTCOMES } from '@tero/db';
 import type { i18n as I18nInstance, TFunction } from 'i18next';
 import type { ClientSummary, LocalDateRange } from '../analytics.types';
@@ -66,12 +66,7 @@ export async function renderReportPdf(options: ReportPdfOptions): Promise<Buffer
   const theme = options.theme ?? DEFAULT_INVOICE_THEME;
   const title = t(`reports.title.${options.period.kind}`);
   const doc = newPdfDocument({ size: 'A4', margin: PAGE.margin, lang: options.locale, info: { Title: winAnsi(`${title} — ${options.client.name}`), Author: winAnsi(options.brand.name), Subject: winAnsi(options.client.name) } });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   const text = (value: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(value), x, y, opts);
   const width = PAGE.width - 2 * PAGE.margin;
 

@@ -15,6 +15,16 @@ export function newPdfDocument(options?: PDFKit.PDFDocumentOptions): PDFKit.PDFD
   return new PDFDocument(options);
 }
 
+/** The whole document's bytes, once `doc.end()` is called (collected from the start: call it before drawing). */
+export function pdfBytes(doc: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+}
+
 /** Colours of the brand's theme the invoice is drawn with (`#rrggbb`). */
 export interface InvoiceTheme {
   primary: string;
@@ -91,12 +101,7 @@ export async function renderInvoicePdf(invoice: Invoice, options: InvoicePdfOpti
     lang: locale,
     info: { Title: `${t('invoice.title')} ${invoice.number}`, Author: winAnsi(seller), Subject: winAnsi(options.client.name) },
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+  const done = pdfBytes(doc);
   const text = (value: string, x: number, y: number, opts: PDFKit.Mixins.TextOptions = {}) => doc.text(winAnsi(value), x, y, opts);
 
   // Header: the brand and the document's title.
