@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from './chromium';
+import { launchChromium, signInPage } from './chromium';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
 
 describe('the client dashboard in Chromium', () => {
@@ -25,11 +25,7 @@ describe('the client dashboard in Chromium', () => {
   async function signInAs(locale: string) {
     const context = await browser.newContext({ locale, extraHTTPHeaders: { 'Accept-Language': locale } });
     const page = await context.newPage();
-    const base = `http://${t.logins.owner.host}:${port}`;
-    await page.goto(`${base}/login`);
-    await page.fill('input[name=email]', t.logins.owner.email);
-    await page.fill('input[name=password]', t.logins.owner.password);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    await signInPage(page, t.logins.owner, port);
     return { page, context };
   }
 

@@ -3,9 +3,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { EXPORT_COLUMNS } from '@tero/analytics';
-import { type CallerInputSource, JambonzSimulator } from '@tero/telephony';
+import { JambonzSimulator, heldCaller } from '@tero/telephony';
 import { type Browser, type Download, type Page } from 'playwright-core';
-import { launchChromium } from './chromium';
+import { launchChromium, signInPage } from './chromium';
 import { pdfText } from '../../libs/core/src/testing/pdf-text';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
 
@@ -58,21 +58,6 @@ function csvRecords(text: string): string[][] {
   return records;
 }
 
-/** A caller who says `first`, then waits for the test to let them go, then hangs up. */
-function heldCaller(first: string): { input: CallerInputSource; release: () => void } {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let turn = 0;
-  return {
-    release,
-    input: async () => {
-      if (turn++ === 0) return { speech: first };
-      await gate;
-      return { hangup: true };
-    },
-  };
-}
-
 describe('the live dashboard in Chromium', () => {
   let t: TestApp;
   let browser: Browser;
@@ -93,11 +78,7 @@ describe('the live dashboard in Chromium', () => {
   async function signInAs(locale: string) {
     const context = await browser.newContext({ locale, extraHTTPHeaders: { 'Accept-Language': locale } });
     const page = await context.newPage();
-    const base = `http://${t.logins.owner.host}:${port}`;
-    await page.goto(`${base}/login`);
-    await page.fill('input[name=email]', t.logins.owner.email);
-    await page.fill('input[name=password]', t.logins.owner.password);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    await signInPage(page, t.logins.owner, port);
     await page.getByTestId('dashboard').waitFor();
     await page.locator('[data-testid="live-status"][data-state="connected"]').waitFor();
     return { page, context };

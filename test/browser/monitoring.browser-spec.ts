@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Brand, JambonzConnection } from '@tero/db';
 import { jambonzApiKeyAad } from '@tero/telephony';
 import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from './chromium';
+import { launchChromium, signInPage } from './chromium';
 import { FakeJambonzServer } from '../../libs/telephony/src/testing/fake-jambonz.server';
 import { ROOT, type TestApp, createTestApp } from '../e2e/create-test-app';
 import { callInfo, postHook } from '../e2e/jambonz-hook-requests';
@@ -76,11 +76,7 @@ describe('the monitoring page in Chromium', () => {
     page.on('response', (response) => {
       if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
     });
-    const base = `http://${login.host}:${port}`;
-    await page.goto(`${base}/login`);
-    await page.fill('input[name=email]', login.email);
-    await page.fill('input[name=password]', login.password);
-    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+    await signInPage(page, login, port);
     return { page, problems, close: () => context.close() };
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VoiceClone } from '@tero/db';
 import { type Browser, type Page } from 'playwright-core';
-import { launchChromium } from './chromium';
+import { launchChromium, signInPage } from './chromium';
 import { speechLike } from '../../libs/onboarding/src/voices/testing/test-audio';
 import { wavFile } from '../../libs/onboarding/src/voices/wav';
 import { FakeElevenLabsServer } from '../../plugins/voice-elevenlabs/src/testing';
@@ -53,11 +53,7 @@ describe('the voice page in Chromium', () => {
     page.on('response', (response) => {
       if (response.status() >= 400 && !response.url().endsWith('/favicon.ico')) problems.push(`${response.status()} ${response.url()}`);
     });
-    const base = `http://${login.host}:${port}`;
-    await page.goto(`${base}/login`);
-    await page.fill('input[name=email]', login.email);
-    await page.fill('input[name=password]', login.password);
-    await Promise.all([page.waitForURL((url) => !url.pathname.startsWith('/login')), page.click('button[type=submit]')]);
+    const base = await signInPage(page, login, port);
     return { page, problems, base };
   }
 

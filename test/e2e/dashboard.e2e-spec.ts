@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { addDays } from '@tero/core';
 import { Booking, Call, CallRollup, Client } from '@tero/db';
-import { type CallerInputSource, JambonzSimulator, scriptedCaller } from '@tero/telephony';
+import { type CallerInputSource, JambonzSimulator, heldCaller, scriptedCaller } from '@tero/telephony';
 import { WebSocket } from 'ws';
 import { createHttpApp } from '../../apps/server/src/app';
 import { type Kernel, createKernel } from '../../apps/server/src/kernel';
@@ -39,21 +39,6 @@ function openLive(port: number, host: string, headers: Record<string, string>) {
       else waiters.push({ match, resolve });
     });
   return { socket, messages, next, ready: () => next((m) => m.type === 'live.ready') };
-}
-
-/** A caller who says `first`, then waits for the test to let them go, then hangs up. */
-function heldCaller(first: string): { input: CallerInputSource; release: () => void } {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  let turn = 0;
-  return {
-    release,
-    input: async () => {
-      if (turn++ === 0) return { speech: first };
-      await gate;
-      return { hangup: true };
-    },
-  };
 }
 
 describe('the client dashboard: rollups, summary and the live feed', () => {

@@ -30,6 +30,24 @@ export function scriptedCaller(lines: readonly (string | CallerAction)[]): Calle
 }
 
 /**
+ * A caller who says `first`, then stays on the line saying nothing until `release()` is called, then hangs
+ * up: a call held in progress while something else looks at it (the live dashboard, its record so far).
+ */
+export function heldCaller(first: string): { input: CallerInputSource; release: () => void } {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  let turn = 0;
+  return {
+    release,
+    input: async () => {
+      if (turn++ === 0) return { speech: first };
+      await gate;
+      return { hangup: true };
+    },
+  };
+}
+
+/**
  * The caller lines of a scenario file: a profession pack's scenario (`turns[].caller`, see
  * `PackScenario`) or a plain `{ "turns": ["…", "…"] }`. Throws naming the field when the shape is wrong.
  */
