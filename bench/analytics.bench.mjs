@@ -17,13 +17,13 @@
 // BENCH_LIVE_PAUSE_MS (the pause before each hook, `min,max` ms, default 500,2000),
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests).
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRollups, fillCalls } from './lib/analytics-data.mjs';
+import { scratchDatabase, scratchRedisPrefix, serverEnv } from './lib/backend.mjs';
 import { bearerToken, expectStatus, latencyFigures, sampleLatency, signIn, siteClient } from './lib/analytics-http.mjs';
 import { liveEventLatency, redisPubSubLatency } from './lib/analytics-live.mjs';
 import { naiveSearch, naiveSummary, naiveTextSearch } from './lib/analytics-naive.mjs';
@@ -66,45 +66,19 @@ function cleanupStack() {
 
 /** A throwaway database on TEST_DATABASE_URL's server, a data directory and a Redis prefix; the server's environment. */
 async function prepareBackend(cleanup) {
-  const { Client } = require('pg');
   const dataDir = mkdtempSync(join(tmpdir(), 'tero-bench-analytics-'));
   cleanup.add(() => rmSync(dataDir, { recursive: true, force: true }));
-  const name = `tero_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  cleanup.add(async () => {
-    const drop = new Client({ connectionString: PG_URL });
-    await drop.connect();
-    await drop.query(`drop database if exists ${name} with (force)`);
-    await drop.end();
-  });
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const prefix = `tero-bench-${randomBytes(4).toString('hex')}`;
-  cleanup.add(async () => {
-    const { Redis } = require('ioredis');
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-  });
-  const { generateEncryptionKey } = dist('libs/core/src/index.js');
+  const database = await scratchDatabase(PG_URL);
+  cleanup.add(() => database.drop());
+  const redis = scratchRedisPrefix(REDIS_URL);
+  cleanup.add(() => redis.clear());
   return {
-    name,
+    name: database.name,
     env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      DATA_DIR: dataDir,
-      APP_SECRET: randomBytes(32).toString('hex'),
-      ENCRYPTION_KEYS: generateEncryptionKey('bench'),
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      SEED_DEMO: 'true',
-      DATABASE_URL: url.toString(),
+      ...serverEnv(dataDir),
+      DATABASE_URL: database.url,
       REDIS_URL,
-      REDIS_PREFIX: prefix,
+      REDIS_PREFIX: redis.prefix,
       // One process serves and runs the jobs (the export's among them), so its memory is the export's.
       JOBS_IN_SERVER: 'true',
     },

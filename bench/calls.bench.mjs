@@ -9,13 +9,13 @@
 //
 // Settings: BENCH_SECONDS (measured seconds per run, default 6), BENCH_CONCURRENCY (default 50,200),
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callFigures, driveCalls } from './lib/call-load.mjs';
+import { scratchDatabase, scratchRedisPrefix, serverEnv } from './lib/backend.mjs';
 import { answers200, freePort, reachable, serverNodeArgs, startNode } from './lib/processes.mjs';
 import { formatTable, percentile } from './lib/report.mjs';
 
@@ -48,43 +48,16 @@ const METRICS = [
 /** A fresh instance of one backend: its env, and how to clean it up. */
 async function prepareBackend(kind) {
   const dataDir = mkdtempSync(join(tmpdir(), 'tero-bench-'));
-  const { generateEncryptionKey } = dist('libs/core/src/index.js');
-  const env = {
-    PATH: process.env.PATH ?? '',
-    NODE_ENV: 'production',
-    DATA_DIR: dataDir,
-    APP_SECRET: randomBytes(32).toString('hex'),
-    ENCRYPTION_KEYS: generateEncryptionKey('bench'),
-    LOG_LEVEL: 'warn',
-    HOST: '127.0.0.1',
-    SEED_DEMO: 'true',
-  };
+  const env = serverEnv(dataDir);
   const cleanups = [() => rmSync(dataDir, { recursive: true, force: true })];
   if (kind === 'postgres-redis') {
-    const { Client } = require('pg');
-    const name = `tero_bench_${randomBytes(5).toString('hex')}`;
-    const admin = new Client({ connectionString: PG_URL });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(PG_URL);
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
+    const database = await scratchDatabase(PG_URL);
+    const redis = scratchRedisPrefix(REDIS_URL);
+    env.DATABASE_URL = database.url;
     env.REDIS_URL = REDIS_URL;
-    env.REDIS_PREFIX = `tero-bench-${randomBytes(4).toString('hex')}`;
-    cleanups.unshift(async () => {
-      const drop = new Client({ connectionString: PG_URL });
-      await drop.connect();
-      await drop.query(`drop database if exists ${name} with (force)`);
-      await drop.end();
-    });
-    cleanups.unshift(async () => {
-      const { Redis } = require('ioredis');
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`${env.REDIS_PREFIX}*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-    });
+    env.REDIS_PREFIX = redis.prefix;
+    cleanups.unshift(() => database.drop());
+    cleanups.unshift(() => redis.clear());
   }
   return {
     env,

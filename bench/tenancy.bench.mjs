@@ -2,12 +2,12 @@
 // cache (what every dashboard request and API call goes through); the baseline, "uncached DB lookup",
 // resolves the same hosts straight from the database (brand by slug, then client by brand and slug),
 // as the resolver would without its cache. On SQLite, and on PostgreSQL when it is reachable.
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { scratchDatabase } from './lib/backend.mjs';
 import { reachable } from './lib/processes.mjs';
 import { formatTable, percentile } from './lib/report.mjs';
 
@@ -38,23 +38,13 @@ async function openDatabase(kind) {
     const db = await Database.open({ dataDir });
     return { db, cleanup: async () => { await db.close(); rmSync(dataDir, { recursive: true, force: true }); } };
   }
-  const { Client } = require('pg');
-  const name = `tero_bench_${randomBytes(5).toString('hex')}`;
-  const admin = new Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  const db = await Database.open({ dataDir, databaseUrl: url.toString() });
+  const database = await scratchDatabase(PG_URL);
+  const db = await Database.open({ dataDir, databaseUrl: database.url });
   return {
     db,
     cleanup: async () => {
       await db.close();
-      const drop = new Client({ connectionString: PG_URL });
-      await drop.connect();
-      await drop.query(`drop database if exists ${name} with (force)`);
-      await drop.end();
+      await database.drop();
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
