@@ -8,38 +8,13 @@ import { createHttpApp } from '../../apps/server/src/app';
 import { type Kernel, createKernel } from '../../apps/server/src/kernel';
 import request from 'supertest';
 import { ROOT, type TestApp, createTestApp, signIn, testBackend } from './create-test-app';
+import { openLive } from './live-client';
 
 jest.setTimeout(120_000);
 
 /** Monday 9 March 2026, 10:15 in New York (Bright Smile's zone): the clock runs from there. */
 const BASE = Date.parse('2026-03-09T14:15:00Z');
 const TODAY = '2026-03-09';
-
-interface Received {
-  type: string;
-  at: string;
-  payload: Record<string, unknown>;
-}
-
-/** A live socket as the dashboard opens it, with what it received. */
-function openLive(port: number, host: string, headers: Record<string, string>) {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/live`, ['tero-live.v1'], { headers: { Host: host, ...headers } });
-  const messages: Received[] = [];
-  let waiters: { match: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString('utf8')) as Received;
-    messages.push(message);
-    waiters = waiters.filter((w) => (w.match(message) ? (w.resolve(message), false) : true));
-  });
-  socket.on('error', () => undefined);
-  const next = (match: (m: Received) => boolean) =>
-    new Promise<Received>((resolve) => {
-      const seen = messages.find(match);
-      if (seen) resolve(seen);
-      else waiters.push({ match, resolve });
-    });
-  return { socket, messages, next, ready: () => next((m) => m.type === 'live.ready') };
-}
 
 describe('the client dashboard: rollups, summary and the live feed', () => {
   let t: TestApp;
@@ -82,7 +57,7 @@ describe('the client dashboard: rollups, summary and the live feed', () => {
   const place = (line: { number: string; secret: string; accountSid: string }, input: CallerInputSource, from = '+15557770001') =>
     new JambonzSimulator({ baseUrl, secret: line.secret, accountSid: line.accountSid }).call({ from, to: line.number, input });
   const live = (host: string, cookie: string) => {
-    const client = openLive(port, host, { Cookie: cookie, Origin: `http://${host}:3000` });
+    const client = openLive(port, host, { protocols: ['tero-live.v1'], headers: { Cookie: cookie, Origin: `http://${host}:3000` } });
     opened.push(client.socket);
     return client;
   };
@@ -236,7 +211,7 @@ describe('the client dashboard: rollups, summary and the live feed', () => {
     try {
       await replicaApp.listen(0, '127.0.0.1');
       const replicaPort = (replicaApp.getHttpServer().address() as AddressInfo).port;
-      const socket = openLive(replicaPort, ownerHost(), { Cookie: ownerCookie, Origin: `http://${ownerHost()}:3000` });
+      const socket = openLive(replicaPort, ownerHost(), { protocols: ['tero-live.v1'], headers: { Cookie: ownerCookie, Origin: `http://${ownerHost()}:3000` } });
       opened.push(socket.socket);
       await socket.ready();
       await place(bright(), scriptedCaller(['Thank you, goodbye']), '+15557770005');

@@ -2,54 +2,14 @@ import type { AddressInfo } from 'node:net';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { DomainEvent } from '@tero/core';
 import type { TenantContext } from '@tero/sdk';
-import { WebSocket } from 'ws';
 import { createHttpApp } from '../../apps/server/src/app';
 import { type Kernel, createKernel } from '../../apps/server/src/kernel';
 import { LiveGateway } from '../../apps/server/src/live/live.gateway';
 import { ROOT, type TestApp, bearer, createTestApp, signIn, testBackend } from './create-test-app';
-
-interface Received {
-  type: string;
-  at: string;
-  payload: unknown;
-}
-
-/** A live socket as a browser or API client would open it, with what it received. */
-interface LiveClient {
-  socket: WebSocket;
-  messages: Received[];
-  /** Resolves with the first message (from now on, or already received) that matches. */
-  next(match: (m: Received) => boolean): Promise<Received>;
-  /** Resolves with the close code. */
-  closed: Promise<number>;
-}
-
-function openLive(port: number, host: string, options: { path?: string; protocols?: string[]; headers?: Record<string, string> } = {}): LiveClient {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? '/live'}`, options.protocols ?? [], { headers: { Host: host, ...options.headers } });
-  const messages: Received[] = [];
-  let waiters: { match: (m: Received) => boolean; resolve: (m: Received) => void }[] = [];
-  socket.on('message', (data) => {
-    const message = JSON.parse(data.toString('utf8')) as Received;
-    messages.push(message);
-    waiters = waiters.filter((w) => (w.match(message) ? (w.resolve(message), false) : true));
-  });
-  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
-  socket.on('error', () => undefined);
-  return {
-    socket,
-    messages,
-    next: (match) =>
-      new Promise((resolve) => {
-        const seen = messages.find(match);
-        if (seen) resolve(seen);
-        else waiters.push({ match, resolve });
-      }),
-    closed,
-  };
-}
+import { type LiveClient, type Received, openLive } from './live-client';
 
 const isEvent = (m: Received) => !m.type.startsWith('live.');
-const ready = (c: LiveClient) => c.next((m) => m.type === 'live.ready');
+const ready = (c: LiveClient) => c.ready();
 
 /** Waits (without a clock) until a condition on the server holds. */
 async function until(check: () => boolean): Promise<void> {
