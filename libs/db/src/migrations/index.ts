@@ -27,6 +27,8 @@ import { Migration20261127000800ApiKeys as PgApiKeys } from './postgresql/migrat
 import { Migration20261127000800ApiKeys as SqliteApiKeys } from './sqlite/migration-20261127000800-api-keys';
 import { Migration20261127000900TextConfirmations as PgTextConfirmations } from './postgresql/migration-20261127000900-text-confirmations';
 import { Migration20261127000900TextConfirmations as SqliteTextConfirmations } from './sqlite/migration-20261127000900-text-confirmations';
+import { Migration20261128000000TranscriptKeys as PgTranscriptKeys } from './postgresql/migration-20261128000000-transcript-keys';
+import { Migration20261128000000TranscriptKeys as SqliteTranscriptKeys } from './sqlite/migration-20261128000000-transcript-keys';
 
 /**
  * Migrations are committed per engine (the SQL differs) and listed here in order, so nothing is found by
@@ -48,6 +50,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000700Reports', class: SqliteReports },
     { name: 'Migration20261127000800ApiKeys', class: SqliteApiKeys },
     { name: 'Migration20261127000900TextConfirmations', class: SqliteTextConfirmations },
+    { name: 'Migration20261128000000TranscriptKeys', class: SqliteTranscriptKeys },
   ],
   postgresql: [
     { name: 'Migration20261123000000Initial', class: PgInitial },
@@ -64,6 +67,7 @@ const LISTS: Record<'sqlite' | 'postgresql', MigrationObject[]> = {
     { name: 'Migration20261127000700Reports', class: PgReports },
     { name: 'Migration20261127000800ApiKeys', class: PgApiKeys },
     { name: 'Migration20261127000900TextConfirmations', class: PgTextConfirmations },
+    { name: 'Migration20261128000000TranscriptKeys', class: PgTranscriptKeys },
   ],
 };
 
