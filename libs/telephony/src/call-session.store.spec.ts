@@ -62,6 +62,32 @@ describe('MemoryCallSessionStore with a transfer', () => {
   });
 });
 
+describe('MemoryCallSessionStore with finished calls', () => {
+  it('gives each finished call back with its own tenant and language, however many share one', async () => {
+    const store = new MemoryCallSessionStore(60);
+    await store.set(session('x1', { ended: true, brandId: 'b1', clientId: 'c1', locale: 'fr' }));
+    await store.set(session('x2', { ended: true, brandId: 'b2', clientId: 'c2', locale: 'en' }));
+    await store.set(session('x3', { ended: true, brandId: 'b1', clientId: 'c1', locale: 'fr' }));
+    await store.set(session('x4', { ended: true, brandId: 'b1', clientId: 'c1', locale: 'es' }));
+    expect(await store.get('x1')).toEqual(endedSession('x1', 'id-x1 b1 c1 fr'));
+    expect(await store.get('x2')).toEqual(endedSession('x2', 'id-x2 b2 c2 en'));
+    expect(await store.get('x3')).toEqual(endedSession('x3', 'id-x3 b1 c1 fr'));
+    expect(await store.get('x4')).toEqual(endedSession('x4', 'id-x4 b1 c1 es'));
+  });
+
+  it('keeps a finished call at least as long as asked, though it counts in whole seconds, and a call ending replaces its live session', async () => {
+    let now = 1_700_000_000_400;
+    const store = new MemoryCallSessionStore(60, () => now);
+    await store.set(session('s'));
+    await store.set(session('s', { ended: true }), 30);
+    now += 30_000;
+    expect(await store.get('s')).toMatchObject({ callSid: 's', ended: true, seq: 0 });
+    now += 1_000;
+    expect(await store.get('s')).toBeNull();
+    expect(store.size).toBe(0);
+  });
+});
+
 describe('MemoryCallSessionStore bounds', () => {
   it('forgets the oldest finished calls at its limit, never a call in progress, and says how many', async () => {
     const evicted: number[] = [];

@@ -102,17 +102,29 @@ export const MEMORY_SESSIONS_MAX = 250_000;
 /** Seconds a finished call's session is kept, so that late hooks for it are recognised and change nothing. */
 export const ENDED_SESSION_TTL_SECONDS = 15 * 60;
 
+/** A call in progress as the embedded store holds it: a copy of the session, its engine state as JSON, and when it expires (ms). */
+interface LiveEntry {
+  session: CallSession;
+  state: string;
+  expiresAt: number;
+}
+
 /**
  * The embedded store: one process, a map with expiry (swept as it grows). Holds copies, as Redis would:
  * the session's own fields are copied, the engine's state goes through JSON (an engine may change the
  * state it was handed), and the opening verbs, which nothing changes once answered, are shared. A
- * finished call, kept a quarter of an hour only to recognise late hooks, is one short string (see
- * {@link endedSession}): under call load the store holds tens of thousands of them, and the whole session
- * with the request strings it points to took several times the memory.
+ * finished call, kept a quarter of an hour only to recognise late hooks, is one short flat string —
+ * when it expires (seconds, base 36), its call row, and the index of its brand, client and language in a
+ * table of the few such triples there are: under call load the store holds tens of thousands of finished
+ * calls, and the whole session with the request strings it points to took several times the memory (an
+ * entry object, a boxed expiry and the three ids in text took ~280 bytes a call; this, ~140 with the key).
  */
 export class MemoryCallSessionStore implements CallSessionStore {
-  /** `session` null: a finished call, `state` its parts (see {@link endedSession}). */
-  private readonly sessions = new Map<string, { session: CallSession | null; state: string; expiresAt: number }>();
+  /** A call in progress, or a finished call as `<expires> <callId> <tenant>` (see the class). */
+  private readonly sessions = new Map<string, LiveEntry | string>();
+  /** `brandId clientId locale` of finished calls, each once; `tenantIndex` finds one's place. */
+  private readonly tenants: string[] = [];
+  private readonly tenantIndex = new Map<string, number>();
   private sweepAt = 1024;
 
   constructor(
@@ -125,20 +137,24 @@ export class MemoryCallSessionStore implements CallSessionStore {
 
   async get(callSid: string): Promise<CallSession | null> {
     const entry = this.sessions.get(callSid);
-    if (!entry) return null;
-    if (entry.expiresAt <= this.now()) {
+    if (entry === undefined) return null;
+    if (expiresAt(entry) <= this.now()) {
       this.sessions.delete(callSid);
       return null;
     }
-    if (entry.session === null) return endedSession(callSid, entry.state);
+    if (typeof entry === 'string') {
+      const [, callId = '', tenant = '0'] = entry.split(' ');
+      return endedSession(callSid, `${callId} ${this.tenants[Number(tenant)] ?? ''}`);
+    }
     return { ...copyParts(entry.session), engineState: JSON.parse(entry.state) as CallSession['engineState'] };
   }
 
   async set(session: CallSession, ttlSeconds = this.ttlSeconds): Promise<void> {
     const now = this.now();
+    const until = now + ttlSeconds * 1000;
     const entry = session.ended
-      ? { session: null, state: endedParts(session), expiresAt: now + ttlSeconds * 1000 }
-      : { session: copyParts(session), state: JSON.stringify(session.engineState), expiresAt: now + ttlSeconds * 1000 };
+      ? flat(`${Math.ceil(until / 1000).toString(36)} ${session.callId} ${this.tenantOf(session)}`)
+      : { session: copyParts(session), state: JSON.stringify(session.engineState), expiresAt: until };
     this.sessions.set(session.callSid, entry);
     if (this.sessions.size >= this.sweepAt) this.sweep(now);
   }
@@ -148,20 +164,31 @@ export class MemoryCallSessionStore implements CallSessionStore {
     return this.sessions.size;
   }
 
+  /** The place of the call's brand, client and language in {@link tenants}, added the first time. */
+  private tenantOf(session: CallSession): number {
+    const key = `${session.brandId} ${session.clientId} ${session.locale}`;
+    let index = this.tenantIndex.get(key);
+    if (index === undefined) {
+      index = this.tenants.push(flat(key)) - 1;
+      this.tenantIndex.set(this.tenants[index]!, index);
+    }
+    return index;
+  }
+
   /**
    * Drops expired sessions; then, at {@link MEMORY_SESSIONS_MAX} entries, the oldest finished calls down to
    * nine tenths (a call in progress is never dropped): a flood of short calls must not grow the process
    * without bound. A late hook of a forgotten call is answered as one of an unknown call (a hang-up).
    */
   private sweep(now: number): void {
-    for (const [sid, entry] of this.sessions) if (entry.expiresAt <= now) this.sessions.delete(sid);
+    for (const [sid, entry] of this.sessions) if (expiresAt(entry) <= now) this.sessions.delete(sid);
     const max = this.options.maxEntries ?? MEMORY_SESSIONS_MAX;
     if (this.sessions.size >= max) {
       let evict = this.sessions.size - Math.floor(max * 0.9);
       const count = evict;
       for (const [sid, entry] of this.sessions) {
         if (evict <= 0) break;
-        if (entry.session !== null) continue;
+        if (typeof entry !== 'string') continue;
         this.sessions.delete(sid);
         evict--;
       }
@@ -169,6 +196,11 @@ export class MemoryCallSessionStore implements CallSessionStore {
     }
     this.sweepAt = Math.min(max, Math.max(1024, this.sessions.size * 2));
   }
+}
+
+/** When an entry of the embedded store expires (ms): a finished call's string starts with its second, in base 36. */
+function expiresAt(entry: LiveEntry | string): number {
+  return typeof entry === 'string' ? Number.parseInt(entry.slice(0, entry.indexOf(' ')), 36) * 1000 : entry.expiresAt;
 }
 
 /** A copy of the session with its own transfer and recent words (both flat), which hooks change in place. */
