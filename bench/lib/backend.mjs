@@ -53,9 +53,13 @@ export function scratchRedisPrefix(redisUrl) {
     async clear() {
       const { Redis } = require('ioredis');
       const redis = new Redis(redisUrl);
-      const keys = await redis.keys(`${prefix}*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
+      // A run leaves hundreds of thousands of keys (a replay claim per hook): scanned and unlinked a page at
+      // a time, since one DEL with every key as an argument overflows the call stack.
+      try {
+        for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 })) if (keys.length) await redis.unlink(...keys);
+      } finally {
+        await redis.quit();
+      }
     },
   };
 }
