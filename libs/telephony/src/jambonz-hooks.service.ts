@@ -20,10 +20,10 @@ import {
   dequeueResultSchema,
   dialResultSchema,
   firstProblem,
-  gatherResultSchema,
   queueResultSchema,
   queueWaitSchema,
-  statusHookSchema,
+  readGatherResult,
+  readStatusHook,
   whisperHookSchema,
 } from './hook-payloads';
 import { type ListenSettings, listenConfigVerb } from './recordings';
@@ -445,7 +445,7 @@ export class JambonzHooks {
   // ---- turns --------------------------------------------------------------------------------------
 
   private async onTurn(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
-    const parsed = gatherResultSchema.safeParse(body);
+    const parsed = readGatherResult(body);
     if (!parsed.success) return invalid(parsed.error);
     const payload = parsed.data;
     const session = await this.liveSession(payload.call_sid, account, readSession);
@@ -632,7 +632,7 @@ export class JambonzHooks {
 
   /** The caller's answer to "a message, or a call back?". */
   private async onFollowUp(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
-    const parsed = gatherResultSchema.safeParse(body);
+    const parsed = readGatherResult(body);
     if (!parsed.success) return invalid(parsed.error);
     const session = await this.liveSession(parsed.data.call_sid, account, readSession);
     if (!session) return { status: 200, body: HANGUP_ONLY };
@@ -790,7 +790,7 @@ export class JambonzHooks {
   }
 
   private async onVoicemail(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
-    const parsed = gatherResultSchema.safeParse(body);
+    const parsed = readGatherResult(body);
     if (!parsed.success) return invalid(parsed.error);
     const session = await this.liveSession(parsed.data.call_sid, account, readSession);
     if (!session) return { status: 200, body: HANGUP_ONLY };
@@ -921,7 +921,7 @@ export class JambonzHooks {
   // ---- status -------------------------------------------------------------------------------------
 
   private async onStatus(body: Record<string, unknown>, account: AccountEntry | null, readSession: SessionRead): Promise<HookReply> {
-    const parsed = statusHookSchema.safeParse(body);
+    const parsed = readStatusHook(body);
     if (!parsed.success) return invalid(parsed.error);
     const payload = parsed.data;
     const session = await readSession(payload.call_sid);
