@@ -2,7 +2,7 @@ import { gatherResultSchema, readGatherResult, readStatusHook, statusHookSchema 
 import { callInfoPayload, newCallIdentity } from './simulator';
 
 const call = newCallIdentity({ from: '+15550100999', to: '+15550100100', accountSid: 'acc-1' });
-const info = () => callInfoPayload(call, { callStatus: 'in-progress', sipStatus: 200, sipReason: 'OK' });
+const info = () => callInfoPayload(call, { status: 'in-progress', sipStatus: 200, sipReason: 'OK' });
 const turnBody = (): Record<string, unknown> => ({
   ...info(),
   reason: 'speechDetected',
