@@ -141,9 +141,7 @@ export function readStatusHook(body: Record<string, unknown>): PayloadRead<Statu
  * schema takes too, with the same values.
  */
 function readHotPayload<T>(body: Record<string, unknown>, usual: (body: Record<string, unknown>) => boolean, schema: z.ZodType<T>): PayloadRead<T> {
-  if (usual(body)) return { success: true, data: body as T };
-  const parsed = schema.safeParse(body);
-  return parsed.success ? { success: true, data: parsed.data } : { success: false, error: parsed.error };
+  return usual(body) ? { success: true, data: body as T } : schema.safeParse(body);
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -166,7 +164,7 @@ function isUsualCallInfo(body: Record<string, unknown>): boolean {
 function isUsualGatherResult(body: Record<string, unknown>): boolean {
   if (!isUsualCallInfo(body) || !isText(body.reason, 1, 40) || !isOptionalText(body.digits, 64)) return false;
   const latency = body.stt_latency_ms;
-  if (latency !== undefined && !isText(latency, 0, 200) && !isNumberIn(latency, -Number.MAX_VALUE, Number.MAX_VALUE)) return false;
+  if (latency !== undefined && !isText(latency, 0, 200) && !Number.isFinite(latency)) return false;
   const speech = body.speech;
   if (speech === undefined) return true;
   if (!isObject(speech) || !isOptionalText(speech.language_code, 20) || (speech.is_final !== undefined && typeof speech.is_final !== 'boolean')) return false;
