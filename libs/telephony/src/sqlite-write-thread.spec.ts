@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteWriteThread } from './sqlite-write-thread';
+import { SqliteWriteThread, WRITE_THREAD_NICENESS } from './sqlite-write-thread';
 
 describe('SqliteWriteThread', () => {
   let dir: string;
@@ -35,6 +35,17 @@ describe('SqliteWriteThread', () => {
       [1, 0],
     ]);
     expect(rows()).toEqual(['a', 'c']);
+  });
+
+  // Linux gives each thread its own niceness, which /proc shows per thread (field 19 of its stat).
+  (process.platform === 'linux' ? it : it.skip)('runs at a lower priority than the event loop, which keeps its own', async () => {
+    const niceness = (task: string) => Number(readFileSync(`/proc/self/task/${task}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
+    const before = readdirSync('/proc/self/task').filter((task) => niceness(task) === WRITE_THREAD_NICENESS).length;
+    await thread.transaction([['insert into t (v) values (?)', [['a']]]]);
+    const after = readdirSync('/proc/self/task').filter((task) => niceness(task) === WRITE_THREAD_NICENESS).length;
+    expect(WRITE_THREAD_NICENESS).toBeGreaterThan(0);
+    expect(after).toBe(before + 1);
+    expect(niceness(String(process.pid))).toBe(0);
   });
 
   it('rolls the whole transaction back and rejects with the database\'s reason when a statement fails', async () => {
