@@ -16,7 +16,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callFigures, driveCalls } from './lib/call-load.mjs';
 import { scratchDatabase, scratchRedisPrefix, serverEnv } from './lib/backend.mjs';
-import { answers200, freePort, reachable, serverNodeArgs, startNode } from './lib/processes.mjs';
+import { answers200, commandCpuMs, freePort, reachable, serverNodeArgs, startNode } from './lib/processes.mjs';
 import { formatTable, percentile } from './lib/report.mjs';
 
 const require = createRequire(import.meta.url);
@@ -129,10 +129,18 @@ async function runBackend(kind, print) {
         const load = { baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency };
         await driveCalls({ ...load, durationMs: WARMUP_SECONDS * 1000 });
         const serverCpu = t.process.cpuMs();
+        const threadsCpu = t.process.threadCpuMs();
+        const databaseCpu = kind === 'postgres-redis' ? commandCpuMs(DATABASE_COMMANDS) : null;
         const driverCpu = process.cpuUsage();
         const run = await driveCalls({ ...load, durationMs: SECONDS * 1000 });
         const cpuUsPerRequest = serverCpu === null || run.requests === 0 ? null : ((t.process.cpuMs() - serverCpu) * 1000) / run.requests;
         const driver = process.cpuUsage(driverCpu);
+        const split = cpuSplit(threadsCpu, t.process.threadCpuMs(), run.requests);
+        if (split) runNotes.push(`${t.name}: CPU µs per request by thread: ${split}`);
+        if (databaseCpu !== null && t.role === 'ours') {
+          const used = commandCpuMs(DATABASE_COMMANDS);
+          if (used !== null && run.requests) runNotes.push(`  PostgreSQL + Redis server processes meanwhile: ${Math.round(((used - databaseCpu) * 1000) / run.requests)} µs per request`);
+        }
         rows.push({ target: t.name, role: t.role, values: { ...callFigures(run), cpuUsPerRequest, peakRssMb: t.process.peakRssMb() } });
         runNotes.push(`${t.name}: ${kindBreakdown(run)}`);
         runNotes.push(`  load generator meanwhile: ${Math.round(((driver.user + driver.system) / 1000 / run.elapsedMs) * 100)} % of one core (${Math.round((driver.user + driver.system) / Math.max(1, run.requests))} µs per request)`);
@@ -145,6 +153,36 @@ async function runBackend(kind, print) {
     for (const s of servers) await s.stop();
     await backend.cleanup();
   }
+}
+
+/** The database servers' process names, whose CPU a PostgreSQL + Redis run reports beside the server's own. */
+const DATABASE_COMMANDS = ['postgres', 'redis-server'];
+
+/** Node's thread names (Linux), as a reader knows them. */
+const THREAD_ROLES = [
+  ['MainThread', 'event loop'],
+  ['WorkerThread', 'worker threads'],
+  ['V8Worker', 'V8 helpers (GC, compiler)'],
+];
+
+/**
+ * CPU per request of a server's threads over a run, from two readings of `threadCpuMs()`: where the time
+ * goes beside the event loop (ours: the SQLite write thread, the garbage collector's helpers). Null where
+ * /proc is missing.
+ */
+function cpuSplit(before, after, requests) {
+  if (!before || !after || requests === 0) return null;
+  const byRole = new Map();
+  for (const [name, ms] of Object.entries(after)) {
+    const role = THREAD_ROLES.find(([thread]) => thread === name)?.[1] ?? 'other';
+    byRole.set(role, (byRole.get(role) ?? 0) + ms - (before[name] ?? 0));
+  }
+  return [...byRole]
+    .map(([role, ms]) => [role, (ms * 1000) / requests])
+    .filter(([, us]) => us >= 0.5)
+    .sort((a, b) => b[1] - a[1])
+    .map(([role, us]) => `${role} ${Math.round(us)}`)
+    .join(', ');
 }
 
 /** p50/p99 per hook, so a slow one stands out. */

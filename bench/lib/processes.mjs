@@ -1,6 +1,6 @@
 // Child processes of a benchmark: the servers under test, started, awaited, measured and stopped.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,6 +50,8 @@ export async function startNode({ name, script, nodeArgs = [], env, ready, timeo
     rssMb: () => procStatusMb(child.pid, 'VmRSS'),
     /** CPU time used since start (user + system, all threads), in ms, or null where /proc is missing. */
     cpuMs: () => procCpuMs(child.pid),
+    /** CPU time used since start by each of its threads, in ms, by thread name (Linux), or null where /proc is missing. */
+    threadCpuMs: () => threadCpuMs(child.pid),
     async stop() {
       if (exited) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));
@@ -69,6 +71,53 @@ function procCpuMs(pid) {
     // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+  } catch {
+    return null;
+  }
+}
+
+/** `/proc/<pid>/stat`'s command name and its fields after it (the name may hold spaces and parentheses). */
+function statFields(path) {
+  const stat = readFileSync(path, 'utf8');
+  const close = stat.lastIndexOf(')');
+  return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
+}
+
+function threadCpuMs(pid) {
+  try {
+    const byName = {};
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const { name, fields } = statFields(`/proc/${pid}/task/${task}/stat`);
+        byName[name] = (byName[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+    return byName;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU time used so far, in ms, by every process whose command name starts with one of `names`
+ * (`postgres`, `redis-server`): the database servers a run drives, measured from outside (Linux; null
+ * where /proc is missing). Processes that start or end between two readings make the difference approximate.
+ */
+export function commandCpuMs(names) {
+  try {
+    let total = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const { name, fields } = statFields(`/proc/${entry}/stat`);
+        if (names.some((n) => name.startsWith(n))) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+      } catch {
+        // The process ended meanwhile.
+      }
+    }
+    return total;
   } catch {
     return null;
   }
