@@ -7,7 +7,11 @@
 // measured run, is the figure least moved by the generator and by whatever else the machine runs.
 // Our server runs with the Node flags of `npm start`.
 //
-// Settings: BENCH_SECONDS (measured seconds per run, default 6), BENCH_CONCURRENCY (default 50,200),
+// Each level runs ROUNDS measured runs per server, alternating baseline and ours, and shows each figure's
+// median: one run of a few seconds moved by ±7 % on this kind of machine, more than most changes we measure.
+//
+// Settings: BENCH_SECONDS (measured seconds per run, default 5), BENCH_ROUNDS (runs per server, default 3),
+// BENCH_CONCURRENCY (default 50,200),
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -25,7 +29,9 @@ const dist = (path) => require(join(root, 'dist', path));
 
 export const description = 'jambonz call traffic: our server vs a minimal Express + @jambonz/node-client app';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Measured runs per target and level, alternating with the baseline's; the table shows medians. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const WARMUP_SECONDS = Math.min(2, SECONDS / 3);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '50,200').split(',').map(Number);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -116,43 +122,91 @@ async function runBackend(kind, print) {
       { name: BASELINE, role: 'baseline', url: `http://127.0.0.1:${basePort}`, process: baseline },
     ];
     const notes = [
-      `called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up per run`,
+      `called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after ${Number(WARMUP_SECONDS.toFixed(1))} s warm-up`,
       `tero runs as npm start runs it: node ${[...nodeArgs, 'dist/apps/server/src/main.js'].join(' ')}`,
       `resident memory after boot, before any call: tero ${Math.round(ours.rssMb() ?? 0)} MB, ${BASELINE} ${Math.round(baseline.rssMb() ?? 0)} MB`,
     ];
     for (const t of targets) notes.push(`sanity call, ${t.name}: ${await sanityCall(t.url, target)}`);
 
     for (const concurrency of LEVELS) {
-      const rows = [];
-      const runNotes = [...notes];
-      for (const t of [targets[1], targets[0]]) {
-        const load = { baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency };
-        await driveCalls({ ...load, durationMs: WARMUP_SECONDS * 1000 });
-        const serverCpu = t.process.cpuMs();
-        const threadsCpu = t.process.threadCpuMs();
-        const databaseCpu = kind === 'postgres-redis' ? commandCpuMs(DATABASE_COMMANDS) : null;
-        const driverCpu = process.cpuUsage();
-        const run = await driveCalls({ ...load, durationMs: SECONDS * 1000 });
-        const cpuUsPerRequest = serverCpu === null || run.requests === 0 ? null : ((t.process.cpuMs() - serverCpu) * 1000) / run.requests;
-        const driver = process.cpuUsage(driverCpu);
-        const split = cpuSplit(threadsCpu, t.process.threadCpuMs(), run.requests);
-        if (split) runNotes.push(`${t.name}: CPU µs per request by thread: ${split}`);
-        if (databaseCpu !== null && t.role === 'ours') {
-          const used = commandCpuMs(DATABASE_COMMANDS);
-          if (used !== null && run.requests) runNotes.push(`  PostgreSQL + Redis server processes meanwhile: ${Math.round(((used - databaseCpu) * 1000) / run.requests)} µs per request`);
-        }
-        rows.push({ target: t.name, role: t.role, values: { ...callFigures(run), cpuUsPerRequest, peakRssMb: t.process.peakRssMb() } });
-        runNotes.push(`${t.name}: ${kindBreakdown(run)}`);
-        runNotes.push(`  load generator meanwhile: ${Math.round(((driver.user + driver.system) / 1000 / run.elapsedMs) * 100)} % of one core (${Math.round((driver.user + driver.system) / Math.max(1, run.requests))} µs per request)`);
-        for (const sample of run.errorSamples.slice(0, 3)) runNotes.push(`${t.name} error: ${sample}`);
+      const loadOf = (t) => ({ baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency });
+      for (const t of targets) await driveCalls({ ...loadOf(t), durationMs: WARMUP_SECONDS * 1000 });
+      const runs = new Map(targets.map((t) => [t, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        // The order alternates, so that a drift of the machine's speed over the rounds favours neither.
+        for (const t of round % 2 === 0 ? [targets[1], targets[0]] : targets) runs.get(t).push(await measuredRun(t, loadOf(t), kind));
       }
-      rows.reverse();
+      const runNotes = [...notes];
+      const rows = targets.map((t) => {
+        const measured = runs.get(t);
+        const summary = summarize(measured);
+        runNotes.push(`${t.name}: req/s by round ${measured.map((m) => Math.round(m.figures.requestsPerSecond).toLocaleString('en-US')).join(' · ')} (the table shows each figure's median)`);
+        if (summary.split) runNotes.push(`  CPU µs per request by thread: ${summary.split}`);
+        if (summary.databaseUsPerRequest !== null) runNotes.push(`  PostgreSQL + Redis server processes meanwhile: ${Math.round(summary.databaseUsPerRequest)} µs per request`);
+        runNotes.push(`  ${kindBreakdown(summary.medianRun)}`);
+        runNotes.push(`  load generator meanwhile: ${Math.round(summary.driverShare * 100)} % of one core (${Math.round(summary.driverUsPerRequest)} µs per request)`);
+        for (const sample of summary.errorSamples.slice(0, 3)) runNotes.push(`  error: ${sample}`);
+        return { target: t.name, role: t.role, values: { ...summary.figures, peakRssMb: t.process.peakRssMb() } };
+      });
       print(formatTable({ title: `calls · ${label} · ${concurrency} concurrent calls`, baseline: BASELINE, metrics: METRICS, rows, notes: runNotes }));
     }
   } finally {
     for (const s of servers) await s.stop();
     await backend.cleanup();
   }
+}
+
+/** One measured run against a target: the load's figures, and the CPU the server's threads, the database servers and the generator used meanwhile. */
+async function measuredRun(t, load, kind) {
+  const serverCpu = t.process.cpuMs();
+  const threadsBefore = t.process.threadCpuMs();
+  const databaseBefore = kind === 'postgres-redis' && t.role === 'ours' ? commandCpuMs(DATABASE_COMMANDS) : null;
+  const driverBefore = process.cpuUsage();
+  const run = await driveCalls({ ...load, durationMs: SECONDS * 1000 });
+  const driver = process.cpuUsage(driverBefore);
+  const databaseAfter = databaseBefore === null ? null : commandCpuMs(DATABASE_COMMANDS);
+  return {
+    run,
+    figures: { ...callFigures(run), cpuUsPerRequest: serverCpu === null || run.requests === 0 ? null : ((t.process.cpuMs() - serverCpu) * 1000) / run.requests },
+    threads: threadDelta(threadsBefore, t.process.threadCpuMs()),
+    databaseMs: databaseBefore === null || databaseAfter === null ? null : databaseAfter - databaseBefore,
+    driverUs: driver.user + driver.system,
+  };
+}
+
+/** Rounds of one target as one row: each figure's median, errors summed, CPU shares over all rounds together. */
+function summarize(measured) {
+  const figures = {};
+  for (const key of Object.keys(measured[0].figures)) {
+    const values = measured.map((m) => m.figures[key]);
+    figures[key] = key === 'errors' ? values.reduce((a, b) => a + b, 0) : median(values);
+  }
+  const requests = measured.reduce((sum, m) => sum + m.run.requests, 0);
+  const elapsedMs = measured.reduce((sum, m) => sum + m.run.elapsedMs, 0);
+  const threads = {};
+  for (const m of measured) for (const [role, ms] of Object.entries(m.threads ?? {})) threads[role] = (threads[role] ?? 0) + ms;
+  const byRequests = [...measured].sort((a, b) => a.figures.requestsPerSecond - b.figures.requestsPerSecond);
+  const errorSamples = new Map();
+  for (const m of measured) for (const sample of m.run.errorSamples) errorSamples.set(sample.replace(/^\d+× /, ''), (errorSamples.get(sample.replace(/^\d+× /, '')) ?? 0) + Number(/^(\d+)×/.exec(sample)?.[1] ?? 1));
+  const databaseMs = measured.every((m) => m.databaseMs !== null) ? measured.reduce((sum, m) => sum + m.databaseMs, 0) : null;
+  const driverUs = measured.reduce((sum, m) => sum + m.driverUs, 0);
+  return {
+    figures,
+    split: measured.some((m) => m.threads === null) || requests === 0 ? null : cpuSplit(threads, requests),
+    databaseUsPerRequest: databaseMs === null || requests === 0 ? null : (databaseMs * 1000) / requests,
+    medianRun: byRequests[Math.floor((byRequests.length - 1) / 2)].run,
+    driverShare: driverUs / 1000 / Math.max(1, elapsedMs),
+    driverUsPerRequest: driverUs / Math.max(1, requests),
+    errorSamples: [...errorSamples].map(([reason, n]) => `${n}× ${reason}`),
+  };
+}
+
+/** The median of numbers, nulls left out (null when none). */
+function median(values) {
+  const known = values.filter((v) => v !== null && v !== undefined && !Number.isNaN(v)).sort((a, b) => a - b);
+  if (known.length === 0) return null;
+  const mid = Math.floor(known.length / 2);
+  return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
 }
 
 /** The database servers' process names, whose CPU a PostgreSQL + Redis run reports beside the server's own. */
@@ -165,19 +219,23 @@ const THREAD_ROLES = [
   ['V8Worker', 'V8 helpers (GC, compiler)'],
 ];
 
-/**
- * CPU per request of a server's threads over a run, from two readings of `threadCpuMs()`: where the time
- * goes beside the event loop (ours: the SQLite write thread, the garbage collector's helpers). Null where
- * /proc is missing.
- */
-function cpuSplit(before, after, requests) {
-  if (!before || !after || requests === 0) return null;
-  const byRole = new Map();
+/** CPU ms each role of a server's threads used between two readings of `threadCpuMs()` (null where /proc is missing). */
+function threadDelta(before, after) {
+  if (!before || !after) return null;
+  const byRole = {};
   for (const [name, ms] of Object.entries(after)) {
     const role = THREAD_ROLES.find(([thread]) => thread === name)?.[1] ?? 'other';
-    byRole.set(role, (byRole.get(role) ?? 0) + ms - (before[name] ?? 0));
+    byRole[role] = (byRole[role] ?? 0) + ms - (before[name] ?? 0);
   }
-  return [...byRole]
+  return byRole;
+}
+
+/**
+ * CPU per request by thread role: where the time goes beside the event loop (ours: the SQLite write
+ * thread, the garbage collector's helpers).
+ */
+function cpuSplit(byRole, requests) {
+  return Object.entries(byRole)
     .map(([role, ms]) => [role, (ms * 1000) / requests])
     .filter(([, us]) => us >= 0.5)
     .sort((a, b) => b[1] - a[1])
