@@ -16,16 +16,19 @@ export const WRITE_THREAD_NICENESS = 10;
 export type SqliteBatch = [sql: string, runs: SQLInputValue[][]];
 
 /**
- * The worker's code: its own connection to the file, at a lower priority than the event loop (setting a
- * priority for pid 0 sets the calling thread's on Linux); each message is one transaction of batches,
+ * The worker's code: its own connection to the file, at a lower priority than the event loop (on Linux,
+ * where setting the priority of pid 0 sets the calling thread's); each message is one transaction of batches,
  * after a passive checkpoint of the WAL when the last one is a second old.
  */
 const WRITER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { DatabaseSync } = require('node:sqlite');
-try {
-  require('node:os').setPriority(workerData.niceness);
-} catch {}
+// Elsewhere a priority is the whole process's: the server would slow down with its writes.
+if (process.platform === 'linux') {
+  try {
+    require('node:os').setPriority(workerData.niceness);
+  } catch {}
+}
 const db = new DatabaseSync(workerData.file);
 for (const pragma of workerData.pragmas) db.exec(pragma);
 const prepared = new Map();
