@@ -127,10 +127,12 @@ async function runBackend(kind, print) {
       `resident memory after boot, before any call: tero ${Math.round(ours.rssMb() ?? 0)} MB, ${BASELINE} ${Math.round(baseline.rssMb() ?? 0)} MB`,
     ];
     for (const t of targets) notes.push(`sanity call, ${t.name}: ${await sanityCall(t.url, target)}`);
+    // Peak memory grows with the calls a server has handled (it remembers a finished call for minutes, for its late hooks).
+    const callsSinceStart = new Map(targets.map((t) => [t, 1]));
 
     for (const concurrency of LEVELS) {
       const loadOf = (t) => ({ baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency });
-      for (const t of targets) await driveCalls({ ...loadOf(t), durationMs: WARMUP_SECONDS * 1000 });
+      for (const t of targets) callsSinceStart.set(t, callsSinceStart.get(t) + (await driveCalls({ ...loadOf(t), durationMs: WARMUP_SECONDS * 1000 })).calls);
       const runs = new Map(targets.map((t) => [t, []]));
       for (let round = 0; round < ROUNDS; round++) {
         // The order alternates, so that a drift of the machine's speed over the rounds favours neither.
@@ -140,7 +142,8 @@ async function runBackend(kind, print) {
       const rows = targets.map((t) => {
         const measured = runs.get(t);
         const summary = summarize(measured);
-        runNotes.push(`${t.name}: req/s by round ${measured.map((m) => Math.round(m.figures.requestsPerSecond).toLocaleString('en-US')).join(' · ')} (the table shows each figure's median)`);
+        callsSinceStart.set(t, callsSinceStart.get(t) + measured.reduce((sum, m) => sum + m.run.calls, 0));
+        runNotes.push(`${t.name}: req/s by round ${measured.map((m) => Math.round(m.figures.requestsPerSecond).toLocaleString('en-US')).join(' · ')} (the table shows each figure's median); ${callsSinceStart.get(t).toLocaleString('en-US')} calls since its start`);
         if (summary.split) runNotes.push(`  CPU µs per request by thread: ${summary.split}`);
         if (summary.databaseUsPerRequest !== null) runNotes.push(`  PostgreSQL + Redis server processes meanwhile: ${Math.round(summary.databaseUsPerRequest)} µs per request`);
         runNotes.push(`  ${kindBreakdown(summary.medianRun)}`);

@@ -68,9 +68,7 @@ const USER_HZ = 100;
 
 function procCpuMs(pid) {
   try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+    return cpuMsOf(statFields(`/proc/${pid}/stat`).fields);
   } catch {
     return null;
   }
@@ -83,13 +81,18 @@ function statFields(path) {
   return { name: stat.slice(stat.indexOf('(') + 1, close), fields: stat.slice(close + 2).split(' ') };
 }
 
+/** user + system time of `statFields(…).fields` (its 12th and 13th), in ms. */
+function cpuMsOf(fields) {
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+}
+
 function threadCpuMs(pid) {
   try {
     const byName = {};
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       try {
         const { name, fields } = statFields(`/proc/${pid}/task/${task}/stat`);
-        byName[name] = (byName[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+        byName[name] = (byName[name] ?? 0) + cpuMsOf(fields);
       } catch {
         // The thread ended meanwhile.
       }
@@ -112,7 +115,7 @@ export function commandCpuMs(names) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const { name, fields } = statFields(`/proc/${entry}/stat`);
-        if (names.some((n) => name.startsWith(n))) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
+        if (names.some((n) => name.startsWith(n))) total += cpuMsOf(fields);
       } catch {
         // The process ended meanwhile.
       }
