@@ -32,7 +32,8 @@ export const description = 'jambonz call traffic: our server vs a minimal Expres
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Measured runs per target and level, alternating with the baseline's; the table shows medians. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
-const WARMUP_SECONDS = Math.min(2, SECONDS / 3);
+/** A fresh server's warm-up before each level's rounds: its code optimised, its caches and connections filled. */
+const WARMUP_SECONDS = Math.min(3, SECONDS * 0.6);
 const LEVELS = (process.env.BENCH_CONCURRENCY ?? '50,200').split(',').map(Number);
 const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -96,7 +97,29 @@ async function sanityCall(baseUrl, target) {
 async function runBackend(kind, print) {
   const label = kind === 'sqlite' ? 'SQLite, in-process jobs' : 'PostgreSQL + Redis';
   const backend = await prepareBackend(kind);
+  try {
+    for (const concurrency of LEVELS) {
+      // Each level starts both servers afresh, so that its figures, memory above all, do not depend on the
+      // level before: ours remembers every finished call for minutes (late hooks, replay claims), and at the
+      // bench's ~3k calls a second a shared server would enter the 200-call level ~100k calls in.
+      const { targets, target, notes, stop } = await startServers(kind, backend);
+      try {
+        await runLevel({ kind, label, concurrency, targets, target, notes, print });
+      } finally {
+        await stop();
+      }
+    }
+  } finally {
+    await backend.cleanup();
+  }
+}
+
+/** Our server and the baseline on `backend`, each checked with one whole call. */
+async function startServers(kind, backend) {
   const servers = [];
+  const stop = async () => {
+    for (const s of servers) await s.stop();
+  };
   try {
     const oursPort = await freePort();
     const basePort = await freePort();
@@ -122,41 +145,43 @@ async function runBackend(kind, print) {
       { name: BASELINE, role: 'baseline', url: `http://127.0.0.1:${basePort}`, process: baseline },
     ];
     const notes = [
-      `called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; ${ROUNDS} rounds of ${SECONDS} s per server, alternating, after ${Number(WARMUP_SECONDS.toFixed(1))} s warm-up`,
+      `called ${target.number} (jambonz account ${target.accountSid}); ${TURNS.length} turns per call; both servers started for this level, warmed up ${Number(WARMUP_SECONDS.toFixed(1))} s, then ${ROUNDS} rounds of ${SECONDS} s each, alternating`,
       `tero runs as npm start runs it: node ${[...nodeArgs, 'dist/apps/server/src/main.js'].join(' ')}`,
       `resident memory after boot, before any call: tero ${Math.round(ours.rssMb() ?? 0)} MB, ${BASELINE} ${Math.round(baseline.rssMb() ?? 0)} MB`,
     ];
     for (const t of targets) notes.push(`sanity call, ${t.name}: ${await sanityCall(t.url, target)}`);
-    // Peak memory grows with the calls a server has handled (it remembers a finished call for minutes, for its late hooks).
-    const callsSinceStart = new Map(targets.map((t) => [t, 1]));
-
-    for (const concurrency of LEVELS) {
-      const loadOf = (t) => ({ baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency });
-      for (const t of targets) callsSinceStart.set(t, callsSinceStart.get(t) + (await driveCalls({ ...loadOf(t), durationMs: WARMUP_SECONDS * 1000 })).calls);
-      const runs = new Map(targets.map((t) => [t, []]));
-      for (let round = 0; round < ROUNDS; round++) {
-        // The order alternates, so that a drift of the machine's speed over the rounds favours neither.
-        for (const t of round % 2 === 0 ? [targets[1], targets[0]] : targets) runs.get(t).push(await measuredRun(t, loadOf(t), kind));
-      }
-      const runNotes = [...notes];
-      const rows = targets.map((t) => {
-        const measured = runs.get(t);
-        const summary = summarize(measured);
-        callsSinceStart.set(t, callsSinceStart.get(t) + measured.reduce((sum, m) => sum + m.run.calls, 0));
-        runNotes.push(`${t.name}: req/s by round ${measured.map((m) => Math.round(m.figures.requestsPerSecond).toLocaleString('en-US')).join(' · ')} (the table shows each figure's median); ${callsSinceStart.get(t).toLocaleString('en-US')} calls since its start`);
-        if (summary.split) runNotes.push(`  CPU µs per request by thread: ${summary.split}`);
-        if (summary.databaseUsPerRequest !== null) runNotes.push(`  PostgreSQL + Redis server processes meanwhile: ${Math.round(summary.databaseUsPerRequest)} µs per request`);
-        runNotes.push(`  ${kindBreakdown(summary.medianRun)}`);
-        runNotes.push(`  load generator meanwhile: ${Math.round(summary.driverShare * 100)} % of one core (${Math.round(summary.driverUsPerRequest)} µs per request)`);
-        for (const sample of summary.errorSamples.slice(0, 3)) runNotes.push(`  error: ${sample}`);
-        return { target: t.name, role: t.role, values: { ...summary.figures, peakRssMb: t.process.peakRssMb() } };
-      });
-      print(formatTable({ title: `calls · ${label} · ${concurrency} concurrent calls`, baseline: BASELINE, metrics: METRICS, rows, notes: runNotes }));
-    }
-  } finally {
-    for (const s of servers) await s.stop();
-    await backend.cleanup();
+    return { targets, target, notes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
   }
+}
+
+/** One concurrency level: warm-up, alternating measured rounds, one table. */
+async function runLevel({ kind, label, concurrency, targets, target, notes, print }) {
+  // Peak memory grows with the calls a server has handled (the sanity call is the first).
+  const callsSinceStart = new Map(targets.map((t) => [t, 1]));
+  const loadOf = (t) => ({ baseUrl: t.url, secret: target.secret, accountSid: target.accountSid, to: target.number, turns: TURNS, concurrency });
+  for (const t of targets) callsSinceStart.set(t, callsSinceStart.get(t) + (await driveCalls({ ...loadOf(t), durationMs: WARMUP_SECONDS * 1000 })).calls);
+  const runs = new Map(targets.map((t) => [t, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // The order alternates, so that a drift of the machine's speed over the rounds favours neither.
+    for (const t of round % 2 === 0 ? [targets[1], targets[0]] : targets) runs.get(t).push(await measuredRun(t, loadOf(t), kind));
+  }
+  const runNotes = [...notes];
+  const rows = targets.map((t) => {
+    const measured = runs.get(t);
+    const summary = summarize(measured);
+    callsSinceStart.set(t, callsSinceStart.get(t) + measured.reduce((sum, m) => sum + m.run.calls, 0));
+    runNotes.push(`${t.name}: req/s by round ${measured.map((m) => Math.round(m.figures.requestsPerSecond).toLocaleString('en-US')).join(' · ')} (the table shows each figure's median); ${callsSinceStart.get(t).toLocaleString('en-US')} calls since its start`);
+    if (summary.split) runNotes.push(`  CPU µs per request by thread: ${summary.split}`);
+    if (summary.databaseUsPerRequest !== null) runNotes.push(`  PostgreSQL + Redis server processes meanwhile: ${Math.round(summary.databaseUsPerRequest)} µs per request`);
+    runNotes.push(`  ${kindBreakdown(summary.medianRun)}`);
+    runNotes.push(`  load generator meanwhile: ${Math.round(summary.driverShare * 100)} % of one core (${Math.round(summary.driverUsPerRequest)} µs per request)`);
+    for (const sample of summary.errorSamples.slice(0, 3)) runNotes.push(`  error: ${sample}`);
+    return { target: t.name, role: t.role, values: { ...summary.figures, peakRssMb: t.process.peakRssMb() } };
+  });
+  print(formatTable({ title: `calls · ${label} · ${concurrency} concurrent calls`, baseline: BASELINE, metrics: METRICS, rows, notes: runNotes }));
 }
 
 /** One measured run against a target: the load's figures, and the CPU the server's threads, the database servers and the generator used meanwhile. */
