@@ -141,6 +141,9 @@ export function parseInstanceConfig(env: Record<string, string | undefined>): z.
       parsed.error.issues.map((issue) => ({ key: String(issue.path[0] ?? '(root)'), reason: issue.message })),
     );
   }
+  // Without a public URL the instance is reached on this machine, on the port it listens on (a port of 0 is
+  // only known once listening: the default stays).
+  if (cleaned.PUBLIC_URL === undefined && parsed.data.PORT > 0) parsed.data.PUBLIC_URL = `http://localhost:${parsed.data.PORT}`;
   if (parsed.data.NODE_ENV === 'production') {
     const missing = (['APP_SECRET', 'ENCRYPTION_KEYS'] as const).filter((key) => !parsed.data[key]);
     if (missing.length) {

@@ -29,6 +29,13 @@ describe('loadInstanceConfig', () => {
     expect(config.DATA_DIR).toBe(join(cwd, 'var', 'tero'));
   });
 
+  it('takes the public URL, when none is set, on localhost at the port it listens on', () => {
+    expect(loadInstanceConfig({}, { cwd }).PUBLIC_URL).toBe('http://localhost:3000');
+    expect(loadInstanceConfig({ PORT: '8080' }, { cwd }).PUBLIC_URL).toBe('http://localhost:8080');
+    expect(loadInstanceConfig({ PORT: '8080', PUBLIC_URL: 'https://voice.example.com' }, { cwd }).PUBLIC_URL).toBe('https://voice.example.com');
+    expect(loadInstanceConfig({ PORT: '0' }, { cwd }).PUBLIC_URL).toBe('http://localhost:3000');
+  });
+
   it('keeps an absolute DATA_DIR as given', () => {
     const dataDir = join(cwd, 'elsewhere');
     expect(loadInstanceConfig({ DATA_DIR: dataDir }, { cwd: join(cwd, 'x') }).DATA_DIR).toBe(dataDir);
