@@ -6,9 +6,10 @@ const CHECKPOINT_EVERY_MS = 1000;
 
 /**
  * The thread's niceness (Linux: a thread has its own). Writes are behind, so they yield the CPU to the
- * event loop: at full niceness 0 the thread preempted the loop thousands of times a second under call
- * load, and each wait showed in the hooks' tail latency. Niceness 10 still gets it a CPU's tenth against a
- * busy loop, more than it needs (~15 % of the loop's time per request), and all the idle time there is.
+ * event loop: at niceness 0 the thread preempted the loop thousands of times a second under call load,
+ * and each wait showed in the hooks' tail latency. At 10 it still gets every idle moment of both cores and
+ * a tenth of a core it shares with a busy loop; under the calls bench its writes (about a quarter of the
+ * loop's CPU time) kept up, nothing left queued at the end of a run.
  */
 export const WRITE_THREAD_NICENESS = 10;
 
