@@ -6,6 +6,7 @@ import { type DemoLine, type DemoLogin, seedDemo } from '@tero/accounts';
 import { loadInstanceConfig } from '@tero/core';
 import { type DatabaseKind } from '@tero/db';
 import { createTestDatabase } from '../../libs/db/src/testing';
+import { clearRedisPrefix } from '../../libs/core/src/testing/services';
 import request from 'supertest';
 import { createHttpApp } from '../../apps/server/src/app';
 import { demoCallSetup } from '../../apps/server/src/hooks/conversation-runtime';
@@ -58,6 +59,7 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
     ...(backend.redis ? { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tero-e2e-${randomBytes(4).toString('hex')}` } : {}),
     ...options.env,
   };
+  const redisPrefix = backend.redis ? env.REDIS_PREFIX : undefined;
   const config = loadInstanceConfig(env, { cwd: database.dataDir });
   const kernel = await createKernel(config, { rootDir: ROOT, env, processJobs: true, clock: options.clock });
   await kernel.db.migrate();
@@ -74,6 +76,8 @@ export async function createTestApp(options: { env?: Record<string, string>; clo
       await app.close();
       await kernel.close();
       await database.drop().catch(() => undefined);
+      // The app's queues keep their Redis keys with no expiry: a test run leaves none behind.
+      if (redisPrefix) await clearRedisPrefix(env.REDIS_URL ?? TEST_REDIS_URL, redisPrefix);
     },
   };
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import pino from 'pino';
-import { requireRedis } from '../testing/services';
+import { clearRedisPrefix, requireRedis } from '../testing/services';
 import { BullMqJobQueue } from './bullmq.job-queue';
 import { runJobQueueContract } from './job-queue.contract';
 import type { JobQueue } from './job-queue.port';
@@ -15,16 +14,7 @@ const logger = pino({ level: 'silent' });
   const connect = () => BullMqJobQueue.connect({ redisUrl: REDIS_URL, prefix, logger });
 
   afterAll(async () => {
-    const redis = new Redis(REDIS_URL);
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
-    if (keys.length) await redis.unlink(...keys);
-    await redis.quit();
+    await clearRedisPrefix(REDIS_URL, prefix);
     // SCAN walks the whole keyspace: on a Redis shared with other work (a benchmark's millions of
     // short-lived keys) that takes longer than Jest's default hook timeout.
   }, 120_000);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { Redis } from 'ioredis';
 import { redactUrl } from '../jobs/redact-url';
 
 /**
@@ -23,6 +24,30 @@ export function requirePostgres(url: string): boolean {
 }
 
 const PROBE_TIMEOUT_MS = 3000;
+
+/**
+ * Deletes every key of a test's Redis prefix (`<prefix>:*`), a page of SCAN at a time: BullMQ keeps its
+ * queues' keys with no expiry, so a suite that does not clear its prefix leaves them on the shared Redis
+ * for good (~30 a booted app). SCAN walks the whole keyspace: give the hook that calls this a long timeout
+ * on a Redis shared with other work. Resolves to the number of keys deleted.
+ */
+export async function clearRedisPrefix(url: string, prefix: string): Promise<number> {
+  if (!prefix) throw new Error('clearRedisPrefix needs a prefix (an empty one would clear everything)');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    await redis.connect();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 10_000);
+      cursor = next;
+      if (keys.length) deleted += await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
 
 function requireService(service: string, url: string, defaultPort: number, probe: string): boolean {
   const problem = probeService(url, defaultPort, probe);
