@@ -214,8 +214,6 @@ function summarize(measured) {
   const threads = {};
   for (const m of measured) for (const [role, ms] of Object.entries(m.threads ?? {})) threads[role] = (threads[role] ?? 0) + ms;
   const byRequests = [...measured].sort((a, b) => a.figures.requestsPerSecond - b.figures.requestsPerSecond);
-  const errorSamples = new Map();
-  for (const m of measured) for (const sample of m.run.errorSamples) errorSamples.set(sample.replace(/^\d+× /, ''), (errorSamples.get(sample.replace(/^\d+× /, '')) ?? 0) + Number(/^(\d+)×/.exec(sample)?.[1] ?? 1));
   const databaseMs = measured.every((m) => m.databaseMs !== null) ? measured.reduce((sum, m) => sum + m.databaseMs, 0) : null;
   const driverUs = measured.reduce((sum, m) => sum + m.driverUs, 0);
   return {
@@ -225,16 +223,13 @@ function summarize(measured) {
     medianRun: byRequests[Math.floor((byRequests.length - 1) / 2)].run,
     driverShare: driverUs / 1000 / Math.max(1, elapsedMs),
     driverUsPerRequest: driverUs / Math.max(1, requests),
-    errorSamples: [...errorSamples].map(([reason, n]) => `${n}× ${reason}`),
+    errorSamples: measured.flatMap((m, round) => m.run.errorSamples.map((sample) => `round ${round + 1}: ${sample}`)),
   };
 }
 
 /** The median of numbers, nulls left out (null when none). */
 function median(values) {
-  const known = values.filter((v) => v !== null && v !== undefined && !Number.isNaN(v)).sort((a, b) => a - b);
-  if (known.length === 0) return null;
-  const mid = Math.floor(known.length / 2);
-  return known.length % 2 ? known[mid] : (known[mid - 1] + known[mid]) / 2;
+  return percentile(values.filter((v) => v !== null && v !== undefined && !Number.isNaN(v)).sort((a, b) => a - b), 50);
 }
 
 /** The database servers' process names, whose CPU a PostgreSQL + Redis run reports beside the server's own. */

@@ -13,11 +13,9 @@ const logger = pino({ level: 'silent' });
   const prefix = `tero-test-${randomUUID().slice(0, 8)}`;
   const connect = () => BullMqJobQueue.connect({ redisUrl: REDIS_URL, prefix, logger });
 
-  afterAll(async () => {
-    await clearRedisPrefix(REDIS_URL, prefix);
-    // SCAN walks the whole keyspace: on a Redis shared with other work (a benchmark's millions of
-    // short-lived keys) that takes longer than Jest's default hook timeout.
-  }, 120_000);
+  // SCAN walks the whole keyspace: on a Redis shared with other work (a benchmark's millions of
+  // short-lived keys) that takes longer than Jest's default hook timeout.
+  afterAll(() => clearRedisPrefix(REDIS_URL, prefix), 120_000);
 
   runJobQueueContract('BullMQ', connect);
 
