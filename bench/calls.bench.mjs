@@ -15,7 +15,7 @@
 // TEST_DATABASE_URL / TEST_REDIS_URL (as the tests: postgresql://postgres@127.0.0.1:5432/postgres, redis://127.0.0.1:6379).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { callFigures, driveCalls } from './lib/call-load.mjs';
@@ -169,9 +169,10 @@ async function runLevel({ kind, label, concurrency, targets, target, notes, prin
     for (const t of round % 2 === 0 ? [targets[1], targets[0]] : targets) runs.get(t).push(await measuredRun(t, loadOf(t), kind));
   }
   const runNotes = [...notes];
+  const summaries = new Map(targets.map((t) => [t, summarize(runs.get(t))]));
   const rows = targets.map((t) => {
     const measured = runs.get(t);
-    const summary = summarize(measured);
+    const summary = summaries.get(t);
     callsSinceStart.set(t, callsSinceStart.get(t) + measured.reduce((sum, m) => sum + m.run.calls, 0));
     runNotes.push(`${t.name}: req/s by round ${measured.map((m) => Math.round(m.figures.requestsPerSecond).toLocaleString('en-US')).join(' · ')} (the table shows each figure's median); ${callsSinceStart.get(t).toLocaleString('en-US')} calls since its start`);
     if (summary.split) runNotes.push(`  CPU µs per request by thread: ${summary.split}`);
@@ -181,6 +182,8 @@ async function runLevel({ kind, label, concurrency, targets, target, notes, prin
     for (const sample of summary.errorSamples.slice(0, 3)) runNotes.push(`  error: ${sample}`);
     return { target: t.name, role: t.role, values: { ...summary.figures, peakRssMb: t.process.peakRssMb() } };
   });
+  const budget = cpuBudget(summaries.get(targets.find((t) => t.role === 'ours')), summaries.get(targets.find((t) => t.role === 'baseline')));
+  if (budget) runNotes.push(budget);
   print(formatTable({ title: `calls · ${label} · ${concurrency} concurrent calls`, baseline: BASELINE, metrics: METRICS, rows, notes: runNotes }));
 }
 
@@ -219,12 +222,31 @@ function summarize(measured) {
   return {
     figures,
     split: measured.some((m) => m.threads === null) || requests === 0 ? null : cpuSplit(threads, requests),
+    loopUsPerRequest: measured.some((m) => m.threads === null) || requests === 0 || threads['event loop'] === undefined ? null : (threads['event loop'] * 1000) / requests,
     databaseUsPerRequest: databaseMs === null || requests === 0 ? null : (databaseMs * 1000) / requests,
     medianRun: byRequests[Math.floor((byRequests.length - 1) / 2)].run,
     driverShare: driverUs / 1000 / Math.max(1, elapsedMs),
     driverUsPerRequest: driverUs / Math.max(1, requests),
     errorSamples: measured.flatMap((m, round) => m.run.errorSamples.map((sample) => `round ${round + 1}: ${sample}`)),
   };
+}
+
+/**
+ * What matching the baseline's throughput asks of ours on this machine. The baseline is bound by its one
+ * event loop; at its rate, the machine's cores, less what the load generator uses per request, leave a CPU
+ * budget per request for everything our server needs: all its threads and, on PostgreSQL + Redis, the
+ * database processes. The note sets our use beside that budget, and our event loop beside the baseline's.
+ */
+function cpuBudget(ours, baseline) {
+  const rate = baseline.figures.requestsPerSecond;
+  const used = ours.figures.cpuUsPerRequest;
+  if (!rate || used === null || used === undefined) return null;
+  const cores = availableParallelism();
+  const budget = (cores * 1e6) / rate - ours.driverUsPerRequest;
+  const total = used + (ours.databaseUsPerRequest ?? 0);
+  const what = ours.databaseUsPerRequest === null ? 'all its threads' : 'all its threads and the database processes';
+  const loops = ours.loopUsPerRequest !== null && baseline.loopUsPerRequest !== null ? `; event loop ${Math.round(ours.loopUsPerRequest)} µs per request against the baseline's ${Math.round(baseline.loopUsPerRequest)}, which must not be exceeded either` : '';
+  return `  CPU budget at the baseline's ${Math.round(rate).toLocaleString('en-US')} req/s: ${cores} cores less the generator's ${Math.round(ours.driverUsPerRequest)} µs leave ${Math.round(budget)} µs per request; tero used ${Math.round(total)} µs in ${what} (${(total / budget).toFixed(2)}× the budget)${loops}`;
 }
 
 /** The median of numbers, nulls left out (null when none). */
