@@ -216,13 +216,15 @@ function summarize(measured) {
   const elapsedMs = measured.reduce((sum, m) => sum + m.run.elapsedMs, 0);
   const threads = {};
   for (const m of measured) for (const [role, ms] of Object.entries(m.threads ?? {})) threads[role] = (threads[role] ?? 0) + ms;
+  // CPU by thread is known when every round read it (Linux /proc).
+  const perThread = requests > 0 && measured.every((m) => m.threads !== null);
   const byRequests = [...measured].sort((a, b) => a.figures.requestsPerSecond - b.figures.requestsPerSecond);
   const databaseMs = measured.every((m) => m.databaseMs !== null) ? measured.reduce((sum, m) => sum + m.databaseMs, 0) : null;
   const driverUs = measured.reduce((sum, m) => sum + m.driverUs, 0);
   return {
     figures,
-    split: measured.some((m) => m.threads === null) || requests === 0 ? null : cpuSplit(threads, requests),
-    loopUsPerRequest: measured.some((m) => m.threads === null) || requests === 0 || threads['event loop'] === undefined ? null : (threads['event loop'] * 1000) / requests,
+    split: perThread ? cpuSplit(threads, requests) : null,
+    loopUsPerRequest: perThread && threads['event loop'] !== undefined ? (threads['event loop'] * 1000) / requests : null,
     databaseUsPerRequest: databaseMs === null || requests === 0 ? null : (databaseMs * 1000) / requests,
     medianRun: byRequests[Math.floor((byRequests.length - 1) / 2)].run,
     driverShare: driverUs / 1000 / Math.max(1, elapsedMs),

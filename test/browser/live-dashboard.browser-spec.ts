@@ -194,7 +194,7 @@ describe('the live dashboard in Chromium', () => {
     await waitAttr(page, '[data-plot="per-day"]', 'data-total', '1');
     await waitAttr(page, '[data-plot="per-hour"]', 'data-total', '1');
     // The call's row was written when it started, its end is written behind: a loaded machine may show the
-    // call counted before its outcome is, until the next refresh (the rollup's \`summary_changed\`) brings it.
+    // call counted before its outcome is, until the next refresh (the rollup's `summary_changed`) brings it.
     await waitText(page, 'figure-success-rate', '100%');
     expect(await page.getByTestId('live-empty').isVisible()).toBe(true);
 
